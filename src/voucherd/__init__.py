@@ -1,0 +1,1 @@
+"""voucherd: a self-hostable, Voucherify-compatible loyalty and promotions engine."""

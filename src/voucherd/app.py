@@ -1,0 +1,49 @@
+"""The ASGI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from voucherd import health
+from voucherd.config import Settings, get_settings
+from voucherd.customers.endpoints import router as customers_router
+from voucherd.kit.db import Database
+from voucherd.kit.http import RequestIdAndRawPathMiddleware, install_error_handlers
+from voucherd.orders.endpoints import router as orders_router
+from voucherd.products.endpoints import router as products_router
+from voucherd.projects.endpoints import router as projects_router
+
+ROUTERS = (customers_router, products_router, orders_router, projects_router, health.router)
+
+
+def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    database = db or Database(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+    )
+    owns_db = db is None
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owns_db:
+            await database.dispose()
+
+    app = FastAPI(
+        title="voucherd",
+        version="0.1.0",
+        description="Self-hosted, Voucherify-compatible loyalty and promotions engine (API v1).",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = database
+    install_error_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    app.add_middleware(RequestIdAndRawPathMiddleware)
+    return app

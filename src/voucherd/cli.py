@@ -1,0 +1,196 @@
+"""`voucherd serve | worker | migrate | projects … | keys …`: the operator's commands."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from voucherd import migrate as migrations
+from voucherd.config import Settings, get_settings
+from voucherd.kit.db import Database
+from voucherd.projects import repository as projects_repo
+from voucherd.projects import service as projects
+
+app = typer.Typer(help="voucherd: a self-hosted, Voucherify-compatible promotions engine.",
+                  no_args_is_help=True)
+projects_app = typer.Typer(help="Manage projects.", no_args_is_help=True)
+keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
+app.add_typer(projects_app, name="projects")
+app.add_typer(keys_app, name="keys")
+
+
+async def _bootstrap(settings: Settings) -> None:
+    await migrations.upgrade(settings.database_url)
+    db = Database(settings.database_url)
+    try:
+        async with db.transaction() as session:
+            result = await projects.bootstrap_default_project(
+                session,
+                name=settings.default_project_name,
+                app_id=settings.app_id,
+                app_token=settings.app_token,
+                management_id=settings.management_id,
+                management_token=settings.management_token,
+            )
+    finally:
+        await db.dispose()
+    project = result.project
+    if result.created:
+        typer.echo(f"Created project {project.name!r} ({project.id})")
+    for key in result.issued:
+        label = "App" if key.kind == "app" else "Management"
+        typer.echo(f"  {label} Id:    {key.key_id}")
+        typer.echo(f"  {label} Token: {key.token}")
+    if not result.issued:
+        typer.echo(f"Project {project.name!r} ({project.id}); keys were printed on first start "
+                   "(`voucherd keys create` makes new ones).")
+
+
+@app.command()
+def migrate() -> None:
+    """Apply database migrations."""
+    settings = get_settings()
+    migrations.upgrade_sync(settings.database_url)
+    typer.echo("Database is up to date.")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address")] = None,
+    port: Annotated[int | None, typer.Option(help="Port")] = None,
+    workers: Annotated[int, typer.Option(help="API processes (PostgreSQL only for >1)")] = 1,
+    with_worker: Annotated[bool, typer.Option(help="Run the background worker in-process")] = True,
+) -> None:
+    """Migrate, bootstrap the default project and serve the API."""
+    settings = get_settings()
+    if workers > 1 and settings.database_url.startswith("sqlite"):
+        raise typer.BadParameter("--workers > 1 needs PostgreSQL (SQLite has one writer)")
+    asyncio.run(_bootstrap(settings))
+    bind_host, bind_port = host or settings.host, port or settings.port
+    typer.echo(f"Serving the API on http://{bind_host}:{bind_port}")
+    factory = "voucherd.serve_app:create_served_app"
+    os.environ["VOUCHERD_EMBEDDED_WORKER"] = "true" if with_worker else "false"
+    uvicorn.run(factory, factory=True, host=bind_host, port=bind_port, workers=workers,
+                log_level=settings.log_level, access_log=False)
+
+
+@app.command()
+def worker() -> None:
+    """Run the background worker alone (delivery, scheduled jobs)."""
+    from voucherd.serve_app import load_job_modules
+    from voucherd.worker import run_forever
+
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level.upper())
+    load_job_modules()
+
+    async def main() -> None:
+        db = Database(settings.database_url)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            await run_forever(db, stop)
+        finally:
+            await db.dispose()
+
+    asyncio.run(main())
+
+
+@projects_app.command("list")
+def projects_list() -> None:
+    """List projects."""
+
+    async def main() -> None:
+        db = Database(get_settings().database_url)
+        async with db.transaction(write=False) as session:
+            for p in await projects_repo.list_projects(session):
+                marker = "\t(default)" if p.is_default else ""
+                typer.echo(f"{p.id}\t{p.name}{marker}")
+        await db.dispose()
+
+    asyncio.run(main())
+
+
+@projects_app.command("create")
+def projects_create(name: str) -> None:
+    """Create a project and print its first App key."""
+
+    async def main() -> None:
+        db = Database(get_settings().database_url)
+        async with db.transaction() as session:
+            project = await projects.create_project(session, name)
+            key = await projects.issue_key(session, kind="app", project_id=project.id)
+        await db.dispose()
+        typer.echo(f"Project {project.id}\n  App Id:    {key.key_id}\n  App Token: {key.token}")
+
+    asyncio.run(main())
+
+
+@keys_app.command("list")
+def keys_list(project_id: Annotated[str | None, typer.Option()] = None) -> None:
+    """List API keys (ids only; tokens are stored hashed)."""
+
+    async def main() -> None:
+        db = Database(get_settings().database_url)
+        async with db.transaction(write=False) as session:
+            for k in await projects_repo.list_keys(session, project_id):
+                state = "revoked" if k.revoked_at else "active"
+                typer.echo(f"{k.kind}\t{k.key_id}\t{k.project_id or '-'}\t{state}")
+        await db.dispose()
+
+    asyncio.run(main())
+
+
+@keys_app.command("create")
+def keys_create(
+    project_id: Annotated[str | None, typer.Option(help="Project (default project if omitted)")]
+    = None,
+    management: Annotated[bool, typer.Option(help="Create a Management key")] = False,
+) -> None:
+    """Create an App key (or a Management key) and print its token once."""
+
+    async def main() -> None:
+        db = Database(get_settings().database_url)
+        async with db.transaction() as session:
+            pid = project_id
+            if not management and pid is None:
+                default = await projects_repo.get_default_project(session)
+                if default is None:
+                    raise typer.BadParameter("no default project: run `voucherd serve` once")
+                pid = default.id
+            key = await projects.issue_key(
+                session, kind="management" if management else "app",
+                project_id=None if management else pid,
+            )
+        await db.dispose()
+        typer.echo(f"Id:    {key.key_id}\nToken: {key.token}")
+
+    asyncio.run(main())
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: str) -> None:
+    """Revoke a key by its id."""
+
+    async def main() -> bool:
+        db = Database(get_settings().database_url)
+        async with db.transaction() as session:
+            done = await projects.revoke_key(session, key_id)
+        await db.dispose()
+        return done
+
+    if not asyncio.run(main()):
+        raise typer.BadParameter(f"no active key {key_id}")
+    typer.echo(f"Revoked {key_id}")
+
+
+if __name__ == "__main__":
+    app()

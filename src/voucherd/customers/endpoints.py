@@ -1,0 +1,69 @@
+"""`/v1/customers`: HTTP to service calls and back."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from starlette.responses import Response
+
+from voucherd.customers import repository, service
+from voucherd.customers.schemas import CustomerCreate, CustomerOut, CustomersListOut, CustomerUpdate
+from voucherd.customers.serializers import customer_body
+from voucherd.kit.http import TransactionalRoute
+from voucherd.kit.pagination import Page, list_body, paginate
+from voucherd.kit.responses import JsonResponse
+from voucherd.kit.timefmt import as_utc
+from voucherd.projects.auth import AppContext, Session
+
+router = APIRouter(prefix="/v1/customers", tags=["customers"], route_class=TransactionalRoute)
+
+
+@router.post("", response_model=CustomerOut)
+async def create_customer(body: CustomerCreate, ctx: AppContext, session: Session) -> Response:
+    customer, _created = await service.upsert(session, ctx, body)
+    return JsonResponse(customer_body(customer))
+
+
+@router.get("", response_model=CustomersListOut)
+async def list_customers(
+    ctx: AppContext,
+    session: Session,
+    page: Page,
+    email: Annotated[str | None, Query(max_length=500)] = None,
+    name: Annotated[str | None, Query(max_length=500)] = None,
+    city: Annotated[str | None, Query(max_length=500)] = None,
+    created_before: Annotated[datetime | None, Query(alias="created_at[before]")] = None,
+    created_after: Annotated[datetime | None, Query(alias="created_at[after]")] = None,
+) -> Response:
+    stmt = repository.list_query(
+        ctx.project_id,
+        email=email,
+        name=name,
+        city=city,
+        created_before=as_utc(created_before) if created_before else None,
+        created_after=as_utc(created_after) if created_after else None,
+    )
+    rows, total, has_more = await paginate(session, stmt, repository.Customer.id, page)
+    return JsonResponse(
+        list_body("customers", [customer_body(c) for c in rows], total, has_more=has_more)
+    )
+
+
+@router.get("/{customer_id}", response_model=CustomerOut)
+async def get_customer(customer_id: str, ctx: AppContext, session: Session) -> Response:
+    return JsonResponse(customer_body(await service.get(session, ctx, customer_id)))
+
+
+@router.put("/{customer_id}", response_model=CustomerOut)
+async def update_customer(
+    customer_id: str, body: CustomerUpdate, ctx: AppContext, session: Session
+) -> Response:
+    return JsonResponse(customer_body(await service.update(session, ctx, customer_id, body)))
+
+
+@router.delete("/{customer_id}", status_code=204)
+async def delete_customer(customer_id: str, ctx: AppContext, session: Session) -> Response:
+    await service.delete(session, ctx, customer_id)
+    return Response(status_code=204)

@@ -1,0 +1,108 @@
+"""Queries on customers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Select, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from voucherd.customers.models import Customer
+
+
+async def get(session: AsyncSession, project_id: str, customer_id: str) -> Customer | None:
+    result = await session.execute(
+        select(Customer).where(Customer.project_id == project_id, Customer.id == customer_id)
+    )
+    return result.scalar_one_or_none()
+
+
+async def get_by_source_id(
+    session: AsyncSession, project_id: str, source_id: str
+) -> Customer | None:
+    result = await session.execute(
+        select(Customer).where(Customer.project_id == project_id, Customer.source_id == source_id)
+    )
+    return result.scalar_one_or_none()
+
+
+async def get_by_id_or_source_id(
+    session: AsyncSession, project_id: str, key: str
+) -> Customer | None:
+    """Voucherify addresses a customer by either its id or its source_id."""
+    result = await session.execute(
+        select(Customer)
+        .where(
+            Customer.project_id == project_id,
+            or_(Customer.id == key, Customer.source_id == key),
+        )
+        # An id match wins over a customer whose source_id happens to equal another's id.
+        .order_by((Customer.id == key).desc())
+        .limit(1)
+    )
+    return result.scalar_one_or_none()
+
+
+def list_query(
+    project_id: str,
+    *,
+    email: str | None = None,
+    name: str | None = None,
+    city: str | None = None,
+    created_before: datetime | None = None,
+    created_after: datetime | None = None,
+) -> Select[tuple[Customer]]:
+    stmt = select(Customer).where(Customer.project_id == project_id)
+    if email is not None:
+        stmt = stmt.where(Customer.email == email)
+    if name is not None:
+        stmt = stmt.where(Customer.name == name)
+    if city is not None:
+        stmt = stmt.where(Customer.address["city"].as_string() == city)
+    if created_before is not None:
+        stmt = stmt.where(Customer.created_at < created_before)
+    if created_after is not None:
+        stmt = stmt.where(Customer.created_at > created_after)
+    return stmt
+
+
+async def record_paid_order(
+    session: AsyncSession, customer_id: str, amount: int, paid_at: datetime
+) -> None:
+    # Increment in SQL: two orders of one customer paid at once must both count.
+    await session.execute(
+        update(Customer)
+        .where(Customer.id == customer_id)
+        .values(
+            orders_total_amount=Customer.orders_total_amount + amount,
+            orders_total_count=Customer.orders_total_count + 1,
+            last_order_amount=amount,
+            last_order_date=paid_at,
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def bump_redemption_counters(
+    session: AsyncSession,
+    customer_id: str,
+    *,
+    succeeded: int = 0,
+    failed: int = 0,
+    rolled_back: int = 0,
+    gift_amount: int = 0,
+    loyalty_points: int = 0,
+) -> None:
+    # Atomic increments: concurrent redemptions by one customer must all be counted.
+    await session.execute(
+        update(Customer)
+        .where(Customer.id == customer_id)
+        .values(
+            redemptions_succeeded=Customer.redemptions_succeeded + succeeded,
+            redemptions_failed=Customer.redemptions_failed + failed,
+            redemptions_rolled_back=Customer.redemptions_rolled_back + rolled_back,
+            gift_redeemed_amount=Customer.gift_redeemed_amount + gift_amount,
+            loyalty_redeemed_points=Customer.loyalty_redeemed_points + loyalty_points,
+        )
+        .execution_options(synchronize_session=False)
+    )

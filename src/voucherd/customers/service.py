@@ -1,0 +1,175 @@
+"""Customer rules: upsert by id or source_id, updates, deletion, and their events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from voucherd.customers import repository
+from voucherd.customers.models import Customer
+from voucherd.customers.schemas import CustomerCreate, CustomerFields, CustomerUpdate
+from voucherd.customers.serializers import customer_body
+from voucherd.events.service import record_event
+from voucherd.kit.clock import utcnow
+from voucherd.kit.context import RequestContext
+from voucherd.kit.errors import DuplicateFound, NotFound
+from voucherd.kit.ids import Prefix, new_id
+
+
+def _apply_fields(customer: Customer, data: CustomerFields) -> None:
+    fields = data.model_fields_set
+    for name in ("name", "description", "email", "phone"):
+        if name in fields:
+            setattr(customer, name, getattr(data, name))
+    if "birthdate" in fields or "birthday" in fields:
+        customer.birthdate = data.birthdate or data.birthday
+    if "address" in fields:
+        customer.address = data.address.model_dump(exclude_none=True) if data.address else None
+    if "metadata" in fields:
+        customer.metadata_ = dict(data.metadata or {})
+
+
+async def _flush_unique(session: AsyncSession, source_id: str | None) -> None:
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as exc:
+        raise DuplicateFound(
+            f"Customer with source_id {source_id} already exists",
+            key="duplicate_found",
+        ) from exc
+
+
+async def upsert(
+    session: AsyncSession, ctx: RequestContext, data: CustomerCreate
+) -> tuple[Customer, bool]:
+    """Create, or update the customer with the same id or source_id (Voucherify upsert mode)."""
+    existing: Customer | None = None
+    if data.id:
+        existing = await repository.get(session, ctx.project_id, data.id)
+        if existing is None:
+            raise NotFound("customer", data.id)
+    if existing is None and data.source_id:
+        existing = await repository.get_by_source_id(session, ctx.project_id, data.source_id)
+    if existing is not None:
+        updated = await _update(session, ctx, existing, data)
+        return updated, False
+    now = utcnow()
+    customer = Customer(
+        id=new_id(Prefix.CUSTOMER),
+        project_id=ctx.project_id,
+        source_id=data.source_id,
+        metadata_={},
+        created_at=now,
+    )
+    _apply_fields(customer, data)
+    session.add(customer)
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError:
+        # A concurrent request created this source_id first: upsert means we update it.
+        session.expunge(customer)
+        raced = (
+            await repository.get_by_source_id(session, ctx.project_id, data.source_id)
+            if data.source_id
+            else None
+        )
+        if raced is None:
+            raise
+        return await _update(session, ctx, raced, data), False
+    await record_event(
+        session, ctx, "customer.created", entity_id=customer.id,
+        data={"customer": customer_body(customer)},
+    )
+    return customer, True
+
+
+async def _update(
+    session: AsyncSession, ctx: RequestContext, customer: Customer, data: CustomerFields
+) -> Customer:
+    _apply_fields(customer, data)
+    if isinstance(data, CustomerUpdate | CustomerCreate) and "source_id" in data.model_fields_set:
+        if data.source_id != customer.source_id and data.source_id is not None:
+            other = await repository.get_by_source_id(session, ctx.project_id, data.source_id)
+            if other is not None and other.id != customer.id:
+                raise DuplicateFound(
+                    f"Customer with source_id {data.source_id} already exists"
+                )
+            customer.source_id = data.source_id
+    customer.updated_at = utcnow()
+    await _flush_unique(session, customer.source_id)
+    await record_event(
+        session, ctx, "customer.updated", entity_id=customer.id,
+        data={"customer": customer_body(customer)},
+    )
+    return customer
+
+
+async def get(session: AsyncSession, ctx: RequestContext, key: str) -> Customer:
+    customer = await repository.get_by_id_or_source_id(session, ctx.project_id, key)
+    if customer is None:
+        raise NotFound("customer", key)
+    return customer
+
+
+async def update(
+    session: AsyncSession, ctx: RequestContext, key: str, data: CustomerUpdate
+) -> Customer:
+    return await _update(session, ctx, await get(session, ctx, key), data)
+
+
+async def delete(session: AsyncSession, ctx: RequestContext, key: str) -> None:
+    customer = await get(session, ctx, key)
+    body = customer_body(customer)
+    await session.delete(customer)
+    await session.flush()
+    await record_event(session, ctx, "customer.deleted", entity_id=customer.id,
+                       data={"customer": body})
+
+
+async def resolve_reference(
+    session: AsyncSession, ctx: RequestContext, ref: dict[str, Any] | CustomerCreate | None
+) -> Customer | None:
+    """A customer given inline in another request: by id, else upserted by source_id.
+
+    Voucherify creates the customer when an order or redemption names an unknown source_id.
+    """
+    if ref is None:
+        return None
+    data = ref if isinstance(ref, CustomerCreate) else CustomerCreate.model_validate(ref)
+    if data.id and not (data.model_fields_set - {"id", "object"}):
+        return await get(session, ctx, data.id)
+    if data.id is None and data.source_id is None:
+        return None
+    if data.source_id and data.model_fields_set <= {"source_id", "object"}:
+        found = await repository.get_by_source_id(session, ctx.project_id, data.source_id)
+        if found is not None:
+            return found
+    customer, _ = await upsert(session, ctx, data)
+    return customer
+
+
+async def record_paid_order(
+    session: AsyncSession, customer_id: str, amount: int, paid_at: datetime
+) -> None:
+    await repository.record_paid_order(session, customer_id, amount, paid_at)
+
+
+async def record_redemption(
+    session: AsyncSession,
+    customer_id: str,
+    *,
+    succeeded: int = 0,
+    failed: int = 0,
+    rolled_back: int = 0,
+    gift_amount: int = 0,
+    loyalty_points: int = 0,
+) -> None:
+    await repository.bump_redemption_counters(
+        session, customer_id, succeeded=succeeded, failed=failed, rolled_back=rolled_back,
+        gift_amount=gift_amount, loyalty_points=loyalty_points,
+    )

@@ -1,0 +1,53 @@
+"""Recording events: the single path for "something happened", used by every domain."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from voucherd.events.dispatcher import RecordedEvent, dispatch
+from voucherd.events.models import Event
+from voucherd.kit.clock import utcnow
+from voucherd.kit.context import RequestContext
+from voucherd.kit.ids import Prefix, new_id
+from voucherd.kit.timefmt import iso
+
+
+async def record_event(
+    session: AsyncSession,
+    ctx: RequestContext,
+    event_type: str,
+    *,
+    entity_id: str | None,
+    data: dict[str, Any],
+) -> RecordedEvent:
+    """Append the event to the outbox in the caller's transaction and notify subscribers.
+
+    Nothing leaves the process here: delivery reads committed rows later, so an event exists
+    exactly when the change it describes was committed.
+    """
+    now = utcnow()
+    row = Event(
+        id=new_id(Prefix.EVENT),
+        project_id=ctx.project_id,
+        type=event_type,
+        entity_id=entity_id,
+        group_id=ctx.request_id,
+        event_source=ctx.event_source(),
+        data=data,
+        created_at=now,
+    )
+    session.add(row)
+    recorded = RecordedEvent(
+        id=row.id,
+        project_id=row.project_id,
+        type=event_type,
+        entity_id=entity_id,
+        group_id=row.group_id,
+        event_source=row.event_source,
+        data=data,
+        created_at_iso=iso(now) or "",
+    )
+    await dispatch(session, ctx, recorded)
+    return recorded

@@ -1,0 +1,26 @@
+"""`GET /health`: the process is up and the database answers."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from sqlalchemy import text
+from starlette.responses import Response
+
+from voucherd.kit.db import Database
+from voucherd.kit.responses import JsonResponse
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health")
+async def health(request: Request) -> Response:
+    db: Database = request.app.state.db
+    try:
+        async with db.transaction(write=False) as session:
+            await session.execute(text("SELECT 1"))
+    except Exception as exc:  # any database failure means unhealthy, whatever its type
+        return JsonResponse(
+            {"status": "unavailable", "database": db.dialect, "error": type(exc).__name__},
+            status_code=503,
+        )
+    return JsonResponse({"status": "ok", "database": db.dialect})

@@ -1,0 +1,103 @@
+"""One error hierarchy, rendered in one place as Voucherify's error body.
+
+`{code, key, message, details, request_id}` (+ resource_id/resource_type when known), with
+Voucherify's stable snake_case keys.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ApiError(Exception):
+    status = 400
+    key = "invalid_payload"
+    message = "Invalid payload"
+
+    def __init__(
+        self,
+        details: str | None = None,
+        *,
+        key: str | None = None,
+        message: str | None = None,
+        status: int | None = None,
+        resource_id: str | None = None,
+        resource_type: str | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(details or message or self.message)
+        if key is not None:
+            self.key = key
+        if message is not None:
+            self.message = message
+        if status is not None:
+            self.status = status
+        self.details = details
+        self.resource_id = resource_id
+        self.resource_type = resource_type
+        self.extra = extra or {}
+
+    def body(self, request_id: str | None) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "code": self.status,
+            "key": self.key,
+            "message": self.message,
+            "details": self.details,
+            "request_id": request_id,
+        }
+        if self.resource_id is not None:
+            body["resource_id"] = self.resource_id
+        if self.resource_type is not None:
+            body["resource_type"] = self.resource_type
+        body.update(self.extra)
+        return body
+
+
+class InvalidPayload(ApiError):
+    status = 400
+    key = "invalid_payload"
+    message = "Invalid payload"
+
+
+class InvalidQueryParams(ApiError):
+    status = 400
+    key = "invalid_query_params"
+    message = "Invalid query params"
+
+
+class Unauthorized(ApiError):
+    status = 401
+    key = "unauthorized"
+    message = "Unauthorized"
+
+
+class NotFound(ApiError):
+    status = 404
+    key = "not_found"
+    message = "Resource not found"
+
+    def __init__(self, resource_type: str, resource_id: str, *, key: str | None = None) -> None:
+        super().__init__(
+            f"Cannot find {resource_type} with id {resource_id}",
+            key=key,
+            resource_id=resource_id,
+            resource_type=resource_type,
+        )
+
+
+class DuplicateFound(ApiError):
+    status = 409
+    key = "duplicate_found"
+    message = "Duplicated resource found"
+
+
+class PayloadTooLarge(ApiError):
+    status = 413
+    key = "payload_too_large"
+    message = "Payload too large"
+
+
+class UnsupportedMediaType(ApiError):
+    status = 415
+    key = "unsupported_media_type"
+    message = "Unsupported media type"

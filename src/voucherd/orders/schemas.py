@@ -1,0 +1,132 @@
+"""Order request and response bodies. Money fields are strict integers (cents)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+
+from voucherd.customers.schemas import CustomerReference
+
+OrderStatus = Literal["CREATED", "PAID", "CANCELED", "FULFILLED"]
+MAX_ITEMS = 1000
+
+
+class ItemProduct(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: StrictStr | None = None
+    source_id: StrictStr | None = Field(default=None, max_length=200)
+    override: StrictBool | None = None
+    name: StrictStr | None = Field(default=None, max_length=500)
+    price: StrictInt | None = Field(default=None, ge=0)
+    metadata: dict[str, Any] | None = None
+
+
+class ItemSku(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: StrictStr | None = None
+    source_id: StrictStr | None = Field(default=None, max_length=200)
+    override: StrictBool | None = None
+    sku: StrictStr | None = Field(default=None, max_length=500)
+    price: StrictInt | None = Field(default=None, ge=0)
+    metadata: dict[str, Any] | None = None
+
+
+class OrderItemIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    sku_id: StrictStr | None = None
+    product_id: StrictStr | None = None
+    related_object: Literal["product", "sku"] | None = None
+    source_id: StrictStr | None = Field(default=None, max_length=200)
+    quantity: StrictInt | None = Field(default=None, ge=1, le=1_000_000)
+    discount_quantity: StrictInt | None = Field(default=None, ge=0)
+    initial_quantity: StrictInt | None = Field(default=None, ge=0)
+    amount: StrictInt | None = Field(default=None, ge=0)
+    discount_amount: StrictInt | None = Field(default=None, ge=0)
+    initial_amount: StrictInt | None = Field(default=None, ge=0)
+    price: StrictInt | None = Field(default=None, ge=0)
+    product: ItemProduct | None = None
+    sku: ItemSku | None = None
+    metadata: dict[str, Any] | None = None
+
+
+class OrderFields(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    status: OrderStatus | None = None
+    amount: StrictInt | None = Field(default=None, ge=0)
+    initial_amount: StrictInt | None = Field(default=None, ge=0)
+    discount_amount: StrictInt | None = Field(default=None, ge=0)
+    items: list[OrderItemIn] | None = Field(default=None, max_length=MAX_ITEMS)
+    metadata: dict[str, Any] | None = None
+    referrer_id: StrictStr | None = None
+    customer: CustomerReference | None = None
+    referrer: CustomerReference | None = None
+
+
+class OrderCreate(OrderFields):
+    id: StrictStr | None = Field(default=None, max_length=64)
+    source_id: StrictStr | None = Field(default=None, min_length=1, max_length=200)
+    created_at: datetime | None = None
+
+
+class OrderUpdate(OrderFields):
+    pass
+
+
+class OrderItemOut(BaseModel):
+    object: str = "order_item"
+    id: str
+    source_id: str | None = None
+    related_object: str | None = None
+    product_id: str | None = None
+    sku_id: str | None = None
+    quantity: int | None = None
+    discount_quantity: int | None = None
+    initial_quantity: int | None = None
+    amount: int | None = None
+    initial_amount: int | None = None
+    discount_amount: int | None = None
+    applied_discount_amount: int | None = None
+    price: int | None = None
+    subtotal_amount: int | None = None
+    product: dict[str, Any] | None = None
+    sku: dict[str, Any] | None = None
+    metadata: dict[str, Any] | None = None
+
+
+class OrderOut(BaseModel):
+    id: str
+    source_id: str | None
+    status: OrderStatus
+    customer_id: str | None
+    referrer_id: str | None
+    amount: int | None
+    initial_amount: int | None
+    discount_amount: int
+    items_discount_amount: int
+    total_discount_amount: int
+    total_amount: int | None
+    applied_discount_amount: int | None
+    items_applied_discount_amount: int | None
+    total_applied_discount_amount: int | None
+    items: list[OrderItemOut]
+    metadata: dict[str, Any]
+    customer: dict[str, Any] | None
+    referrer: dict[str, Any] | None
+    redemptions: dict[str, Any]
+    created_at: str
+    updated_at: str | None
+    object: str = "order"
+
+
+class OrdersListOut(BaseModel):
+    object: str = "list"
+    data_ref: str = "orders"
+    orders: list[OrderOut]
+    total: int
+    has_more: bool | None = None

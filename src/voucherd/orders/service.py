@@ -1,0 +1,237 @@
+"""Order rules: upsert, amounts from lines, status changes and the events they record.
+
+An order that becomes PAID records `customer.order.paid` exactly once (loyalty earns on it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from voucherd.customers import service as customers
+from voucherd.customers.models import Customer
+from voucherd.customers.serializers import simple_customer
+from voucherd.events.service import record_event
+from voucherd.kit.clock import utcnow
+from voucherd.kit.context import RequestContext
+from voucherd.kit.errors import ApiError, NotFound
+from voucherd.kit.ids import Prefix, new_id
+from voucherd.kit.timefmt import as_utc
+from voucherd.orders import repository
+from voucherd.orders.models import Order, OrderItem
+from voucherd.orders.schemas import OrderCreate, OrderFields, OrderItemIn, OrderUpdate
+from voucherd.orders.serializers import order_body
+from voucherd.products import service as products
+
+STATUS_EVENTS = {
+    "PAID": "customer.order.paid",
+    "CANCELED": "customer.order.canceled",
+    "FULFILLED": "customer.order.fulfilled",
+}
+
+
+class InvalidOrder(ApiError):
+    status = 400
+    key = "invalid_order"
+    message = "Invalid order"
+
+
+async def get(session: AsyncSession, ctx: RequestContext, key: str) -> Order:
+    order = await repository.get_by_id_or_source_id(session, ctx.project_id, key)
+    if order is None:
+        raise NotFound("order", key)
+    return order
+
+
+async def _build_item(
+    session: AsyncSession, ctx: RequestContext, order: Order, position: int, data: OrderItemIn
+) -> OrderItem:
+    product, sku = await products.resolve_for_order_item(
+        session,
+        ctx,
+        product_id=data.product_id,
+        sku_id=data.sku_id,
+        source_id=data.source_id,
+        related_object=data.related_object,
+        product_data=data.product.model_dump(exclude_none=True) if data.product else None,
+        sku_data=data.sku.model_dump(exclude_none=True) if data.sku else None,
+    )
+    price = data.price
+    if price is None:
+        price = (sku.price if sku is not None else None) or (product.price if product else None)
+    amount = data.amount
+    if amount is None and price is not None and data.quantity is not None:
+        amount = price * data.quantity
+    discount = data.discount_amount or 0
+    if amount is not None and discount > amount:
+        raise InvalidOrder(f"items[{position}].discount_amount exceeds the item amount")
+    related = data.related_object or ("sku" if sku is not None else "product" if product else None)
+    return OrderItem(
+        id=new_id(Prefix.ORDER_ITEM),
+        order_id=order.id,
+        position=position,
+        related_object=related,
+        source_id=data.source_id or (sku.source_id if sku else product.source_id if product else None),
+        product_id=product.id if product else None,
+        sku_id=sku.id if sku else None,
+        quantity=data.quantity,
+        discount_quantity=data.discount_quantity,
+        initial_quantity=data.initial_quantity,
+        price=price,
+        amount=amount,
+        initial_amount=data.initial_amount,
+        discount_amount=discount,
+        product=(
+            {"id": product.id, "source_id": product.source_id, "name": product.name,
+             "price": product.price, "metadata": product.metadata_ or {}, "object": "product"}
+            if product else None
+        ),
+        sku=(
+            {"id": sku.id, "source_id": sku.source_id, "sku": sku.sku, "price": sku.price,
+             "metadata": sku.metadata_ or {}, "object": "sku"}
+            if sku else None
+        ),
+        metadata_=dict(data.metadata or {}),
+    )
+
+
+async def _apply(
+    session: AsyncSession, ctx: RequestContext, order: Order, data: OrderFields
+) -> Customer | None:
+    fields = data.model_fields_set
+    customer: Customer | None = None
+    if "customer" in fields and data.customer is not None:
+        customer = await customers.resolve_reference(session, ctx, data.customer)
+        order.customer_id = customer.id if customer else None
+    if "referrer" in fields and data.referrer is not None:
+        referrer = await customers.resolve_reference(session, ctx, data.referrer)
+        order.referrer_id = referrer.id if referrer else None
+    elif data.referrer_id:
+        order.referrer_id = (await customers.get(session, ctx, data.referrer_id)).id
+    if "items" in fields:
+        items = [
+            await _build_item(session, ctx, order, i, item)
+            for i, item in enumerate(data.items or [])
+        ]
+        order.items = items
+    if "metadata" in fields:
+        order.metadata_ = dict(data.metadata or {})
+    if "status" in fields and data.status is not None:
+        order.status = data.status
+    if "initial_amount" in fields:
+        order.initial_amount = data.initial_amount
+    if "discount_amount" in fields:
+        order.discount_amount = data.discount_amount or 0
+    if "amount" in fields and data.amount is not None:
+        order.amount = data.amount
+    elif "items" in fields:
+        amounts = [i.amount for i in order.items if i.amount is not None]
+        order.amount = sum(amounts) if amounts else order.amount
+    order.items_discount_amount = sum(i.discount_amount for i in order.items)
+    if order.total_amount is not None and order.total_amount < 0:
+        raise InvalidOrder("Discounts exceed the order amount")
+    return customer
+
+
+async def _load_customer(
+    session: AsyncSession, ctx: RequestContext, order: Order, known: Customer | None
+) -> Customer | None:
+    if known is not None or order.customer_id is None:
+        return known
+    return await customers.get(session, ctx, order.customer_id)
+
+
+def event_data(order: Order, customer: Customer | None) -> dict[str, Any]:
+    return {
+        "customer": simple_customer(customer) if customer else None,
+        "referrer": None,
+        "order": order_body(order),
+        "redemption": None,
+    }
+
+
+async def record_status_events(
+    session: AsyncSession,
+    ctx: RequestContext,
+    order: Order,
+    customer: Customer | None,
+    *,
+    created: bool,
+    previous_status: str | None,
+) -> None:
+    """Events after an order was saved; `customer.order.paid` only on its first PAID save."""
+    data = event_data(order, customer)
+    await record_event(
+        session, ctx, "customer.order.created" if created else "customer.order.updated",
+        entity_id=order.id, data=data,
+    )
+    if order.status == "PAID":
+        now = utcnow()
+        if await repository.mark_paid_once(session, order.id, now):
+            if customer is not None and order.amount is not None:
+                await customers.record_paid_order(session, customer.id, order.total_amount or 0,
+                                                  now)
+            await record_event(session, ctx, "customer.order.paid", entity_id=order.id, data=data)
+    elif order.status != previous_status and order.status in STATUS_EVENTS:
+        await record_event(session, ctx, STATUS_EVENTS[order.status], entity_id=order.id,
+                           data=data)
+
+
+async def _save(
+    session: AsyncSession, ctx: RequestContext, order: Order, data: OrderFields, *, created: bool
+) -> Order:
+    previous_status = None if created else order.status
+    customer = await _apply(session, ctx, order, data)
+    order.updated_at = None if created else utcnow()
+    await session.flush()
+    customer = await _load_customer(session, ctx, order, customer)
+    await record_status_events(
+        session, ctx, order, customer, created=created, previous_status=previous_status
+    )
+    return order
+
+
+async def upsert(session: AsyncSession, ctx: RequestContext, data: OrderCreate) -> Order:
+    """Create, or update the order with the same id or source_id (Voucherify upsert mode)."""
+    existing: Order | None = None
+    if data.id:
+        existing = await repository.get_by_id_or_source_id(
+            session, ctx.project_id, data.id, for_update=True
+        )
+        if existing is None or existing.id != data.id:
+            raise NotFound("order", data.id)
+    elif data.source_id:
+        existing = await repository.get_by_source_id(session, ctx.project_id, data.source_id)
+    if existing is not None:
+        return await _save(session, ctx, existing, data, created=False)
+    order = Order(
+        id=new_id(Prefix.ORDER),
+        project_id=ctx.project_id,
+        source_id=data.source_id,
+        status="CREATED",
+        redemptions={},
+        metadata_={},
+        items=[],
+        created_at=as_utc(data.created_at) if data.created_at else utcnow(),
+    )
+    session.add(order)
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError:
+        # Another request created the same source_id first: this one becomes an update.
+        session.expunge(order)
+        if not data.source_id:
+            raise
+        existing = await repository.get_by_source_id(session, ctx.project_id, data.source_id)
+        if existing is None:
+            raise
+        return await _save(session, ctx, existing, data, created=False)
+    return await _save(session, ctx, order, data, created=True)
+
+
+async def update(session: AsyncSession, ctx: RequestContext, key: str, data: OrderUpdate) -> Order:
+    order = await get(session, ctx, key)
+    return await _save(session, ctx, order, data, created=False)

@@ -1,0 +1,75 @@
+"""Queries on products and SKUs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from voucherd.products.models import Product, Sku
+
+
+async def get_by_id_or_source_id(
+    session: AsyncSession, project_id: str, key: str
+) -> Product | None:
+    result = await session.execute(
+        select(Product)
+        .where(Product.project_id == project_id, or_(Product.id == key, Product.source_id == key))
+        .order_by((Product.id == key).desc())
+        .limit(1)
+    )
+    return result.scalar_one_or_none()
+
+
+async def get_by_source_id(session: AsyncSession, project_id: str, source_id: str) -> Product | None:
+    result = await session.execute(
+        select(Product).where(Product.project_id == project_id, Product.source_id == source_id)
+    )
+    return result.scalar_one_or_none()
+
+
+async def get_many(session: AsyncSession, project_id: str, ids: Iterable[str]) -> dict[str, Product]:
+    ids = list(set(ids))
+    if not ids:
+        return {}
+    result = await session.execute(
+        select(Product).where(Product.project_id == project_id, Product.id.in_(ids))
+    )
+    return {p.id: p for p in result.scalars()}
+
+
+def list_query(project_id: str) -> Select[tuple[Product]]:
+    return select(Product).where(Product.project_id == project_id)
+
+
+async def skus_of(session: AsyncSession, product_ids: Sequence[str]) -> dict[str, list[Sku]]:
+    grouped: dict[str, list[Sku]] = {pid: [] for pid in product_ids}
+    if not product_ids:
+        return grouped
+    result = await session.execute(
+        select(Sku).where(Sku.product_id.in_(product_ids)).order_by(Sku.id)
+    )
+    for sku in result.scalars():
+        grouped[sku.product_id].append(sku)
+    return grouped
+
+
+async def get_sku(session: AsyncSession, project_id: str, key: str) -> Sku | None:
+    result = await session.execute(
+        select(Sku)
+        .where(Sku.project_id == project_id, or_(Sku.id == key, Sku.source_id == key))
+        .order_by((Sku.id == key).desc())
+        .limit(1)
+    )
+    return result.scalar_one_or_none()
+
+
+async def get_skus(session: AsyncSession, project_id: str, ids: Iterable[str]) -> dict[str, Sku]:
+    ids = list(set(ids))
+    if not ids:
+        return {}
+    result = await session.execute(
+        select(Sku).where(Sku.project_id == project_id, Sku.id.in_(ids))
+    )
+    return {s.id: s for s in result.scalars()}

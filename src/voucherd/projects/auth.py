@@ -1,0 +1,77 @@
+"""Request authentication: App keys on `/v1/*`, Management keys on `/management/v1/*`."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from voucherd.kit.context import RequestContext, current_request_id
+from voucherd.kit.errors import Unauthorized
+from voucherd.kit.http import get_session
+from voucherd.kit.ids import new_request_id
+from voucherd.kit.security import hash_token
+from voucherd.projects import service
+
+# Verified keys are remembered briefly so the hot path skips a query; a revoked key stops
+# working within this many seconds in every process.
+AUTH_CACHE_SECONDS = 10.0
+_cache: dict[tuple[str, str, str], tuple[float, str | None, str]] = {}
+
+
+def clear_auth_cache() -> None:
+    _cache.clear()
+
+
+async def _verify(
+    session: AsyncSession, kind: str, key_id: str | None, token: str | None
+) -> tuple[str | None, str]:
+    if not key_id or not token:
+        raise Unauthorized("Missing credentials: send X-App-Id and X-App-Token"
+                           if kind == "app" else
+                           "Missing credentials: send X-Management-Id and X-Management-Token")
+    cache_key = (kind, key_id, hash_token(token))
+    hit = _cache.get(cache_key)
+    now = time.monotonic()
+    if hit is not None and hit[0] > now:
+        return hit[1], hit[2]
+    key = await service.authenticate(session, kind, key_id, token)
+    if key is None:
+        raise Unauthorized("Invalid credentials")
+    _cache[cache_key] = (now + AUTH_CACHE_SECONDS, key.project_id, key.name)
+    return key.project_id, key.name
+
+
+async def app_context(
+    request: Request,
+    session: Annotated[AsyncSession, Depends(get_session)],
+    x_app_id: Annotated[str | None, Header(include_in_schema=False)] = None,
+    x_app_token: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> RequestContext:
+    project_id, name = await _verify(session, "app", x_app_id, x_app_token)
+    assert project_id is not None
+    return RequestContext(
+        project_id=project_id,
+        request_id=current_request_id.get() or new_request_id(),
+        channel="API",
+        api_key_name=name,
+        app_id=x_app_id,
+    )
+
+
+async def management_context(
+    session: Annotated[AsyncSession, Depends(get_session)],
+    x_management_id: Annotated[str | None, Header(include_in_schema=False)] = None,
+    x_management_token: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> str:
+    """Returns the management key id; management keys see every project."""
+    await _verify(session, "management", x_management_id, x_management_token)
+    assert x_management_id is not None
+    return x_management_id
+
+
+AppContext = Annotated[RequestContext, Depends(app_context)]
+ManagementKey = Annotated[str, Depends(management_context)]
+Session = Annotated[AsyncSession, Depends(get_session)]

@@ -1,0 +1,139 @@
+"""Creating projects and keys, bootstrapping the default project, authenticating keys."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from voucherd.kit.clock import utcnow
+from voucherd.kit.ids import Prefix, new_id, new_token
+from voucherd.kit.security import hash_token, token_matches
+from voucherd.projects import repository
+from voucherd.projects.models import ApiKey, Project
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    """A key as shown once, at creation: the token is never stored in clear."""
+
+    kind: str
+    key_id: str
+    token: str
+    project_id: str | None
+
+
+def _new_key_id() -> str:
+    # Voucherify App Ids are UUIDs.
+    return str(uuid.uuid4())
+
+
+async def create_project(session: AsyncSession, name: str, *, is_default: bool = False) -> Project:
+    project = Project(
+        id=new_id(Prefix.PROJECT),
+        name=name,
+        webhook_secret=secrets.token_hex(24),
+        is_default=is_default,
+        created_at=utcnow(),
+    )
+    session.add(project)
+    await session.flush()
+    return project
+
+
+async def issue_key(
+    session: AsyncSession,
+    *,
+    kind: str,
+    project_id: str | None,
+    key_id: str | None = None,
+    token: str | None = None,
+    name: str = "Primary",
+) -> IssuedKey:
+    key_id = key_id or _new_key_id()
+    token = token or new_token()
+    session.add(
+        ApiKey(
+            id=new_id(Prefix.API_KEY),
+            kind=kind,
+            project_id=project_id,
+            key_id=key_id,
+            token_hash=hash_token(token),
+            name=name,
+            created_at=utcnow(),
+        )
+    )
+    await session.flush()
+    return IssuedKey(kind=kind, key_id=key_id, token=token, project_id=project_id)
+
+
+async def ensure_key(
+    session: AsyncSession, *, kind: str, project_id: str | None, key_id: str, token: str
+) -> bool:
+    """Make `key_id`/`token` valid (operator-chosen credentials). True when something changed."""
+    existing = await repository.get_key(session, key_id)
+    if existing is None:
+        await issue_key(session, kind=kind, project_id=project_id, key_id=key_id, token=token)
+        return True
+    if not token_matches(token, existing.token_hash) or existing.revoked_at is not None:
+        existing.token_hash = hash_token(token)
+        existing.revoked_at = None
+        return True
+    return False
+
+
+@dataclass(frozen=True)
+class Bootstrap:
+    project: Project
+    created: bool
+    issued: list[IssuedKey]
+
+
+async def bootstrap_default_project(
+    session: AsyncSession,
+    *,
+    name: str,
+    app_id: str | None,
+    app_token: str | None,
+    management_id: str | None,
+    management_token: str | None,
+) -> Bootstrap:
+    """Create the default project and its first keys once; honour operator-given credentials."""
+    issued: list[IssuedKey] = []
+    project = await repository.get_default_project(session)
+    created = project is None
+    if project is None:
+        project = await create_project(session, name, is_default=True)
+    if app_id and app_token:
+        if await ensure_key(
+            session, kind="app", project_id=project.id, key_id=app_id, token=app_token
+        ):
+            issued.append(IssuedKey("app", app_id, app_token, project.id))
+    elif created:
+        issued.append(await issue_key(session, kind="app", project_id=project.id))
+    if management_id and management_token:
+        if await ensure_key(
+            session, kind="management", project_id=None, key_id=management_id,
+            token=management_token,
+        ):
+            issued.append(IssuedKey("management", management_id, management_token, None))
+    elif created:
+        issued.append(await issue_key(session, kind="management", project_id=None))
+    return Bootstrap(project=project, created=created, issued=issued)
+
+
+async def authenticate(session: AsyncSession, kind: str, key_id: str, token: str) -> ApiKey | None:
+    key = await repository.get_active_key(session, kind, key_id)
+    if key is None or not token_matches(token, key.token_hash):
+        return None
+    return key
+
+
+async def revoke_key(session: AsyncSession, key_id: str) -> bool:
+    key = await repository.get_key(session, key_id)
+    if key is None or key.revoked_at is not None:
+        return False
+    key.revoked_at = utcnow()
+    return True
