@@ -23,12 +23,12 @@ import uvicorn
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from tests.support import ProjectKeys, make_project
 from voucherd.app import create_app
 from voucherd.config import Settings
 from voucherd.kit.clock import clock
 from voucherd.kit.db import Database, async_url
 from voucherd.migrate import upgrade
-from tests.support import ProjectKeys, make_project
 
 PG_ENV = "VOUCHERD_TEST_DATABASE_URL"
 BACKENDS = ["sqlite", "postgres"]
@@ -57,7 +57,9 @@ async def backend(
         if not url:
             if os.environ.get("CI"):
                 pytest.fail(f"{PG_ENV} must be set in CI: every storage test runs on PostgreSQL")
-            pytest.skip(f"PostgreSQL runs skipped: set {PG_ENV}=postgresql://postgres@127.0.0.1:5432/test")
+            pytest.skip(
+                f"PostgreSQL runs skipped: set {PG_ENV}=postgresql://postgres@127.0.0.1:5432/test"
+            )
         await _reset_postgres(url)
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'voucherd.sqlite3'}"

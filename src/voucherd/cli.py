@@ -17,8 +17,9 @@ from voucherd.kit.db import Database
 from voucherd.projects import repository as projects_repo
 from voucherd.projects import service as projects
 
-app = typer.Typer(help="voucherd: a self-hosted, Voucherify-compatible promotions engine.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="voucherd: a self-hosted, Voucherify-compatible promotions engine.", no_args_is_help=True
+)
 projects_app = typer.Typer(help="Manage projects.", no_args_is_help=True)
 keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 app.add_typer(projects_app, name="projects")
@@ -48,8 +49,10 @@ async def _bootstrap(settings: Settings) -> None:
         typer.echo(f"  {label} Id:    {key.key_id}")
         typer.echo(f"  {label} Token: {key.token}")
     if not result.issued:
-        typer.echo(f"Project {project.name!r} ({project.id}); keys were printed on first start "
-                   "(`voucherd keys create` makes new ones).")
+        typer.echo(
+            f"Project {project.name!r} ({project.id}); keys were printed on first start "
+            "(`voucherd keys create` makes new ones)."
+        )
 
 
 @app.command()
@@ -76,8 +79,15 @@ def serve(
     typer.echo(f"Serving the API on http://{bind_host}:{bind_port}")
     factory = "voucherd.serve_app:create_served_app"
     os.environ["VOUCHERD_EMBEDDED_WORKER"] = "true" if with_worker else "false"
-    uvicorn.run(factory, factory=True, host=bind_host, port=bind_port, workers=workers,
-                log_level=settings.log_level, access_log=False)
+    uvicorn.run(
+        factory,
+        factory=True,
+        host=bind_host,
+        port=bind_port,
+        workers=workers,
+        log_level=settings.log_level,
+        access_log=False,
+    )
 
 
 @app.command()
@@ -151,8 +161,9 @@ def keys_list(project_id: Annotated[str | None, typer.Option()] = None) -> None:
 
 @keys_app.command("create")
 def keys_create(
-    project_id: Annotated[str | None, typer.Option(help="Project (default project if omitted)")]
-    = None,
+    project_id: Annotated[
+        str | None, typer.Option(help="Project (default project if omitted)")
+    ] = None,
     management: Annotated[bool, typer.Option(help="Create a Management key")] = False,
 ) -> None:
     """Create an App key (or a Management key) and print its token once."""
@@ -167,7 +178,8 @@ def keys_create(
                     raise typer.BadParameter("no default project: run `voucherd serve` once")
                 pid = default.id
             key = await projects.issue_key(
-                session, kind="management" if management else "app",
+                session,
+                kind="management" if management else "app",
                 project_id=None if management else pid,
             )
         await db.dispose()

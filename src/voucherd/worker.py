@@ -7,6 +7,7 @@ jobs with `register_job`; each run gets its own unit of work at this edge.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -54,10 +55,8 @@ async def _loop(db: Database, job: RegisteredJob, stop: asyncio.Event) -> None:
             log.exception("job %s failed", job.name)
             done = 0
         if done == 0:
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=job.idle_seconds)
-            except TimeoutError:
-                pass
 
 
 async def run_forever(db: Database, stop: asyncio.Event) -> None:

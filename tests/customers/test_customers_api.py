@@ -6,8 +6,8 @@ import asyncio
 
 import httpx
 from sqlalchemy import func, select
-
 from tests.support import ProjectKeys
+
 from voucherd.customers.schemas import CustomerOut, CustomersListOut
 from voucherd.events.models import Event
 from voucherd.kit.db import Database
@@ -22,11 +22,17 @@ async def _events(db: Database, project: ProjectKeys, event_type: str) -> list[E
 
 
 async def test_create_customer_returns_voucherify_object(client: httpx.AsyncClient) -> None:
-    resp = await client.post("/v1/customers", json={
-        "source_id": "jck-wbhk", "name": "Jack Webhook", "email": "jack@example.com",
-        "metadata": {"region": "EMEA"}, "address": {"city": "Warsaw"},
-        "birthdate": "1990-02-03",
-    })
+    resp = await client.post(
+        "/v1/customers",
+        json={
+            "source_id": "jck-wbhk",
+            "name": "Jack Webhook",
+            "email": "jack@example.com",
+            "metadata": {"region": "EMEA"},
+            "address": {"city": "Warsaw"},
+            "birthdate": "1990-02-03",
+        },
+    )
     assert resp.status_code == 200, resp.text
     body = resp.json()
     CustomerOut.model_validate(body)
@@ -52,10 +58,12 @@ async def test_create_with_known_source_id_updates_the_same_customer(
 async def test_concurrent_creates_of_one_source_id_make_one_customer(
     client: httpx.AsyncClient, db: Database, project: ProjectKeys
 ) -> None:
-    responses = await asyncio.gather(*(
-        client.post("/v1/customers", json={"source_id": "race", "name": f"n{i}"})
-        for i in range(10)
-    ))
+    responses = await asyncio.gather(
+        *(
+            client.post("/v1/customers", json={"source_id": "race", "name": f"n{i}"})
+            for i in range(10)
+        )
+    )
     assert all(r.status_code == 200 for r in responses), [r.text for r in responses]
     assert len({r.json()["id"] for r in responses}) == 1
     assert len(await _events(db, project, "customer.created")) == 1
@@ -71,8 +79,11 @@ async def test_get_customer_by_id_or_source_id(client: httpx.AsyncClient) -> Non
 
 
 async def test_update_changes_only_given_fields(client: httpx.AsyncClient) -> None:
-    created = (await client.post("/v1/customers", json={
-        "source_id": "u1", "name": "Old", "email": "old@x.io"})).json()
+    created = (
+        await client.post(
+            "/v1/customers", json={"source_id": "u1", "name": "Old", "email": "old@x.io"}
+        )
+    ).json()
     resp = await client.put(f"/v1/customers/{created['id']}", json={"name": "New"})
     assert resp.json()["name"] == "New"
     assert resp.json()["email"] == "old@x.io"
@@ -99,8 +110,11 @@ async def test_list_customers_pages_and_filters(client: httpx.AsyncClient) -> No
     assert page1["customers"][0]["source_id"] == "l4"
     page3 = (await client.get("/v1/customers", params={"limit": 2, "page": 3})).json()
     assert [c["source_id"] for c in page3["customers"]] == ["l0"]
-    after = (await client.get("/v1/customers", params={
-        "limit": 2, "starting_after_id": page1["customers"][1]["id"]})).json()
+    after = (
+        await client.get(
+            "/v1/customers", params={"limit": 2, "starting_after_id": page1["customers"][1]["id"]}
+        )
+    ).json()
     assert [c["source_id"] for c in after["customers"]] == ["l2", "l1"]
     filtered = (await client.get("/v1/customers", params={"email": "3@x.io"})).json()
     assert [c["source_id"] for c in filtered["customers"]] == ["l3"]
@@ -137,8 +151,11 @@ async def test_failed_request_writes_nothing(
     async with db.transaction(write=False) as session:
         from voucherd.customers.models import Customer
 
-        count = (await session.execute(
-            select(func.count()).select_from(Customer).where(
-                Customer.project_id == project.project_id)
-        )).scalar_one()
+        count = (
+            await session.execute(
+                select(func.count())
+                .select_from(Customer)
+                .where(Customer.project_id == project.project_id)
+            )
+        ).scalar_one()
     assert count == 0

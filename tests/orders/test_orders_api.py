@@ -6,15 +6,20 @@ import asyncio
 
 import httpx
 from sqlalchemy import select
-
 from tests.support import ProjectKeys
+
 from voucherd.events.models import Event
 from voucherd.kit.db import Database
 from voucherd.orders.schemas import OrderOut, OrdersListOut
 
 TWO_ITEMS = [
-    {"product_id": None, "source_id": "prod-a", "related_object": "product", "quantity": 1,
-     "price": 3500},
+    {
+        "product_id": None,
+        "source_id": "prod-a",
+        "related_object": "product",
+        "quantity": 1,
+        "price": 3500,
+    },
     {"source_id": "prod-b", "related_object": "product", "quantity": 2, "price": 7999},
 ]
 
@@ -22,9 +27,9 @@ TWO_ITEMS = [
 async def _event_types(db: Database, project: ProjectKeys, entity_id: str) -> list[str]:
     async with db.transaction(write=False) as session:
         rows = await session.execute(
-            select(Event.type).where(
-                Event.project_id == project.project_id, Event.entity_id == entity_id
-            ).order_by(Event.id)
+            select(Event.type)
+            .where(Event.project_id == project.project_id, Event.entity_id == entity_id)
+            .order_by(Event.id)
         )
         return list(rows.scalars())
 
@@ -43,9 +48,22 @@ async def test_amounts_are_computed_from_price_and_quantity(client: httpx.AsyncC
 
 
 async def test_unknown_product_source_id_creates_the_product(client: httpx.AsyncClient) -> None:
-    order = (await client.post("/v1/orders", json={"items": [
-        {"source_id": "new-sku-ish", "related_object": "product", "quantity": 1, "price": 100,
-         "product": {"name": "Mug"}}]})).json()
+    order = (
+        await client.post(
+            "/v1/orders",
+            json={
+                "items": [
+                    {
+                        "source_id": "new-sku-ish",
+                        "related_object": "product",
+                        "quantity": 1,
+                        "price": 100,
+                        "product": {"name": "Mug"},
+                    }
+                ]
+            },
+        )
+    ).json()
     product_id = order["items"][0]["product_id"]
     product = (await client.get(f"/v1/products/{product_id}")).json()
     assert product["source_id"] == "new-sku-ish"
@@ -53,8 +71,11 @@ async def test_unknown_product_source_id_creates_the_product(client: httpx.Async
 
 
 async def test_order_with_customer_upserts_the_customer(client: httpx.AsyncClient) -> None:
-    order = (await client.post("/v1/orders", json={
-        "customer": {"source_id": "buyer", "name": "Buyer"}, "amount": 1000})).json()
+    order = (
+        await client.post(
+            "/v1/orders", json={"customer": {"source_id": "buyer", "name": "Buyer"}, "amount": 1000}
+        )
+    ).json()
     customer = (await client.get("/v1/customers/buyer")).json()
     assert order["customer_id"] == customer["id"]
     assert customer["name"] == "Buyer"
@@ -63,10 +84,16 @@ async def test_order_with_customer_upserts_the_customer(client: httpx.AsyncClien
 async def test_paid_order_records_created_and_paid_events_and_counts_in_summary(
     client: httpx.AsyncClient, db: Database, project: ProjectKeys
 ) -> None:
-    order = (await client.post("/v1/orders", json={
-        "status": "PAID", "customer": {"source_id": "payer"}, "items": TWO_ITEMS})).json()
+    order = (
+        await client.post(
+            "/v1/orders",
+            json={"status": "PAID", "customer": {"source_id": "payer"}, "items": TWO_ITEMS},
+        )
+    ).json()
     assert await _event_types(db, project, order["id"]) == [
-        "customer.order.created", "customer.order.paid"]
+        "customer.order.created",
+        "customer.order.paid",
+    ]
     summary = (await client.get("/v1/customers/payer")).json()["summary"]["orders"]
     assert summary["total_count"] == 1
     assert summary["total_amount"] == 19498
@@ -77,9 +104,9 @@ async def test_order_paid_is_recorded_once_however_often_it_is_saved(
     client: httpx.AsyncClient, db: Database, project: ProjectKeys
 ) -> None:
     order = (await client.post("/v1/orders", json={"source_id": "o-1", "amount": 500})).json()
-    responses = await asyncio.gather(*(
-        client.put(f"/v1/orders/{order['id']}", json={"status": "PAID"}) for _ in range(20)
-    ))
+    responses = await asyncio.gather(
+        *(client.put(f"/v1/orders/{order['id']}", json={"status": "PAID"}) for _ in range(20))
+    )
     assert all(r.status_code == 200 for r in responses), [r.text for r in responses]
     again = await client.post("/v1/orders", json={"source_id": "o-1", "status": "PAID"})
     assert again.json()["id"] == order["id"]
@@ -112,7 +139,9 @@ async def test_list_and_get_orders(client: httpx.AsyncClient) -> None:
 
 
 async def test_item_discount_larger_than_amount_is_refused(client: httpx.AsyncClient) -> None:
-    resp = await client.post("/v1/orders", json={"items": [
-        {"source_id": "p", "quantity": 1, "price": 100, "discount_amount": 101}]})
+    resp = await client.post(
+        "/v1/orders",
+        json={"items": [{"source_id": "p", "quantity": 1, "price": 100, "discount_amount": 101}]},
+    )
     assert resp.status_code == 400
     assert resp.json()["key"] == "invalid_order"

@@ -8,9 +8,16 @@ from voucherd.products.schemas import ProductOut, ProductsListOut, SkuOut
 
 
 async def test_create_product_and_upsert_by_source_id(client: httpx.AsyncClient) -> None:
-    resp = await client.post("/v1/products", json={
-        "source_id": "shoe", "name": "Shoe", "price": 7999, "attributes": ["size"],
-        "metadata": {"brand": "X"}})
+    resp = await client.post(
+        "/v1/products",
+        json={
+            "source_id": "shoe",
+            "name": "Shoe",
+            "price": 7999,
+            "attributes": ["size"],
+            "metadata": {"brand": "X"},
+        },
+    )
     assert resp.status_code == 200, resp.text
     body = resp.json()
     ProductOut.model_validate(body)
@@ -21,8 +28,10 @@ async def test_create_product_and_upsert_by_source_id(client: httpx.AsyncClient)
 
 async def test_skus_belong_to_their_product(client: httpx.AsyncClient) -> None:
     product = (await client.post("/v1/products", json={"source_id": "tee", "price": 100})).json()
-    sku = await client.post(f"/v1/products/{product['id']}/skus", json={
-        "source_id": "tee-l", "sku": "L", "price": 120, "attributes": {"size": "L"}})
+    sku = await client.post(
+        f"/v1/products/{product['id']}/skus",
+        json={"source_id": "tee-l", "sku": "L", "price": 120, "attributes": {"size": "L"}},
+    )
     assert sku.status_code == 200, sku.text
     SkuOut.model_validate(sku.json())
     assert sku.json()["id"].startswith("sku_")

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from voucherd.customers import repository, service
+from voucherd.customers.models import Customer
 from voucherd.customers.schemas import CustomerCreate, CustomerOut, CustomersListOut, CustomerUpdate
 from voucherd.customers.serializers import customer_body
 from voucherd.kit.http import TransactionalRoute
@@ -45,7 +46,7 @@ async def list_customers(
         created_before=as_utc(created_before) if created_before else None,
         created_after=as_utc(created_after) if created_after else None,
     )
-    rows, total, has_more = await paginate(session, stmt, repository.Customer.id, page)
+    rows, total, has_more = await paginate(session, stmt, Customer.id, page)
     return JsonResponse(
         list_body("customers", [customer_body(c) for c in rows], total, has_more=has_more)
     )

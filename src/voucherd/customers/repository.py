@@ -51,7 +51,7 @@ def list_query(
     city: str | None = None,
     created_before: datetime | None = None,
     created_after: datetime | None = None,
-) -> Select[tuple[Customer]]:
+) -> Select[Customer]:
     stmt = select(Customer).where(Customer.project_id == project_id)
     if email is not None:
         stmt = stmt.where(Customer.email == email)

@@ -82,7 +82,10 @@ async def upsert(
             raise
         return await _update(session, ctx, raced, data), False
     await record_event(
-        session, ctx, "customer.created", entity_id=customer.id,
+        session,
+        ctx,
+        "customer.created",
+        entity_id=customer.id,
         data={"customer": customer_body(customer)},
     )
     return customer, True
@@ -92,18 +95,23 @@ async def _update(
     session: AsyncSession, ctx: RequestContext, customer: Customer, data: CustomerFields
 ) -> Customer:
     _apply_fields(customer, data)
-    if isinstance(data, CustomerUpdate | CustomerCreate) and "source_id" in data.model_fields_set:
-        if data.source_id != customer.source_id and data.source_id is not None:
-            other = await repository.get_by_source_id(session, ctx.project_id, data.source_id)
-            if other is not None and other.id != customer.id:
-                raise DuplicateFound(
-                    f"Customer with source_id {data.source_id} already exists"
-                )
-            customer.source_id = data.source_id
+    if (
+        isinstance(data, CustomerUpdate | CustomerCreate)
+        and "source_id" in data.model_fields_set
+        and data.source_id is not None
+        and data.source_id != customer.source_id
+    ):
+        other = await repository.get_by_source_id(session, ctx.project_id, data.source_id)
+        if other is not None and other.id != customer.id:
+            raise DuplicateFound(f"Customer with source_id {data.source_id} already exists")
+        customer.source_id = data.source_id
     customer.updated_at = utcnow()
     await _flush_unique(session, customer.source_id)
     await record_event(
-        session, ctx, "customer.updated", entity_id=customer.id,
+        session,
+        ctx,
+        "customer.updated",
+        entity_id=customer.id,
         data={"customer": customer_body(customer)},
     )
     return customer
@@ -127,8 +135,9 @@ async def delete(session: AsyncSession, ctx: RequestContext, key: str) -> None:
     body = customer_body(customer)
     await session.delete(customer)
     await session.flush()
-    await record_event(session, ctx, "customer.deleted", entity_id=customer.id,
-                       data={"customer": body})
+    await record_event(
+        session, ctx, "customer.deleted", entity_id=customer.id, data={"customer": body}
+    )
 
 
 async def resolve_reference(
@@ -170,6 +179,11 @@ async def record_redemption(
     loyalty_points: int = 0,
 ) -> None:
     await repository.bump_redemption_counters(
-        session, customer_id, succeeded=succeeded, failed=failed, rolled_back=rolled_back,
-        gift_amount=gift_amount, loyalty_points=loyalty_points,
+        session,
+        customer_id,
+        succeeded=succeeded,
+        failed=failed,
+        rolled_back=rolled_back,
+        gift_amount=gift_amount,
+        loyalty_points=loyalty_points,
     )

@@ -290,6 +290,8 @@ class _Compiler:
         )
         if name in METADATA_ACCESSORS:
             return self.metadata(name, token, arg_nodes)
+        if name == "SWITCH_CASE":  # the grammar only reads it as a keyword right after SWITCH(
+            raise self.error("SWITCH_CASE is only allowed inside SWITCH", token)
         self.check_arity(name, token, len(arg_nodes))
         args = [self.compile(node, depth + 1) for node in arg_nodes]
         if name == "IF":

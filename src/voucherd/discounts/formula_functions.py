@@ -123,7 +123,8 @@ class FormulaContext:
 # One private context instead of the thread's current one: results must not depend on what
 # some other code did to decimal.getcontext().  34 digits is IEEE decimal128; only division
 # and POW normally need rounding.  The traps turn undefined results into exceptions (which
-# Formula.evaluate converts to FormulaEvaluationError) instead of NaN or Infinity.
+# Formula.evaluate converts to FormulaEvaluationError) instead of NaN or Infinity.  Sharing
+# it between threads is safe: operations only set its sticky flags, which nothing reads.
 DECIMAL_CONTEXT = Context(
     prec=34,
     rounding=ROUND_HALF_EVEN,

@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 from urllib.parse import unquote
 
@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from voucherd.kit.context import current_request_id
 from voucherd.kit.db import Database
-from voucherd.kit.errors import ApiError, InvalidPayload, PayloadTooLarge
+from voucherd.kit.errors import ApiError, InvalidPayload, InvalidQueryParams, PayloadTooLarge
 from voucherd.kit.ids import new_request_id
 from voucherd.kit.responses import JsonResponse
 
@@ -71,7 +71,7 @@ def get_session(request: Request) -> AsyncSession:
 
 
 class TransactionalRoute(APIRoute):
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def transactional_handler(request: Request) -> Response:
@@ -147,13 +147,8 @@ def install_error_handlers(app: FastAPI) -> None:
         assert isinstance(exc, RequestValidationError)
         errors = exc.errors()
         in_query = any(e.get("loc", ("",))[0] in ("query", "path") for e in errors)
-        error = InvalidPayload(_describe_validation_errors(errors))
-        if in_query:
-            error = ApiError(
-                _describe_validation_errors(errors),
-                key="invalid_query_params",
-                message="Invalid query params",
-            )
+        details = _describe_validation_errors(errors)
+        error = InvalidQueryParams(details) if in_query else InvalidPayload(details)
         return _error_response(error)
 
     async def on_http_error(_request: Request, exc: Exception) -> Response:

@@ -1,6 +1,6 @@
 """Voucherify-style prefixed ids (`cust_…`, `ord_…`), generated in one place.
 
-Ids are time-ordered: 10 hex digits of milliseconds since the epoch, then random hex, so
+Ids are time-ordered: 12 hex digits of milliseconds since the epoch, then random hex, so
 sorting by id follows creation order and `starting_after_id` pagination is a range scan.
 """
 
@@ -16,7 +16,7 @@ _RANDOM_HEX = 14
 
 def new_id(prefix: str) -> str:
     millis = time.time_ns() // 1_000_000
-    return f"{prefix}_{millis:010x}{secrets.token_hex(_RANDOM_HEX // 2)}"
+    return f"{prefix}_{millis:012x}{secrets.token_hex(_RANDOM_HEX // 2)}"
 
 
 def new_request_id() -> str:

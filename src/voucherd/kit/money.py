@@ -1,4 +1,4 @@
-"""Money is integer minor units (cents); this module is the one place where fractions become cents."""
+"""Money is integer minor units (cents); the one place where fractions become cents."""
 
 from __future__ import annotations
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypeVar
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Query
 from sqlalchemy import Select, func, select
@@ -36,12 +35,11 @@ def page_params(
     order: Annotated[str | None, Query(max_length=50)] = None,
 ) -> PageParams:
     if order not in (None, "created_at", "-created_at", "id", "-id"):
-        raise InvalidQueryParams(
-            f"Unsupported order '{order}': use created_at or -created_at"
-        )
+        raise InvalidQueryParams(f"Unsupported order '{order}': use created_at or -created_at")
     descending = order is None or order.startswith("-")
-    return PageParams(limit=limit, page=page, starting_after_id=starting_after_id,
-                      descending=descending)
+    return PageParams(
+        limit=limit, page=page, starting_after_id=starting_after_id, descending=descending
+    )
 
 
 Page = Annotated[PageParams, Depends(page_params)]
@@ -49,7 +47,7 @@ Page = Annotated[PageParams, Depends(page_params)]
 
 async def paginate(
     session: AsyncSession,
-    stmt: Select[tuple[T]],
+    stmt: Select[T],
     id_column: InstrumentedAttribute[str],
     params: PageParams,
 ) -> tuple[Sequence[T], int, bool]:
@@ -60,8 +58,10 @@ async def paginate(
     """
     total = (await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one()
     if params.starting_after_id:
-        cond = (id_column < params.starting_after_id) if params.descending else (
-            id_column > params.starting_after_id
+        cond = (
+            (id_column < params.starting_after_id)
+            if params.descending
+            else (id_column > params.starting_after_id)
         )
         stmt = stmt.where(cond)
     else:

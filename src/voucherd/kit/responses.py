@@ -1,4 +1,4 @@
-"""JSON responses encoded with orjson: fast, and it refuses Decimal/float surprises we don't ask for."""
+"""JSON responses encoded with orjson: fast, and it refuses Decimal values by design."""
 
 from __future__ import annotations
 

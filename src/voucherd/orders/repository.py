@@ -31,7 +31,7 @@ async def get_by_source_id(session: AsyncSession, project_id: str, source_id: st
     return result.scalar_one_or_none()
 
 
-def list_query(project_id: str, *, customer_id: str | None = None) -> Select[tuple[Order]]:
+def list_query(project_id: str, *, customer_id: str | None = None) -> Select[Order]:
     stmt = select(Order).where(Order.project_id == project_id)
     if customer_id is not None:
         stmt = stmt.where(Order.customer_id == customer_id)

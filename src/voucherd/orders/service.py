@@ -73,7 +73,8 @@ async def _build_item(
         order_id=order.id,
         position=position,
         related_object=related,
-        source_id=data.source_id or (sku.source_id if sku else product.source_id if product else None),
+        source_id=data.source_id
+        or (sku.source_id if sku else product.source_id if product else None),
         product_id=product.id if product else None,
         sku_id=sku.id if sku else None,
         quantity=data.quantity,
@@ -84,14 +85,28 @@ async def _build_item(
         initial_amount=data.initial_amount,
         discount_amount=discount,
         product=(
-            {"id": product.id, "source_id": product.source_id, "name": product.name,
-             "price": product.price, "metadata": product.metadata_ or {}, "object": "product"}
-            if product else None
+            {
+                "id": product.id,
+                "source_id": product.source_id,
+                "name": product.name,
+                "price": product.price,
+                "metadata": product.metadata_ or {},
+                "object": "product",
+            }
+            if product
+            else None
         ),
         sku=(
-            {"id": sku.id, "source_id": sku.source_id, "sku": sku.sku, "price": sku.price,
-             "metadata": sku.metadata_ or {}, "object": "sku"}
-            if sku else None
+            {
+                "id": sku.id,
+                "source_id": sku.source_id,
+                "sku": sku.sku,
+                "price": sku.price,
+                "metadata": sku.metadata_ or {},
+                "object": "sku",
+            }
+            if sku
+            else None
         ),
         metadata_=dict(data.metadata or {}),
     )
@@ -164,19 +179,22 @@ async def record_status_events(
     """Events after an order was saved; `customer.order.paid` only on its first PAID save."""
     data = event_data(order, customer)
     await record_event(
-        session, ctx, "customer.order.created" if created else "customer.order.updated",
-        entity_id=order.id, data=data,
+        session,
+        ctx,
+        "customer.order.created" if created else "customer.order.updated",
+        entity_id=order.id,
+        data=data,
     )
     if order.status == "PAID":
         now = utcnow()
         if await repository.mark_paid_once(session, order.id, now):
             if customer is not None and order.amount is not None:
-                await customers.record_paid_order(session, customer.id, order.total_amount or 0,
-                                                  now)
+                await customers.record_paid_order(
+                    session, customer.id, order.total_amount or 0, now
+                )
             await record_event(session, ctx, "customer.order.paid", entity_id=order.id, data=data)
     elif order.status != previous_status and order.status in STATUS_EVENTS:
-        await record_event(session, ctx, STATUS_EVENTS[order.status], entity_id=order.id,
-                           data=data)
+        await record_event(session, ctx, STATUS_EVENTS[order.status], entity_id=order.id, data=data)
 
 
 async def _save(

@@ -87,9 +87,7 @@ async def get_sku(sku_id: str, ctx: AppContext, session: Session) -> Response:
 async def update_sku(
     product_id: str, sku_id: str, body: SkuUpdate, ctx: AppContext, session: Session
 ) -> Response:
-    return JsonResponse(
-        sku_body(await service.update_sku(session, ctx, product_id, sku_id, body))
-    )
+    return JsonResponse(sku_body(await service.update_sku(session, ctx, product_id, sku_id, body)))
 
 
 @router.delete("/v1/products/{product_id}/skus/{sku_id}", status_code=204)

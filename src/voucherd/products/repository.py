@@ -22,14 +22,18 @@ async def get_by_id_or_source_id(
     return result.scalar_one_or_none()
 
 
-async def get_by_source_id(session: AsyncSession, project_id: str, source_id: str) -> Product | None:
+async def get_by_source_id(
+    session: AsyncSession, project_id: str, source_id: str
+) -> Product | None:
     result = await session.execute(
         select(Product).where(Product.project_id == project_id, Product.source_id == source_id)
     )
     return result.scalar_one_or_none()
 
 
-async def get_many(session: AsyncSession, project_id: str, ids: Iterable[str]) -> dict[str, Product]:
+async def get_many(
+    session: AsyncSession, project_id: str, ids: Iterable[str]
+) -> dict[str, Product]:
     ids = list(set(ids))
     if not ids:
         return {}
@@ -39,7 +43,7 @@ async def get_many(session: AsyncSession, project_id: str, ids: Iterable[str]) -
     return {p.id: p for p in result.scalars()}
 
 
-def list_query(project_id: str) -> Select[tuple[Product]]:
+def list_query(project_id: str) -> Select[Product]:
     return select(Product).where(Product.project_id == project_id)
 
 
@@ -69,7 +73,5 @@ async def get_skus(session: AsyncSession, project_id: str, ids: Iterable[str]) -
     ids = list(set(ids))
     if not ids:
         return {}
-    result = await session.execute(
-        select(Sku).where(Sku.project_id == project_id, Sku.id.in_(ids))
-    )
+    result = await session.execute(select(Sku).where(Sku.project_id == project_id, Sku.id.in_(ids)))
     return {s.id: s for s in result.scalars()}

@@ -48,5 +48,9 @@ def product_body(product: Product, skus: Sequence[Sku] = ()) -> dict[str, Any]:
 
 
 def simple_product(product: Product) -> dict[str, Any]:
-    return {"id": product.id, "source_id": product.source_id, "name": product.name,
-            "object": "product"}
+    return {
+        "id": product.id,
+        "source_id": product.source_id,
+        "name": product.name,
+        "object": "product",
+    }

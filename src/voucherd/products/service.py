@@ -74,12 +74,19 @@ async def upsert(session: AsyncSession, ctx: RequestContext, data: ProductCreate
     if existing is None and data.source_id:
         existing = await repository.get_by_source_id(session, ctx.project_id, data.source_id)
     if existing is not None:
-        return await update(session, ctx, existing.id, ProductUpdate.model_validate(
-            data.model_dump(exclude_unset=True, exclude={"id"})
-        ))
+        return await update(
+            session,
+            ctx,
+            existing.id,
+            ProductUpdate.model_validate(data.model_dump(exclude_unset=True, exclude={"id"})),
+        )
     product = Product(
-        id=new_id(Prefix.PRODUCT), project_id=ctx.project_id, source_id=data.source_id,
-        attributes=[], metadata_={}, created_at=utcnow(),
+        id=new_id(Prefix.PRODUCT),
+        project_id=ctx.project_id,
+        source_id=data.source_id,
+        attributes=[],
+        metadata_={},
+        created_at=utcnow(),
     )
     _apply(product, data)
     session.add(product)
@@ -129,12 +136,21 @@ async def upsert_sku(
             raise DuplicateFound(
                 f"SKU {data.id or data.source_id} already belongs to another product"
             )
-        return await update_sku(session, ctx, product_key, existing.id, SkuUpdate.model_validate(
-            data.model_dump(exclude_unset=True, exclude={"id"})
-        ))
+        return await update_sku(
+            session,
+            ctx,
+            product_key,
+            existing.id,
+            SkuUpdate.model_validate(data.model_dump(exclude_unset=True, exclude={"id"})),
+        )
     sku = Sku(
-        id=new_id(Prefix.SKU), project_id=ctx.project_id, product_id=product.id,
-        source_id=data.source_id, attributes={}, metadata_={}, created_at=utcnow(),
+        id=new_id(Prefix.SKU),
+        project_id=ctx.project_id,
+        product_id=product.id,
+        source_id=data.source_id,
+        attributes={},
+        metadata_={},
+        created_at=utcnow(),
     )
     _apply(sku, data)
     session.add(sku)
@@ -209,17 +225,34 @@ async def resolve_for_order_item(
         elif product_key:
             product = await repository.get_by_source_id(session, ctx.project_id, product_key)
             if product is None:
-                product = await upsert(session, ctx, ProductCreate.model_validate({
-                    "source_id": product_key,
-                    **{k: product_data[k] for k in ("name", "price", "metadata")
-                       if product_data.get(k) is not None},
-                }))
+                product = await upsert(
+                    session,
+                    ctx,
+                    ProductCreate.model_validate(
+                        {
+                            "source_id": product_key,
+                            **{
+                                k: product_data[k]
+                                for k in ("name", "price", "metadata")
+                                if product_data.get(k) is not None
+                            },
+                        }
+                    ),
+                )
                 return product, sku
     if product is not None and product_data.get("override"):
-        await update(session, ctx, product.id, ProductUpdate.model_validate({
-            k: product_data[k] for k in ("name", "price", "metadata")
-            if product_data.get(k) is not None
-        }))
+        await update(
+            session,
+            ctx,
+            product.id,
+            ProductUpdate.model_validate(
+                {
+                    k: product_data[k]
+                    for k in ("name", "price", "metadata")
+                    if product_data.get(k) is not None
+                }
+            ),
+        )
     return product, sku
 
 

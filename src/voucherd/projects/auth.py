@@ -29,9 +29,11 @@ async def _verify(
     session: AsyncSession, kind: str, key_id: str | None, token: str | None
 ) -> tuple[str | None, str]:
     if not key_id or not token:
-        raise Unauthorized("Missing credentials: send X-App-Id and X-App-Token"
-                           if kind == "app" else
-                           "Missing credentials: send X-Management-Id and X-Management-Token")
+        raise Unauthorized(
+            "Missing credentials: send X-App-Id and X-App-Token"
+            if kind == "app"
+            else "Missing credentials: send X-Management-Id and X-Management-Token"
+        )
     cache_key = (kind, key_id, hash_token(token))
     hit = _cache.get(cache_key)
     now = time.monotonic()

@@ -115,7 +115,10 @@ async def bootstrap_default_project(
         issued.append(await issue_key(session, kind="app", project_id=project.id))
     if management_id and management_token:
         if await ensure_key(
-            session, kind="management", project_id=None, key_id=management_id,
+            session,
+            kind="management",
+            project_id=None,
+            key_id=management_id,
             token=management_token,
         ):
             issued.append(IssuedKey("management", management_id, management_token, None))
