@@ -1,10 +1,34 @@
 """Imports every domain's models so the metadata is complete (migrations, tests)."""
 
+from voucherd.campaigns.models import Campaign
 from voucherd.customers.models import Customer
 from voucherd.events.models import Event
 from voucherd.kit.db import Base
 from voucherd.orders.models import Order, OrderItem
 from voucherd.products.models import Product, Sku
 from voucherd.projects.models import ApiKey, Project
+from voucherd.publications.models import Publication
+from voucherd.redemptions.models import Redemption
+from voucherd.vouchers.models import Voucher, VoucherTransaction
+from voucherd.webhooks.models import WebhookAttempt, WebhookEndpoint, WebhookSecret, WebhookSendout
 
-__all__ = ["ApiKey", "Base", "Customer", "Event", "Order", "OrderItem", "Product", "Project", "Sku"]
+__all__ = [
+    "ApiKey",
+    "Base",
+    "Campaign",
+    "Customer",
+    "Event",
+    "Order",
+    "OrderItem",
+    "Product",
+    "Project",
+    "Publication",
+    "Redemption",
+    "Sku",
+    "Voucher",
+    "VoucherTransaction",
+    "WebhookAttempt",
+    "WebhookEndpoint",
+    "WebhookSecret",
+    "WebhookSendout",
+]

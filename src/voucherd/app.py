@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from voucherd import health
+from voucherd.campaigns.endpoints import router as campaigns_router
 from voucherd.config import Settings, get_settings
 from voucherd.customers.endpoints import router as customers_router
 from voucherd.kit.db import Database
@@ -15,8 +16,25 @@ from voucherd.kit.http import RequestIdAndRawPathMiddleware, install_error_handl
 from voucherd.orders.endpoints import router as orders_router
 from voucherd.products.endpoints import router as products_router
 from voucherd.projects.endpoints import router as projects_router
+from voucherd.publications.endpoints import router as publications_router
+from voucherd.redemptions.endpoints import router as redemptions_router
+from voucherd.vouchers.endpoints import router as vouchers_router
+from voucherd.webhooks.endpoints import router as webhooks_router
+from voucherd.webhooks.metrics import router as metrics_router
 
-ROUTERS = (customers_router, products_router, orders_router, projects_router, health.router)
+ROUTERS = (
+    customers_router,
+    products_router,
+    orders_router,
+    campaigns_router,
+    vouchers_router,
+    publications_router,
+    redemptions_router,
+    projects_router,
+    webhooks_router,
+    metrics_router,
+    health.router,
+)
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:

@@ -35,6 +35,18 @@ class Settings(BaseSettings):
     db_pool_size: int = 10
     db_max_overflow: int = 10
     log_level: str = "info"
+    # Webhooks. Targets on loopback/private/link-local networks are refused unless listed here
+    # (comma-separated CIDRs; the local demo uses 127.0.0.0/8).
+    webhook_allowed_networks: str = ""
+    # Retry offsets from the first attempt ("1m,2m,4m,1h"); unset = Voucherify's 12 retries.
+    webhook_retry_schedule: str | None = None
+    webhook_retry_jitter: float = Field(default=0.1, ge=0, lt=1)
+    # Concurrent deliveries per worker process (one per endpoint at a time, to keep order).
+    webhook_max_in_flight: int = Field(default=32, ge=1, le=1024)
+    # Voucherify's receivers must answer within 10 s.
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    # How long a worker owns an endpoint without renewing; unset = 3 x timeout + 5 s.
+    webhook_lease_seconds: float | None = Field(default=None, gt=0)
 
 
 @lru_cache(maxsize=1)

@@ -15,7 +15,7 @@ from voucherd.config import get_settings
 from voucherd.worker import run_forever
 
 # Modules that register worker jobs and event subscribers when imported.
-JOB_MODULES: tuple[str, ...] = ()
+JOB_MODULES: tuple[str, ...] = ("voucherd.webhooks.jobs",)
 
 
 def load_job_modules() -> None:

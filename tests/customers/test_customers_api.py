@@ -6,8 +6,8 @@ import asyncio
 
 import httpx
 from sqlalchemy import func, select
-from tests.support import ProjectKeys
 
+from tests.support import ProjectKeys
 from voucherd.customers.schemas import CustomerOut, CustomersListOut
 from voucherd.events.models import Event
 from voucherd.kit.db import Database

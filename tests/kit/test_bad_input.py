@@ -6,8 +6,8 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.support import make_project
 
+from tests.support import make_project
 from voucherd.kit.db import Database
 
 ERROR_KEYS = {"code", "key", "message", "details", "request_id"}

@@ -6,8 +6,8 @@ import asyncio
 
 import httpx
 from sqlalchemy import select
-from tests.support import ProjectKeys
 
+from tests.support import ProjectKeys
 from voucherd.events.models import Event
 from voucherd.kit.db import Database
 from voucherd.orders.schemas import OrderOut, OrdersListOut

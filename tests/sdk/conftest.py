@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import voucherify as V
+
 from tests.conftest import LiveServer
 from tests.support import ProjectKeys
 

@@ -106,3 +106,12 @@ async def bump_redemption_counters(
         )
         .execution_options(synchronize_session=False)
     )
+
+
+async def get_many(session: AsyncSession, project_id: str, ids: list[str]) -> dict[str, Customer]:
+    if not ids:
+        return {}
+    result = await session.execute(
+        select(Customer).where(Customer.project_id == project_id, Customer.id.in_(set(ids)))
+    )
+    return {c.id: c for c in result.scalars()}

@@ -187,3 +187,15 @@ async def record_redemption(
         gift_amount=gift_amount,
         loyalty_points=loyalty_points,
     )
+
+
+async def get_many(
+    session: AsyncSession, ctx: RequestContext, ids: list[str]
+) -> dict[str, Customer]:
+    return await repository.get_many(session, ctx.project_id, ids)
+
+
+async def get_by_id(
+    session: AsyncSession, ctx: RequestContext, customer_id: str
+) -> Customer | None:
+    return await repository.get(session, ctx.project_id, customer_id)

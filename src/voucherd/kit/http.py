@@ -55,8 +55,17 @@ class VoucherdRequest(Request):
                 # The SDK sends `Content-Type: application/json` with no body on some calls
                 # (and no content type at all on others); both read as an empty object.
                 body = b"{}"
+                self._declare_json()
             self._body = body
         return self._body
+
+    def _declare_json(self) -> None:
+        # FastAPI parses a body as JSON only when the content type says so; a bodiless POST
+        # (the SDK's rollback sends none) must still reach an optional body model as `{}`.
+        headers = [(k, v) for k, v in self.scope["headers"] if k.lower() != b"content-type"]
+        headers.append((b"content-type", b"application/json"))
+        self.scope["headers"] = headers
+        self.__dict__.pop("_headers", None)
 
 
 def get_db(request: Request) -> Database:

@@ -5,6 +5,7 @@ An order that becomes PAID records `customer.order.paid` exactly once (loyalty e
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -13,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from voucherd.customers import service as customers
 from voucherd.customers.models import Customer
 from voucherd.customers.serializers import simple_customer
+from voucherd.discounts.calculation import CalculatedOrder, OrderInput, OrderItemInput
 from voucherd.events.service import record_event
 from voucherd.kit.clock import utcnow
 from voucherd.kit.context import RequestContext
@@ -197,21 +199,29 @@ async def record_status_events(
         await record_event(session, ctx, STATUS_EVENTS[order.status], entity_id=order.id, data=data)
 
 
-async def _save(
-    session: AsyncSession, ctx: RequestContext, order: Order, data: OrderFields, *, created: bool
-) -> Order:
-    previous_status = None if created else order.status
+@dataclass
+class StagedOrder:
+    """An order written but not yet announced: a redemption adds its discounts in between."""
+
+    order: Order
+    customer: Customer | None
+    created: bool
+    previous_status: str | None
+
+
+async def _stage_existing(
+    session: AsyncSession, ctx: RequestContext, order: Order, data: OrderFields
+) -> StagedOrder:
+    previous_status = order.status
     customer = await _apply(session, ctx, order, data)
-    order.updated_at = None if created else utcnow()
+    order.updated_at = utcnow()
     await session.flush()
-    customer = await _load_customer(session, ctx, order, customer)
-    await record_status_events(
-        session, ctx, order, customer, created=created, previous_status=previous_status
+    return StagedOrder(
+        order, await _load_customer(session, ctx, order, customer), False, previous_status
     )
-    return order
 
 
-async def upsert(session: AsyncSession, ctx: RequestContext, data: OrderCreate) -> Order:
+async def stage(session: AsyncSession, ctx: RequestContext, data: OrderCreate) -> StagedOrder:
     """Create, or update the order with the same id or source_id (Voucherify upsert mode)."""
     existing: Order | None = None
     if data.id:
@@ -223,7 +233,7 @@ async def upsert(session: AsyncSession, ctx: RequestContext, data: OrderCreate) 
     elif data.source_id:
         existing = await repository.get_by_source_id(session, ctx.project_id, data.source_id)
     if existing is not None:
-        return await _save(session, ctx, existing, data, created=False)
+        return await _stage_existing(session, ctx, existing, data)
     order = Order(
         id=new_id(Prefix.ORDER),
         project_id=ctx.project_id,
@@ -246,10 +256,82 @@ async def upsert(session: AsyncSession, ctx: RequestContext, data: OrderCreate) 
         existing = await repository.get_by_source_id(session, ctx.project_id, data.source_id)
         if existing is None:
             raise
-        return await _save(session, ctx, existing, data, created=False)
-    return await _save(session, ctx, order, data, created=True)
+        return await _stage_existing(session, ctx, existing, data)
+    customer = await _apply(session, ctx, order, data)
+    await session.flush()
+    return StagedOrder(order, await _load_customer(session, ctx, order, customer), True, None)
+
+
+async def announce(session: AsyncSession, ctx: RequestContext, staged: StagedOrder) -> Order:
+    """Record the staged order's events (created/updated, and paid exactly once)."""
+    await session.flush()
+    await record_status_events(
+        session,
+        ctx,
+        staged.order,
+        staged.customer,
+        created=staged.created,
+        previous_status=staged.previous_status,
+    )
+    return staged.order
+
+
+async def upsert(session: AsyncSession, ctx: RequestContext, data: OrderCreate) -> Order:
+    return await announce(session, ctx, await stage(session, ctx, data))
 
 
 async def update(session: AsyncSession, ctx: RequestContext, key: str, data: OrderUpdate) -> Order:
     order = await get(session, ctx, key)
-    return await _save(session, ctx, order, data, created=False)
+    return await announce(session, ctx, await _stage_existing(session, ctx, order, data))
+
+
+def order_input(order: Order) -> OrderInput:
+    """The order as the discount calculation sees it (existing discounts included)."""
+    return OrderInput(
+        items=tuple(
+            OrderItemInput(
+                quantity=item.quantity or 1,
+                price=item.price,
+                amount=item.amount,
+                product_id=item.product_id,
+                sku_id=item.sku_id,
+                source_id=item.source_id,
+                discount_amount=item.discount_amount,
+            )
+            for item in order.items
+        ),
+        amount=order.amount,
+        discount_amount=order.discount_amount,
+    )
+
+
+def apply_calculation(order: Order, calc: CalculatedOrder, redemptions: dict[str, Any]) -> None:
+    """Write a redemption's calculated amounts onto the order."""
+    order.amount = calc.amount
+    order.discount_amount = calc.discount_amount
+    order.items_discount_amount = calc.items_discount_amount
+    order.applied_discount_amount = calc.applied_discount_amount
+    order.items_applied_discount_amount = calc.items_applied_discount_amount
+    for item, calculated in zip(order.items, calc.items, strict=False):
+        item.discount_amount = calculated.discount_amount
+        item.applied_discount_amount = calculated.applied_discount_amount
+        item.amount = calculated.amount
+    order.redemptions = {**(order.redemptions or {}), **redemptions}
+
+
+def remove_discount(order: Order, applied: dict[str, Any]) -> None:
+    """Give back what one redemption took from the order (on rollback)."""
+    order.discount_amount = max(0, order.discount_amount - int(applied.get("order", 0)))
+    for index, cents in (applied.get("items") or {}).items():
+        position = int(index)
+        if position < len(order.items):
+            item = order.items[position]
+            item.discount_amount = max(0, item.discount_amount - int(cents))
+    order.items_discount_amount = sum(i.discount_amount for i in order.items)
+    order.applied_discount_amount = None
+    order.items_applied_discount_amount = None
+    order.updated_at = utcnow()
+
+
+async def get_for_redemption(session: AsyncSession, ctx: RequestContext, order_id: str) -> Order:
+    return await get(session, ctx, order_id)

@@ -1,0 +1,70 @@
+"""Campaign request bodies."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+
+from voucherd.discounts.schemas import DiscountSpec, GiftSpec
+from voucherd.vouchers.schemas import LoyaltyCardSpec, RedemptionLimit, VoucherType
+
+CampaignType = Literal["DISCOUNT_COUPONS", "GIFT_VOUCHERS", "LOYALTY_PROGRAM"]
+MAX_VOUCHERS_PER_REQUEST = 1_000_000
+
+
+class CampaignVoucherSpec(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    type: VoucherType | None = None
+    discount: DiscountSpec | None = None
+    gift: GiftSpec | None = None
+    loyalty_card: LoyaltyCardSpec | None = None
+    redemption: RedemptionLimit | None = None
+    code_config: dict[str, Any] | None = None
+
+
+class CampaignFields(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    description: StrictStr | None = Field(default=None, max_length=5000)
+    join_once: StrictBool | None = None
+    auto_join: StrictBool | None = None
+    start_date: datetime | None = None
+    expiration_date: datetime | None = None
+    active: StrictBool | None = None
+    category: StrictStr | None = Field(default=None, max_length=200)
+    category_id: StrictStr | None = Field(default=None, max_length=64)
+    metadata: dict[str, Any] | None = None
+    type: Literal["AUTO_UPDATE", "STATIC"] | None = None
+    loyalty_tiers_expiration: dict[str, Any] | None = None
+
+
+class CampaignCreate(CampaignFields):
+    name: StrictStr = Field(min_length=1, max_length=500)
+    campaign_type: CampaignType | None = None
+    vouchers_count: StrictInt | None = Field(default=None, ge=0, le=MAX_VOUCHERS_PER_REQUEST)
+    voucher: CampaignVoucherSpec | None = None
+
+
+class CampaignUpdate(CampaignFields):
+    name: StrictStr | None = Field(default=None, min_length=1, max_length=500)
+    discount: DiscountSpec | None = None
+    gift: GiftSpec | None = None
+    loyalty_card: LoyaltyCardSpec | None = None
+    vouchers_count: StrictInt | None = Field(default=None, ge=0)
+
+
+class AddVouchers(BaseModel):
+    """`POST /v1/campaigns/{id}/vouchers[/{code}]` body: overrides for the new voucher(s)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    category: StrictStr | None = None
+    metadata: dict[str, Any] | None = None
+    additional_info: StrictStr | None = None
+    redemption: RedemptionLimit | None = None
+    start_date: datetime | None = None
+    expiration_date: datetime | None = None
+    code_config: dict[str, Any] | None = None

@@ -1,0 +1,63 @@
+"""Campaigns on the wire: the full `Campaign` and the events' `SimpleCampaign`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from voucherd.campaigns.models import Campaign
+from voucherd.kit.timefmt import iso
+
+
+def _template(campaign: Campaign) -> dict[str, Any]:
+    template = dict(campaign.voucher)
+    redemption = template.get("redemption") or {}
+    template["redemption"] = {"quantity": redemption.get("quantity"), "redeemed_quantity": 0}
+    if template.get("discount") is not None:
+        # Voucherify's campaign template always carries `units` (null unless UNIT ADD_MANY).
+        template["discount"] = {"units": None, **template["discount"]}
+    return template
+
+
+def simple_campaign(campaign: Campaign) -> dict[str, Any]:
+    return {
+        "id": campaign.id,
+        "name": campaign.name,
+        "campaign_type": campaign.campaign_type,
+        "type": campaign.type,
+        "is_referral_code": False,
+        "voucher": _template(campaign),
+        "auto_join": campaign.auto_join,
+        "join_once": campaign.join_once,
+        "active": campaign.active,
+        "category_id": campaign.category_id,
+        "category": campaign.category,
+        "metadata": campaign.metadata_ or {},
+        "start_date": iso(campaign.start_date),
+        "expiration_date": iso(campaign.expiration_date),
+        "description": campaign.description,
+        "created_at": iso(campaign.created_at),
+        "updated_at": iso(campaign.updated_at),
+        "object": "campaign",
+    }
+
+
+def campaign_body(campaign: Campaign) -> dict[str, Any]:
+    body = simple_campaign(campaign)
+    body.update(
+        {
+            "vouchers_count": campaign.vouchers_count,
+            "use_voucher_metadata_schema": False,
+            "validity_timeframe": None,
+            "validity_day_of_week": None,
+            "creation_status": "DONE",
+            "vouchers_generation_status": "DONE",
+            "readonly": False,
+            "protected": False,
+            "categories": [],
+        }
+    )
+    if campaign.campaign_type == "LOYALTY_PROGRAM" and campaign.extra.get(
+        "loyalty_tiers_expiration"
+    ):
+        body["loyalty_tiers_expiration"] = campaign.extra["loyalty_tiers_expiration"]
+    return body

@@ -1,0 +1,247 @@
+"""Campaign rules: creation with code generation, updates, state, adding vouchers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from voucherd.campaigns import repository
+from voucherd.campaigns.models import Campaign
+from voucherd.campaigns.schemas import (
+    AddVouchers,
+    CampaignCreate,
+    CampaignUpdate,
+    CampaignVoucherSpec,
+)
+from voucherd.campaigns.serializers import campaign_body, simple_campaign
+from voucherd.events.service import record_event
+from voucherd.kit.clock import utcnow
+from voucherd.kit.context import RequestContext
+from voucherd.kit.errors import DuplicateFound, InvalidPayload, NotFound
+from voucherd.kit.ids import Prefix, new_id
+from voucherd.kit.timefmt import as_utc, iso
+from voucherd.vouchers import service as vouchers
+from voucherd.vouchers.models import Voucher
+from voucherd.vouchers.schemas import VoucherCreate
+
+CAMPAIGN_TYPE_BY_VOUCHER = {v: k for k, v in vouchers.TYPE_BY_CAMPAIGN.items()}
+
+
+def _template(campaign_type: str, spec: CampaignVoucherSpec) -> dict[str, Any]:
+    vtype = spec.type or vouchers.TYPE_BY_CAMPAIGN[campaign_type]
+    if vouchers.TYPE_BY_CAMPAIGN[campaign_type] != vtype:
+        raise InvalidPayload(f"A {campaign_type} campaign cannot hold {vtype} vouchers")
+    template: dict[str, Any] = {"type": vtype}
+    if vtype == "DISCOUNT_VOUCHER":
+        if spec.discount is None:
+            raise InvalidPayload("voucher.discount is required for DISCOUNT_COUPONS")
+        spec.discount.check_formulas()
+        template["discount"] = spec.discount.as_stored()
+    if vtype == "GIFT_VOUCHER":
+        if spec.gift is None:
+            raise InvalidPayload("voucher.gift.amount is required for GIFT_VOUCHERS")
+        template["gift"] = {"amount": spec.gift.amount, "effect": spec.gift.effect}
+    if vtype == "LOYALTY_CARD":
+        card = spec.loyalty_card.model_dump(exclude_none=True) if spec.loyalty_card else {}
+        template["loyalty_card"] = {"points": card.get("points", 0), **card}
+    quantity = spec.redemption.quantity if spec.redemption else None
+    template["redemption"] = {"quantity": quantity}
+    template["code_config"] = vouchers.stored_code_config(vouchers.code_config(spec.code_config))
+    return template
+
+
+async def get(session: AsyncSession, ctx: RequestContext, key: str) -> Campaign:
+    campaign = await repository.get(session, ctx.project_id, key)
+    if campaign is None:
+        raise NotFound("campaign", key)
+    return campaign
+
+
+async def get_by_id(session: AsyncSession, ctx: RequestContext, campaign_id: str) -> Campaign:
+    return await get(session, ctx, campaign_id)
+
+
+async def _record(session: AsyncSession, ctx: RequestContext, kind: str, c: Campaign) -> None:
+    await record_event(
+        session,
+        ctx,
+        f"campaign.{kind}",
+        entity_id=c.id,
+        data={"campaign": campaign_body(c), "created_at": iso(utcnow())},
+    )
+
+
+async def create(
+    session: AsyncSession,
+    ctx: RequestContext,
+    data: CampaignCreate,
+    default_type: str | None = None,
+) -> Campaign:
+    spec = data.voucher or CampaignVoucherSpec()
+    campaign_type = (
+        data.campaign_type
+        or default_type
+        or (CAMPAIGN_TYPE_BY_VOUCHER.get(spec.type) if spec.type else None)
+    )
+    if campaign_type is None:
+        raise InvalidPayload("campaign_type is required")
+    if await repository.get_by_name(session, ctx.project_id, data.name) is not None:
+        raise DuplicateFound(
+            f"Campaign with name {data.name} already exists", resource_type="campaign"
+        )
+    category_id = data.category_id or (new_id(Prefix.CATEGORY) if data.category else None)
+    campaign = Campaign(
+        id=new_id(Prefix.CAMPAIGN),
+        project_id=ctx.project_id,
+        name=data.name,
+        description=data.description,
+        campaign_type=campaign_type,
+        type=data.type or "AUTO_UPDATE",
+        voucher=_template(campaign_type, spec),
+        auto_join=bool(data.auto_join),
+        join_once=bool(data.join_once),
+        active=data.active if data.active is not None else True,
+        start_date=as_utc(data.start_date) if data.start_date else None,
+        expiration_date=as_utc(data.expiration_date) if data.expiration_date else None,
+        category=data.category,
+        category_id=category_id,
+        extra={"loyalty_tiers_expiration": data.loyalty_tiers_expiration}
+        if data.loyalty_tiers_expiration
+        else {},
+        vouchers_count=0,
+        metadata_=dict(data.metadata or {}),
+        created_at=utcnow(),
+    )
+    session.add(campaign)
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as exc:
+        raise DuplicateFound(f"Campaign with name {data.name} already exists") from exc
+    count = data.vouchers_count or 0
+    await _generate(session, ctx, campaign, count)
+    await _record(session, ctx, "created", campaign)
+    return campaign
+
+
+async def _generate(
+    session: AsyncSession,
+    ctx: RequestContext,
+    campaign: Campaign,
+    count: int,
+    overrides: dict[str, Any] | None = None,
+) -> None:
+    if count <= 0:
+        return
+    await vouchers.generate_for_campaign(session, ctx, campaign, count, overrides)
+    await repository.add_to_vouchers_count(session, campaign.id, count)
+    await session.refresh(campaign)
+    # One event for the batch: a voucher.created per generated code would flood receivers.
+    await record_event(
+        session,
+        ctx,
+        "campaign.vouchers.generation.completed",
+        entity_id=campaign.id,
+        data={"campaign": simple_campaign(campaign), "count": count, "completed_at": iso(utcnow())},
+    )
+
+
+async def update(
+    session: AsyncSession, ctx: RequestContext, key: str, data: CampaignUpdate
+) -> Campaign:
+    campaign = await get(session, ctx, key)
+    fields = data.model_fields_set
+    if "name" in fields and data.name and data.name != campaign.name:
+        if await repository.get_by_name(session, ctx.project_id, data.name):
+            raise DuplicateFound(f"Campaign with name {data.name} already exists")
+        campaign.name = data.name
+    for name in (
+        "description",
+        "join_once",
+        "auto_join",
+        "active",
+        "category",
+        "category_id",
+        "type",
+    ):
+        if name in fields and getattr(data, name) is not None:
+            setattr(campaign, name, getattr(data, name))
+    if "start_date" in fields:
+        campaign.start_date = as_utc(data.start_date) if data.start_date else None
+    if "expiration_date" in fields:
+        campaign.expiration_date = as_utc(data.expiration_date) if data.expiration_date else None
+    if "metadata" in fields:
+        campaign.metadata_ = dict(data.metadata or {})
+    template = dict(campaign.voucher)
+    if data.discount is not None:
+        data.discount.check_formulas()
+        template["discount"] = data.discount.as_stored()
+    if data.gift is not None:
+        template["gift"] = {"amount": data.gift.amount, "effect": data.gift.effect}
+    if data.loyalty_card is not None:
+        template["loyalty_card"] = data.loyalty_card.model_dump(exclude_none=True)
+    campaign.voucher = template
+    campaign.updated_at = utcnow()
+    await session.flush()
+    await _record(session, ctx, "updated", campaign)
+    return campaign
+
+
+async def set_active(
+    session: AsyncSession, ctx: RequestContext, key: str, active: bool
+) -> Campaign:
+    campaign = await get(session, ctx, key)
+    campaign.active = active
+    campaign.updated_at = utcnow()
+    await session.flush()
+    await _record(session, ctx, "enabled" if active else "disabled", campaign)
+    return campaign
+
+
+async def delete(session: AsyncSession, ctx: RequestContext, key: str) -> None:
+    campaign = await get(session, ctx, key)
+    body = campaign_body(campaign)
+    await session.delete(campaign)
+    await session.flush()
+    await record_event(
+        session,
+        ctx,
+        "campaign.deleted",
+        entity_id=body["id"],
+        data={"campaign": body, "created_at": iso(utcnow())},
+    )
+
+
+async def add_voucher(
+    session: AsyncSession,
+    ctx: RequestContext,
+    key: str,
+    data: AddVouchers,
+    code: str | None = None,
+) -> Voucher:
+    campaign = await get(session, ctx, key)
+    voucher = await vouchers.create(
+        session,
+        ctx,
+        VoucherCreate.model_validate({**data.model_dump(exclude_none=True), "code": code}),
+        campaign=campaign,
+    )
+    await repository.add_to_vouchers_count(session, campaign.id, 1)
+    return voucher
+
+
+async def add_vouchers(
+    session: AsyncSession, ctx: RequestContext, key: str, count: int, data: AddVouchers
+) -> int:
+    campaign = await get(session, ctx, key)
+    overrides: dict[str, Any] = {}
+    if data.category is not None:
+        overrides["category"] = data.category
+    if data.redemption is not None:
+        overrides["redemption_quantity"] = data.redemption.quantity
+    if data.metadata is not None:
+        overrides["metadata"] = dict(data.metadata)
+    await _generate(session, ctx, campaign, count, overrides)
+    return count

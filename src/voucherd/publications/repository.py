@@ -1,0 +1,52 @@
+"""Queries on publications."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from voucherd.publications.models import Publication
+
+
+async def get_by_source_id(
+    session: AsyncSession, project_id: str, source_id: str
+) -> Publication | None:
+    result = await session.execute(
+        select(Publication).where(
+            Publication.project_id == project_id, Publication.source_id == source_id
+        )
+    )
+    return result.scalar_one_or_none()
+
+
+async def latest_for(
+    session: AsyncSession, project_id: str, customer_id: str, campaign_id: str
+) -> Publication | None:
+    result = await session.execute(
+        select(Publication)
+        .where(
+            Publication.project_id == project_id,
+            Publication.customer_id == customer_id,
+            Publication.campaign_id == campaign_id,
+        )
+        .order_by(Publication.id.desc())
+        .limit(1)
+    )
+    return result.scalar_one_or_none()
+
+
+def list_query(
+    project_id: str,
+    *,
+    customer_id: str | None = None,
+    campaign_id: str | None = None,
+    voucher_code: str | None = None,
+) -> Select[Publication]:
+    stmt = select(Publication).where(Publication.project_id == project_id)
+    if customer_id is not None:
+        stmt = stmt.where(Publication.customer_id == customer_id)
+    if campaign_id is not None:
+        stmt = stmt.where(Publication.campaign_id == campaign_id)
+    if voucher_code is not None:
+        stmt = stmt.where(Publication.voucher_code == voucher_code)
+    return stmt

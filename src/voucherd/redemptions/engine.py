@@ -1,0 +1,227 @@
+"""Evaluating redeemables against an order: shared by validation and redemption.
+
+Each redeemable is checked (exists, active, dates, limits, balance), its discount resolved
+(formulas included), and the stack applied to the order in the requested order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from voucherd.campaigns import service as campaigns
+from voucherd.campaigns.models import Campaign
+from voucherd.customers.models import Customer
+from voucherd.discounts.calculation import (
+    CalculatedOrder,
+    DiscountError,
+    DiscountInput,
+    OrderInput,
+    OrderItemInput,
+    calculate_order,
+)
+from voucherd.discounts.resolve import formula_context, resolve_discount
+from voucherd.kit.clock import utcnow
+from voucherd.kit.context import RequestContext
+from voucherd.kit.errors import ApiError, NotFound
+from voucherd.orders.service import InvalidOrder
+from voucherd.redemptions.schemas import OrderIn, RedeemableIn
+from voucherd.vouchers import service as vouchers
+from voucherd.vouchers.models import Voucher
+
+
+@dataclass
+class Candidate:
+    redeemable: RedeemableIn
+    voucher: Voucher | None = None
+    campaign: Campaign | None = None
+    error: ApiError | None = None
+    discount: DiscountInput | None = None
+    is_dynamic: bool = False
+    applied: int = 0
+    applied_items: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def gift_credits(self) -> int:
+        return (
+            self.applied if self.voucher is not None and self.voucher.type == "GIFT_VOUCHER" else 0
+        )
+
+
+@dataclass
+class Evaluation:
+    candidates: list[Candidate]
+    order_input: OrderInput
+    calculated: CalculatedOrder
+
+    @property
+    def valid(self) -> bool:
+        return all(c.error is None for c in self.candidates)
+
+    @property
+    def failures(self) -> list[Candidate]:
+        return [c for c in self.candidates if c.error is not None]
+
+
+def inapplicable(key: str, message: str, status: int = 400) -> ApiError:
+    return ApiError(message, key=key, message=message, status=status)
+
+
+def payload_order_input(order: OrderIn | None) -> OrderInput:
+    """An order given inline, read without touching storage (validation)."""
+    if order is None:
+        return OrderInput(items=(), amount=0)
+    items = tuple(
+        OrderItemInput(
+            quantity=i.quantity or 1,
+            price=i.price,
+            amount=i.amount,
+            product_id=i.product_id,
+            sku_id=i.sku_id,
+            source_id=i.source_id,
+            discount_amount=i.discount_amount or 0,
+        )
+        for i in order.items or ()
+    )
+    amount = order.amount
+    if amount is None and items:
+        amount = sum(
+            i.amount if i.amount is not None else (i.price or 0) * i.quantity for i in items
+        )
+    return OrderInput(items=items, amount=amount or 0, discount_amount=order.discount_amount or 0)
+
+
+async def _load(
+    session: AsyncSession,
+    ctx: RequestContext,
+    candidate: Candidate,
+    campaigns_seen: dict[str, Campaign],
+    seen_codes: set[str],
+) -> None:
+    redeemable = candidate.redeemable
+    if redeemable.object != "voucher":
+        candidate.error = inapplicable(
+            "resource_not_found", f"{redeemable.object} redeemables are not supported", 404
+        )
+        return
+    try:
+        voucher = await vouchers.get(session, ctx, redeemable.id)
+    except NotFound:
+        candidate.error = inapplicable(
+            "resource_not_found", f"Voucher {redeemable.id} does not exist", 404
+        )
+        return
+    if voucher.id in seen_codes:
+        candidate.error = inapplicable("duplicate_found", f"Voucher {voucher.code} is given twice")
+        return
+    seen_codes.add(voucher.id)
+    candidate.voucher = voucher
+    if voucher.campaign_id:
+        campaign = campaigns_seen.get(voucher.campaign_id)
+        if campaign is None:
+            campaign = await campaigns.get_by_id(session, ctx, voucher.campaign_id)
+            campaigns_seen[campaign.id] = campaign
+        candidate.campaign = campaign
+
+
+def _check(candidate: Candidate, now: Any) -> None:
+    voucher, campaign = candidate.voucher, candidate.campaign
+    if voucher is None or candidate.error is not None:
+        return
+    campaign_active = campaign is None or (
+        campaign.active
+        and (campaign.start_date is None or now >= campaign.start_date)
+        and (campaign.expiration_date is None or now <= campaign.expiration_date)
+    )
+    problem = vouchers.status_error(voucher, now, campaign_active)
+    if problem is not None:
+        candidate.error = inapplicable(*problem)
+    elif voucher.type == "LOYALTY_CARD":
+        candidate.error = inapplicable(
+            "invalid_voucher", f"Loyalty card {voucher.code}: redeem rewards instead"
+        )
+
+
+def _resolve(
+    candidate: Candidate,
+    order: OrderInput,
+    customer: Customer | None,
+    order_metadata: dict[str, Any],
+    request_metadata: dict[str, Any],
+    now: Any,
+) -> None:
+    voucher = candidate.voucher
+    if voucher is None or candidate.error is not None:
+        return
+    if voucher.type == "GIFT_VOUCHER":
+        balance = voucher.gift_balance or 0
+        wanted = candidate.redeemable.gift.credits if candidate.redeemable.gift else None
+        credits = balance if wanted is None else wanted
+        if wanted is not None and wanted > balance:
+            candidate.error = inapplicable(
+                "gift_amount_exceeded", f"Gift card {voucher.code} has {balance} left"
+            )
+        elif credits <= 0:
+            candidate.error = inapplicable(
+                "gift_amount_exceeded", f"Gift card {voucher.code} has no balance left"
+            )
+        else:
+            candidate.discount = DiscountInput(
+                type="AMOUNT", effect="APPLY_TO_ORDER", amount_off=credits
+            )
+        return
+    context = formula_context(
+        order,
+        voucher_variables={
+            "VOUCHER_REDEEMED_QUANTITY": Decimal(voucher.redeemed_quantity),
+            "VOUCHER_REDEMPTION_QUANTITY": (
+                Decimal(voucher.redemption_quantity)
+                if voucher.redemption_quantity is not None
+                else None
+            ),
+            "VOUCHER_PUBLISH_COUNT": Decimal(voucher.publish_count),
+        },
+        metadata={
+            "ORDER_METADATA": order_metadata,
+            "CUSTOMER_METADATA": (customer.metadata_ if customer else None) or {},
+            "REDEMPTION_METADATA": request_metadata,
+            "REDEEMABLE_METADATA": voucher.metadata_ or {},
+        },
+        now=now,
+    )
+    if voucher.discount:
+        candidate.discount, candidate.is_dynamic = resolve_discount(voucher.discount, context)
+
+
+async def evaluate(
+    session: AsyncSession,
+    ctx: RequestContext,
+    redeemables: list[RedeemableIn],
+    order: OrderInput,
+    *,
+    customer: Customer | None,
+    order_metadata: dict[str, Any],
+    request_metadata: dict[str, Any],
+) -> Evaluation:
+    now = utcnow()
+    candidates = [Candidate(r) for r in redeemables]
+    campaigns_seen: dict[str, Campaign] = {}
+    seen: set[str] = set()
+    for candidate in candidates:
+        await _load(session, ctx, candidate, campaigns_seen, seen)
+        _check(candidate, now)
+        _resolve(candidate, order, customer, order_metadata, request_metadata, now)
+    usable = [c for c in candidates if c.error is None and c.discount is not None]
+    try:
+        calculated = calculate_order(order, [c.discount for c in usable if c.discount])
+    except DiscountError as exc:
+        raise InvalidOrder(str(exc)) from exc
+    for candidate, cents, items in zip(
+        usable, calculated.applied, calculated.applied_items, strict=True
+    ):
+        candidate.applied = cents
+        candidate.applied_items = items
+    return Evaluation(candidates, order, calculated)

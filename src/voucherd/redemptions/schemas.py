@@ -1,0 +1,59 @@
+"""Request bodies of validations, redemptions and rollbacks."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+
+from voucherd.customers.schemas import CustomerReference
+from voucherd.orders.schemas import OrderCreate
+
+MAX_REDEEMABLES = 30
+
+
+class GiftCredits(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    credits: StrictInt | None = Field(default=None, ge=0)
+
+
+class RewardPick(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: StrictStr | None = None
+    points: StrictInt | None = Field(default=None, ge=1)
+
+
+class RedeemableIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    object: Literal["voucher", "promotion_tier", "promotion_stack"]
+    id: StrictStr = Field(min_length=1, max_length=300)
+    gift: GiftCredits | None = None
+    reward: RewardPick | None = None
+
+
+class OrderIn(OrderCreate):
+    """The order of a validation or redemption: an existing one by id/source_id, or a new one."""
+
+
+class StackableRequest(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    redeemables: list[RedeemableIn] = Field(min_length=1, max_length=MAX_REDEEMABLES)
+    order: OrderIn | None = None
+    customer: CustomerReference | None = None
+    tracking_id: StrictStr | None = Field(default=None, max_length=200)
+    metadata: dict[str, Any] | None = None
+    options: dict[str, Any] | None = None
+    session: dict[str, Any] | None = None
+
+
+class RollbackRequest(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    reason: StrictStr | None = Field(default=None, max_length=1000)
+    tracking_id: StrictStr | None = Field(default=None, max_length=200)
+    customer: CustomerReference | None = None
+    metadata: dict[str, Any] | None = None

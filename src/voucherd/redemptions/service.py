@@ -1,0 +1,360 @@
+"""Validate and redeem stacked redeemables (vouchers, gift credits) against an order.
+
+A redemption either happens completely or not at all: every limit and balance is taken by a
+conditional UPDATE inside the request's transaction, and any refusal rolls everything back.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from voucherd.campaigns.serializers import simple_campaign
+from voucherd.customers import service as customers
+from voucherd.customers.models import Customer
+from voucherd.customers.serializers import simple_customer
+from voucherd.events.service import record_event
+from voucherd.kit.clock import utcnow
+from voucherd.kit.context import RequestContext
+from voucherd.kit.ids import Prefix, new_id
+from voucherd.kit.timefmt import iso
+from voucherd.orders import service as orders
+from voucherd.orders.models import Order
+from voucherd.orders.schemas import OrderCreate
+from voucherd.orders.serializers import order_body
+from voucherd.redemptions.engine import (
+    Candidate,
+    Evaluation,
+    evaluate,
+    inapplicable,
+    payload_order_input,
+)
+from voucherd.redemptions.models import Redemption
+from voucherd.redemptions.schemas import StackableRequest
+from voucherd.redemptions.serializers import (
+    STACKING_RULES,
+    calculated_order_body,
+    redemption_body,
+    simple_redemption,
+)
+from voucherd.vouchers import service as vouchers
+from voucherd.vouchers.serializers import simple_voucher
+
+
+def new_tracking_id() -> str:
+    return "track_" + base64.b64encode(secrets.token_bytes(16)).decode()
+
+
+def _error_body(candidate: Candidate, request_id: str) -> dict[str, Any]:
+    assert candidate.error is not None
+    return candidate.error.body(request_id)
+
+
+def _redeemable_result(candidate: Candidate) -> dict[str, Any]:
+    voucher = candidate.voucher
+    assert voucher is not None
+    if voucher.type == "GIFT_VOUCHER":
+        return {"gift": {"credits": candidate.applied, "balance": voucher.gift_balance or 0}}
+    discount = dict(voucher.discount or {})
+    discount["is_dynamic"] = candidate.is_dynamic
+    return {"discount": discount}
+
+
+async def _customer_for_validation(
+    session: AsyncSession, ctx: RequestContext, body: StackableRequest
+) -> Customer | None:
+    ref = body.customer
+    if ref is None:
+        return None
+    key = ref.id or ref.source_id
+    if key is None:
+        return None
+    try:
+        return await customers.get(session, ctx, key)
+    except Exception:  # an unknown customer is fine for a validation: nothing is created
+        return None
+
+
+async def validate(
+    session: AsyncSession, ctx: RequestContext, body: StackableRequest
+) -> dict[str, Any]:
+    """`POST /v1/validations`: what a redemption would do, changing nothing."""
+    customer = await _customer_for_validation(session, ctx, body)
+    order_in = payload_order_input(body.order)
+    order_key = body.order.id or body.order.source_id if body.order else None
+    if order_key and body.order is not None and not body.order.items:
+        existing = await _existing_order(session, ctx, order_key)
+        if existing is not None:
+            order_in = orders.order_input(existing)
+    evaluation = await evaluate(
+        session,
+        ctx,
+        body.redeemables,
+        order_in,
+        customer=customer,
+        order_metadata=(body.order.metadata if body.order else None) or {},
+        request_metadata=body.metadata or {},
+    )
+    valid = evaluation.valid
+    redeemables: list[dict[str, Any]] = []
+    inapplicable_list: list[dict[str, Any]] = []
+    skipped: list[dict[str, Any]] = []
+    for candidate in evaluation.candidates:
+        entry: dict[str, Any] = {
+            "id": candidate.redeemable.id,
+            "object": candidate.redeemable.object,
+        }
+        if candidate.voucher is not None:
+            entry |= {
+                "metadata": candidate.voucher.metadata_ or {},
+                "categories": [],
+                "campaign_name": candidate.voucher.campaign_name,
+                "campaign_id": candidate.voucher.campaign_id,
+            }
+        if candidate.error is not None:
+            entry |= {
+                "status": "INAPPLICABLE",
+                "result": {"error": _error_body(candidate, ctx.request_id)},
+            }
+            inapplicable_list.append(entry)
+        elif valid:
+            entry |= {
+                "status": "APPLICABLE",
+                "result": _redeemable_result(candidate),
+                "applicable_to": _empty_list(),
+                "inapplicable_to": _empty_list(),
+            }
+        else:
+            # Application mode ALL: one inapplicable redeemable makes the rest skipped.
+            entry |= {"status": "SKIPPED", "result": {}}
+            skipped.append(entry)
+        redeemables.append(entry)
+    source = body.order.model_dump(exclude_none=True) if body.order else {}
+    return {
+        "id": new_id(Prefix.VALIDATION),
+        "valid": valid,
+        "redeemables": redeemables,
+        "skipped_redeemables": skipped,
+        "inapplicable_redeemables": inapplicable_list,
+        "order": calculated_order_body(evaluation.calculated, source=source, customer=customer),
+        "tracking_id": body.tracking_id or (new_tracking_id() if customer else None),
+        "stacking_rules": STACKING_RULES,
+    }
+
+
+def _empty_list() -> dict[str, Any]:
+    return {"data": [], "total": 0, "data_ref": "data", "object": "list"}
+
+
+async def _existing_order(session: AsyncSession, ctx: RequestContext, key: str) -> Order | None:
+    try:
+        return await orders.get(session, ctx, key)
+    except Exception:  # validation of a not-yet-existing order reads the inline fields instead
+        return None
+
+
+@dataclass
+class Redeemed:
+    redemptions: list[Redemption]
+    parent: Redemption | None
+    order: Order
+    customer: Customer | None
+    evaluation: Evaluation
+
+
+async def redeem(session: AsyncSession, ctx: RequestContext, body: StackableRequest) -> Redeemed:
+    """`POST /v1/redemptions`: all redeemables apply, or the request fails and nothing changes."""
+    customer = await customers.resolve_reference(session, ctx, body.customer)
+    order_data = body.order.model_dump(exclude_unset=True) if body.order else {}
+    order_data.setdefault("status", "PAID")
+    if customer is not None:
+        order_data["customer"] = {"id": customer.id}
+    staged = await orders.stage(session, ctx, OrderCreate.model_validate(order_data))
+    customer = customer or staged.customer
+    evaluation = await evaluate(
+        session,
+        ctx,
+        body.redeemables,
+        orders.order_input(staged.order),
+        customer=customer,
+        order_metadata=staged.order.metadata_ or {},
+        request_metadata=body.metadata or {},
+    )
+    if not evaluation.valid:
+        raise evaluation.failures[0].error  # type: ignore[misc]
+    # Take every limit and balance in a stable order (by voucher id) so concurrent stacked
+    # redemptions lock rows in the same sequence and cannot deadlock.
+    for candidate in sorted(evaluation.candidates, key=lambda c: c.voucher.id if c.voucher else ""):
+        voucher = candidate.voucher
+        assert voucher is not None
+        if not await vouchers.consume(session, voucher):
+            raise inapplicable("quantity_exceeded", f"Voucher {voucher.code} has been used up")
+        if candidate.gift_credits and not await vouchers.spend_gift(
+            session, voucher, candidate.gift_credits
+        ):
+            raise inapplicable(
+                "gift_amount_exceeded",
+                f"Gift card {voucher.code} has less than {candidate.gift_credits}",
+            )
+    now = utcnow()
+    tracking_id = body.tracking_id or (new_tracking_id() if customer else None)
+    parent: Redemption | None = None
+    if len(evaluation.candidates) > 1:
+        parent_id = new_id(Prefix.REDEMPTION)
+        parent = Redemption(
+            id=parent_id,
+            project_id=ctx.project_id,
+            object="redemption",
+            status="SUCCEEDED",
+            result="SUCCESS",
+            related_object_type="redemption",
+            related_object_id=parent_id,
+            customer_id=customer.id if customer else None,
+            order_id=staged.order.id,
+            amount=sum(c.applied for c in evaluation.candidates),
+            tracking_id=tracking_id,
+            metadata_=dict(body.metadata or {}),
+            applied={},
+            created_at=now,
+        )
+        session.add(parent)
+    children: list[Redemption] = []
+    for candidate in evaluation.candidates:
+        voucher = candidate.voucher
+        assert voucher is not None
+        is_item_level = bool(candidate.applied_items)
+        children.append(
+            Redemption(
+                id=new_id(Prefix.REDEMPTION),
+                project_id=ctx.project_id,
+                object="redemption",
+                parent_id=parent.id if parent else None,
+                status="SUCCEEDED",
+                result="SUCCESS",
+                related_object_type="voucher",
+                related_object_id=voucher.id,
+                customer_id=customer.id if customer else None,
+                order_id=staged.order.id,
+                voucher_id=voucher.id,
+                campaign_id=voucher.campaign_id,
+                amount=candidate.applied,
+                gift_credits=candidate.gift_credits,
+                tracking_id=tracking_id,
+                metadata_=dict(body.metadata or {}),
+                created_at=now,
+                applied={
+                    "order": 0 if is_item_level else candidate.applied,
+                    "items": {str(k): v for k, v in candidate.applied_items.items()},
+                },
+            )
+        )
+    session.add_all(children)
+    orders.apply_calculation(
+        staged.order,
+        evaluation.calculated,
+        {
+            r.id: {
+                "date": iso(now),
+                "related_object_type": "voucher",
+                "related_object_id": r.related_object_id,
+                "related_object_parent_id": r.campaign_id,
+            }
+            for r in children
+        },
+    )
+    await orders.announce(session, ctx, staged)
+    snapshot = order_body(staged.order)
+    for r in [*children, *([parent] if parent else [])]:
+        r.order_snapshot = snapshot
+    await session.flush()
+    if customer is not None:
+        await customers.record_redemption(
+            session,
+            customer.id,
+            succeeded=len(children),
+            gift_amount=sum(c.gift_credits for c in evaluation.candidates),
+        )
+    await _record_redeemed(session, ctx, evaluation, children, customer, snapshot)
+    return Redeemed(children, parent, staged.order, customer, evaluation)
+
+
+async def _record_redeemed(
+    session: AsyncSession,
+    ctx: RequestContext,
+    evaluation: Evaluation,
+    children: list[Redemption],
+    customer: Customer | None,
+    order: dict[str, Any],
+) -> None:
+    holders = await customers.get_many(
+        session,
+        ctx,
+        [c.voucher.holder_id for c in evaluation.candidates if c.voucher and c.voucher.holder_id],
+    )
+    for candidate, redemption in zip(evaluation.candidates, children, strict=True):
+        voucher = await vouchers.reload(session, candidate.voucher)  # type: ignore[arg-type]
+        if candidate.gift_credits:
+            await vouchers.add_transaction(
+                session,
+                ctx,
+                voucher,
+                kind="CREDITS_REDEMPTION",
+                amount=-candidate.gift_credits,
+                redemption_id=redemption.id,
+                details={"order": {"id": redemption.order_id}, "redemption": {"id": redemption.id}},
+            )
+        holder = holders.get(voucher.holder_id or "")
+        data = {
+            "customer": simple_customer(customer) if customer else None,
+            "order": order,
+            "campaign": simple_campaign(candidate.campaign) if candidate.campaign else None,
+            "voucher": simple_voucher(voucher),
+            "holder": simple_customer(holder) if holder else None,
+            "promotion_tier": None,
+            "promotion_stack": None,
+            "redemption": simple_redemption(
+                redemption, customer=customer, voucher=voucher, order=order
+            ),
+        }
+        await record_event(
+            session,
+            ctx,
+            "redemption.succeeded",
+            entity_id=redemption.id,
+            data={**data, "created_at": iso(redemption.created_at)},
+        )
+        if customer is not None:
+            await record_event(
+                session, ctx, "customer.redemption.succeeded", entity_id=customer.id, data=data
+            )
+
+
+def redeemed_body(result: Redeemed) -> dict[str, Any]:
+    order = order_body(result.order)
+    voucher_by_id = {c.voucher.id: c.voucher for c in result.evaluation.candidates if c.voucher}
+    body: dict[str, Any] = {
+        "redemptions": [
+            redemption_body(
+                r,
+                customer=result.customer,
+                voucher=voucher_by_id.get(r.voucher_id or ""),
+                order=order,
+            )
+            for r in result.redemptions
+        ],
+        "order": order,
+        "inapplicable_redeemables": [],
+        "skipped_redeemables": [],
+    }
+    if result.parent is not None:
+        body["parent_redemption"] = redemption_body(
+            result.parent, customer=result.customer, voucher=None, order=order
+        )
+        body["parent_redemption"]["related_redemptions"] = {
+            "redemptions": [{"id": r.id, "date": iso(r.created_at)} for r in result.redemptions]
+        }
+    return body

@@ -1,0 +1,117 @@
+"""`/v1/vouchers`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Query
+from starlette.responses import Response
+
+from voucherd.kit.http import TransactionalRoute
+from voucherd.kit.pagination import Page, list_body, paginate
+from voucherd.kit.responses import JsonResponse
+from voucherd.projects.auth import AppContext, Session
+from voucherd.vouchers import repository, service
+from voucherd.vouchers.models import Voucher
+from voucherd.vouchers.schemas import BalanceChange, VoucherCreate, VoucherUpdate
+from voucherd.vouchers.serializers import transaction_body, voucher_body
+
+router = APIRouter(prefix="/v1/vouchers", tags=["vouchers"], route_class=TransactionalRoute)
+
+
+@router.post("")
+async def create_voucher(body: VoucherCreate, ctx: AppContext, session: Session) -> Response:
+    return JsonResponse(voucher_body(await _create(session, ctx, body)))
+
+
+async def _create(session: Session, ctx: AppContext, body: VoucherCreate) -> Voucher:
+    campaign = None
+    key = body.campaign_id or body.campaign
+    if key:
+        from voucherd.campaigns import service as campaigns
+
+        campaign = await campaigns.get(session, ctx, key)
+    return await service.create(session, ctx, body, campaign=campaign)
+
+
+@router.get("")
+async def list_vouchers(
+    ctx: AppContext,
+    session: Session,
+    page: Page,
+    campaign_id: Annotated[str | None, Query(max_length=64)] = None,
+    customer: Annotated[str | None, Query(max_length=64)] = None,
+    category: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:
+    stmt = repository.list_query(
+        ctx.project_id, campaign_id=campaign_id, holder_id=customer, category=category
+    )
+    rows, total, has_more = await paginate(session, stmt, Voucher.id, page)
+    return JsonResponse(
+        list_body("vouchers", [voucher_body(v) for v in rows], total, has_more=has_more)
+    )
+
+
+@router.post("/{code}")
+async def create_voucher_with_code(
+    code: str,
+    ctx: AppContext,
+    session: Session,
+    body: Annotated[VoucherCreate | None, Body()] = None,
+) -> Response:
+    data = (body or VoucherCreate()).model_copy(update={"code": code})
+    return JsonResponse(voucher_body(await _create(session, ctx, data)))
+
+
+@router.get("/{code}")
+async def get_voucher(code: str, ctx: AppContext, session: Session) -> Response:
+    return JsonResponse(voucher_body(await service.get(session, ctx, code)))
+
+
+@router.put("/{code}")
+async def update_voucher(
+    code: str, body: VoucherUpdate, ctx: AppContext, session: Session
+) -> Response:
+    return JsonResponse(voucher_body(await service.update(session, ctx, code, body)))
+
+
+@router.delete("/{code}", status_code=204)
+async def delete_voucher(code: str, ctx: AppContext, session: Session) -> Response:
+    await service.delete(session, ctx, code)
+    return Response(status_code=204)
+
+
+@router.post("/{code}/enable")
+async def enable_voucher(code: str, ctx: AppContext, session: Session) -> Response:
+    return JsonResponse(voucher_body(await service.set_active(session, ctx, code, True)))
+
+
+@router.post("/{code}/disable")
+async def disable_voucher(code: str, ctx: AppContext, session: Session) -> Response:
+    return JsonResponse(voucher_body(await service.set_active(session, ctx, code, False)))
+
+
+@router.post("/{code}/balance")
+async def add_balance(
+    code: str, body: BalanceChange, ctx: AppContext, session: Session
+) -> Response:
+    voucher, tx = await service.change_gift_balance(session, ctx, code, body)
+    return JsonResponse(
+        {
+            "amount": body.amount,
+            "total": voucher.gift_amount or 0,
+            "balance": voucher.gift_balance or 0,
+            "type": "gift_voucher",
+            "operation_type": "MANUAL",
+            "object": "balance",
+            "related_object": {"type": "voucher", "id": voucher.id},
+            "transaction_id": tx.id,
+        }
+    )
+
+
+@router.get("/{code}/transactions")
+async def list_transactions(code: str, ctx: AppContext, session: Session) -> Response:
+    voucher, txs = await service.gift_transactions(session, ctx, code)
+    items = [transaction_body(t, voucher) for t in txs]
+    return JsonResponse(list_body("data", items, len(items), has_more=False))

@@ -1,0 +1,86 @@
+"""Vouchers (discount codes, gift cards, loyalty cards) and their balance transactions."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from voucherd.kit.db import Base
+from voucherd.kit.models import (
+    created_at_column,
+    id_column,
+    metadata_column,
+    project_column,
+    updated_at_column,
+)
+
+
+class Voucher(Base):
+    __tablename__ = "vouchers"
+    __table_args__ = (
+        UniqueConstraint("project_id", "code"),
+        # Publication looks for the next free code of a campaign.
+        Index("ix_vouchers_campaign_holder", "campaign_id", "holder_id"),
+    )
+
+    id: Mapped[str] = id_column()
+    project_id: Mapped[str] = project_column()
+    code: Mapped[str] = mapped_column(String(300))
+    campaign_id: Mapped[str | None] = mapped_column(
+        String(64), ForeignKey("campaigns.id", ondelete="CASCADE"), nullable=True
+    )
+    # Denormalised from the campaign: every voucher body shows it, and renames are rare.
+    campaign_name: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    category: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    category_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    type: Mapped[str] = mapped_column(String(32))  # DISCOUNT_VOUCHER | GIFT_VOUCHER | LOYALTY_CARD
+    discount: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    gift_amount: Mapped[int | None] = mapped_column(nullable=True)
+    # Cached balances, changed only by conditional UPDATEs (never below zero).
+    gift_balance: Mapped[int | None] = mapped_column(nullable=True)
+    gift_effect: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    loyalty_points: Mapped[int | None] = mapped_column(nullable=True)
+    loyalty_balance: Mapped[int | None] = mapped_column(nullable=True)
+    loyalty_pending_points: Mapped[int | None] = mapped_column(nullable=True)
+    loyalty_expired_points: Mapped[int | None] = mapped_column(nullable=True)
+    loyalty_subtracted_points: Mapped[int | None] = mapped_column(nullable=True)
+    loyalty_next_expiration_date: Mapped[date | None] = mapped_column(nullable=True)
+    loyalty_next_expiration_points: Mapped[int | None] = mapped_column(nullable=True)
+    redemption_quantity: Mapped[int | None] = mapped_column(nullable=True)  # None = unlimited
+    redeemed_quantity: Mapped[int] = mapped_column(default=0)
+    redeemed_points: Mapped[int] = mapped_column(default=0)
+    redeemed_amount: Mapped[int] = mapped_column(default=0)
+    start_date: Mapped[datetime | None] = mapped_column(nullable=True)
+    expiration_date: Mapped[datetime | None] = mapped_column(nullable=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    additional_info: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    holder_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    is_referral_code: Mapped[bool] = mapped_column(default=False)
+    publish_count: Mapped[int] = mapped_column(default=0)
+    metadata_: Mapped[dict[str, Any]] = metadata_column()
+    created_at: Mapped[datetime] = created_at_column()
+    updated_at: Mapped[datetime | None] = updated_at_column()
+
+
+class VoucherTransaction(Base):
+    """A movement of a gift card's balance (`vtx_…`): credits redeemed, refunded, added."""
+
+    __tablename__ = "voucher_transactions"
+
+    id: Mapped[str] = id_column()
+    project_id: Mapped[str] = project_column()
+    voucher_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("vouchers.id", ondelete="CASCADE"), index=True
+    )
+    campaign_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    source_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    type: Mapped[str] = mapped_column(String(40))  # CREDITS_REDEMPTION | CREDITS_REFUND | ...
+    amount: Mapped[int] = mapped_column()  # signed cents
+    balance_after: Mapped[int] = mapped_column()
+    reason: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    related_redemption_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = created_at_column()

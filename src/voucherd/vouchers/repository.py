@@ -1,0 +1,204 @@
+"""Queries on vouchers. Counters and balances move only through conditional UPDATEs here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Select, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from voucherd.kit.clock import utcnow
+from voucherd.vouchers.models import Voucher, VoucherTransaction
+
+# SQLite allows 32,766 bound parameters per statement; stay well below.
+CODE_LOOKUP_CHUNK = 5_000
+
+
+async def get(
+    session: AsyncSession, project_id: str, key: str, *, for_update: bool = False
+) -> Voucher | None:
+    """By code or id (Voucherify accepts both where it says `code`)."""
+    stmt = (
+        select(Voucher)
+        .where(Voucher.project_id == project_id, or_(Voucher.code == key, Voucher.id == key))
+        .order_by((Voucher.code == key).desc())
+        .limit(1)
+    )
+    if for_update:
+        stmt = stmt.with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def refresh(session: AsyncSession, voucher: Voucher) -> Voucher:
+    await session.refresh(voucher)
+    return voucher
+
+
+async def existing_codes(session: AsyncSession, project_id: str, codes: Iterable[str]) -> set[str]:
+    codes = list(codes)
+    found: set[str] = set()
+    for start in range(0, len(codes), CODE_LOOKUP_CHUNK):
+        chunk = codes[start : start + CODE_LOOKUP_CHUNK]
+        rows = await session.execute(
+            select(Voucher.code).where(Voucher.project_id == project_id, Voucher.code.in_(chunk))
+        )
+        found.update(rows.scalars())
+    return found
+
+
+async def bulk_insert(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    # Core executemany: no ORM identity bookkeeping for 100,000 rows.
+    for start in range(0, len(rows), 10_000):
+        await session.execute(insert(Voucher), list(rows[start : start + 10_000]))
+
+
+def list_query(
+    project_id: str,
+    *,
+    campaign_id: str | None = None,
+    holder_id: str | None = None,
+    category: str | None = None,
+) -> Select[Voucher]:
+    stmt = select(Voucher).where(Voucher.project_id == project_id)
+    if campaign_id is not None:
+        stmt = stmt.where(Voucher.campaign_id == campaign_id)
+    if holder_id is not None:
+        stmt = stmt.where(Voucher.holder_id == holder_id)
+    if category is not None:
+        stmt = stmt.where(Voucher.category == category)
+    return stmt
+
+
+async def try_consume_redemption(session: AsyncSession, voucher_id: str) -> bool:
+    """Take one use of the voucher; False when its limit is reached.
+
+    The condition and the increment are one statement, so two concurrent redemptions of a
+    single-use code cannot both see "0 used": the second waits on the row and re-checks.
+    """
+    result = await session.execute(
+        update(Voucher)
+        .where(
+            Voucher.id == voucher_id,
+            or_(
+                Voucher.redemption_quantity.is_(None),
+                Voucher.redeemed_quantity < Voucher.redemption_quantity,
+            ),
+        )
+        .values(redeemed_quantity=Voucher.redeemed_quantity + 1, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def release_redemption(session: AsyncSession, voucher_id: str) -> None:
+    await session.execute(
+        update(Voucher)
+        .where(Voucher.id == voucher_id, Voucher.redeemed_quantity > 0)
+        .values(redeemed_quantity=Voucher.redeemed_quantity - 1, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def try_spend_gift(session: AsyncSession, voucher_id: str, amount: int) -> bool:
+    """Take `amount` cents of gift balance; False when the balance is smaller.
+
+    Conditional UPDATE: concurrent spends can never take the balance below zero.
+    """
+    result = await session.execute(
+        update(Voucher)
+        .where(Voucher.id == voucher_id, Voucher.gift_balance >= amount)
+        .values(
+            gift_balance=Voucher.gift_balance - amount,
+            redeemed_amount=Voucher.redeemed_amount + amount,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def add_gift_balance(session: AsyncSession, voucher_id: str, amount: int) -> bool:
+    """Add (or, negative, remove) credits; removal never goes below zero."""
+    result = await session.execute(
+        update(Voucher)
+        .where(Voucher.id == voucher_id, Voucher.gift_balance + amount >= 0)
+        .values(gift_balance=Voucher.gift_balance + amount)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def refund_gift(session: AsyncSession, voucher_id: str, amount: int) -> None:
+    await session.execute(
+        update(Voucher)
+        .where(Voucher.id == voucher_id)
+        .values(
+            gift_balance=Voucher.gift_balance + amount,
+            redeemed_amount=Voucher.redeemed_amount - amount,
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def claim_free_voucher(
+    session: AsyncSession, campaign_id: str, customer_id: str
+) -> Voucher | None:
+    """Give the oldest unpublished active code of a campaign to a customer.
+
+    Candidates are locked with SKIP LOCKED on PostgreSQL and the claim is conditional on
+    `holder_id IS NULL`, so two publications never receive the same code.
+    """
+    for _ in range(5):
+        stmt = (
+            select(Voucher.id)
+            .where(
+                Voucher.campaign_id == campaign_id,
+                Voucher.holder_id.is_(None),
+                Voucher.active.is_(True),
+            )
+            .order_by(Voucher.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
+        voucher_id = (await session.execute(stmt)).scalar_one_or_none()
+        if voucher_id is None:
+            return None
+        result = await session.execute(
+            update(Voucher)
+            .where(Voucher.id == voucher_id, Voucher.holder_id.is_(None))
+            .values(holder_id=customer_id, publish_count=Voucher.publish_count + 1)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount:  # type: ignore[attr-defined]
+            return await session.get(Voucher, voucher_id, populate_existing=True)
+    return None
+
+
+async def holder_has_campaign_voucher(
+    session: AsyncSession, campaign_id: str, customer_id: str
+) -> Voucher | None:
+    result = await session.execute(
+        select(Voucher)
+        .where(Voucher.campaign_id == campaign_id, Voucher.holder_id == customer_id)
+        .order_by(Voucher.id)
+        .limit(1)
+    )
+    return result.scalar_one_or_none()
+
+
+async def transactions(session: AsyncSession, voucher_id: str) -> Sequence[VoucherTransaction]:
+    rows = await session.execute(
+        select(VoucherTransaction)
+        .where(VoucherTransaction.voucher_id == voucher_id)
+        .order_by(VoucherTransaction.id.desc())
+    )
+    return rows.scalars().all()
+
+
+async def get_many(session: AsyncSession, project_id: str, ids: list[str]) -> dict[str, Voucher]:
+    if not ids:
+        return {}
+    result = await session.execute(
+        select(Voucher).where(Voucher.project_id == project_id, Voucher.id.in_(set(ids)))
+    )
+    return {v.id: v for v in result.scalars()}

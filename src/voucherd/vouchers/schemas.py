@@ -1,0 +1,65 @@
+"""Voucher request bodies (standalone vouchers, vouchers added to campaigns, balances)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+
+from voucherd.discounts.schemas import DiscountSpec, GiftSpec
+
+VoucherType = Literal["DISCOUNT_VOUCHER", "GIFT_VOUCHER", "LOYALTY_CARD"]
+
+
+class RedemptionLimit(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    # None = unlimited, as in Voucherify.
+    quantity: StrictInt | None = Field(default=None, ge=1)
+
+
+class LoyaltyCardSpec(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    points: StrictInt = Field(default=0, ge=0)
+    expiration_rules: dict[str, Any] | None = None
+
+
+class VoucherFields(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    category: StrictStr | None = Field(default=None, max_length=200)
+    category_id: StrictStr | None = Field(default=None, max_length=64)
+    start_date: datetime | None = None
+    expiration_date: datetime | None = None
+    active: StrictBool | None = None
+    additional_info: StrictStr | None = Field(default=None, max_length=2000)
+    metadata: dict[str, Any] | None = None
+    redemption: RedemptionLimit | None = None
+
+
+class VoucherCreate(VoucherFields):
+    code: StrictStr | None = Field(default=None, min_length=1, max_length=300)
+    type: VoucherType | None = None
+    discount: DiscountSpec | None = None
+    gift: GiftSpec | None = None
+    loyalty_card: LoyaltyCardSpec | None = None
+    code_config: dict[str, Any] | None = None
+    campaign: StrictStr | None = None
+    campaign_id: StrictStr | None = None
+
+
+class VoucherUpdate(VoucherFields):
+    discount: DiscountSpec | None = None
+    gift: GiftSpec | None = None
+
+
+class BalanceChange(BaseModel):
+    """`POST /v1/vouchers/{code}/balance`: add (or, negative, remove) gift credits."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    amount: StrictInt
+    source_id: StrictStr | None = Field(default=None, max_length=200)
+    reason: StrictStr | None = Field(default=None, max_length=1000)

@@ -1,0 +1,461 @@
+"""Voucher rules: creation from a campaign template or standalone, codes, state, gift balance."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from voucherd.campaigns.codes import (
+    CodeConfig,
+    CodeConfigError,
+    ensure_capacity,
+    generate_unique_codes,
+    normalize_code_config,
+)
+from voucherd.campaigns.serializers import simple_campaign
+from voucherd.events.service import record_event
+from voucherd.kit.clock import utcnow
+from voucherd.kit.context import RequestContext
+from voucherd.kit.errors import ApiError, DuplicateFound, InvalidPayload, NotFound
+from voucherd.kit.ids import Prefix, new_id
+from voucherd.kit.timefmt import as_utc
+from voucherd.vouchers import repository
+from voucherd.vouchers.models import Voucher, VoucherTransaction
+from voucherd.vouchers.schemas import BalanceChange, VoucherCreate, VoucherUpdate
+from voucherd.vouchers.serializers import voucher_body
+
+if TYPE_CHECKING:
+    from voucherd.campaigns.models import Campaign
+
+TYPE_BY_CAMPAIGN = {
+    "DISCOUNT_COUPONS": "DISCOUNT_VOUCHER",
+    "GIFT_VOUCHERS": "GIFT_VOUCHER",
+    "LOYALTY_PROGRAM": "LOYALTY_CARD",
+}
+
+
+class InvalidCodeConfig(ApiError):
+    status = 400
+    key = "invalid_code_config"
+    message = "Invalid code config"
+
+
+def code_config(raw: dict[str, Any] | None) -> CodeConfig:
+    try:
+        return normalize_code_config(raw)
+    except CodeConfigError as exc:
+        raise InvalidCodeConfig(str(exc)) from exc
+
+
+def stored_code_config(config: CodeConfig) -> dict[str, Any]:
+    return {
+        "length": config.pattern.count("#"),
+        "charset": config.charset,
+        "prefix": config.prefix,
+        "postfix": config.postfix,
+        "pattern": config.pattern,
+    }
+
+
+def _dt(value: datetime | None) -> datetime | None:
+    return as_utc(value) if value else None
+
+
+def template_fields(campaign: Campaign) -> dict[str, Any]:
+    """Column values every voucher of `campaign` starts with."""
+    template = campaign.voucher
+    vtype = template.get("type") or TYPE_BY_CAMPAIGN[campaign.campaign_type]
+    gift = template.get("gift") or {}
+    loyalty = template.get("loyalty_card") or {}
+    fields: dict[str, Any] = {
+        "campaign_id": campaign.id,
+        "campaign_name": campaign.name,
+        "category": campaign.category,
+        "category_id": campaign.category_id,
+        "type": vtype,
+        "discount": template.get("discount"),
+        "redemption_quantity": (template.get("redemption") or {}).get("quantity"),
+        "start_date": campaign.start_date,
+        "expiration_date": campaign.expiration_date,
+        "active": True,
+    }
+    if vtype == "GIFT_VOUCHER":
+        amount = int(gift.get("amount", 0))
+        fields |= {
+            "gift_amount": amount,
+            "gift_balance": amount,
+            "gift_effect": gift.get("effect", "APPLY_TO_ORDER"),
+        }
+    if vtype == "LOYALTY_CARD":
+        points = int(loyalty.get("points", 0))
+        fields |= {
+            "loyalty_points": points,
+            "loyalty_balance": points,
+            "loyalty_pending_points": 0,
+            "loyalty_expired_points": 0,
+            "loyalty_subtracted_points": 0,
+        }
+    return fields
+
+
+# Rounds of "draw, check storage" before giving up on a nearly full code space.
+MAX_CODE_ROUNDS = 50
+
+
+async def fresh_codes(
+    session: AsyncSession, project_id: str, config: CodeConfig, count: int, already_used: int = 0
+) -> list[str]:
+    """`count` new codes no voucher of the project has, checked against storage in bulk."""
+    try:
+        ensure_capacity(config, count, already_used)
+        chosen: list[str] = []
+        seen: set[str] = set()
+        for _ in range(MAX_CODE_ROUNDS):
+            need = count - len(chosen)
+            if need == 0:
+                return chosen
+            candidates = [c for c in generate_unique_codes(config, need) if c not in seen]
+            seen.update(candidates)
+            taken = await repository.existing_codes(session, project_id, candidates)
+            chosen.extend(c for c in candidates if c not in taken)
+        raise CodeConfigError("not enough free codes left for this code_config")
+    except CodeConfigError as exc:
+        raise InvalidCodeConfig(str(exc)) from exc
+
+
+def _row(ctx: RequestContext, code: str, fields: dict[str, Any]) -> dict[str, Any]:
+    now = utcnow()
+    return {
+        "id": new_id(Prefix.VOUCHER),
+        "project_id": ctx.project_id,
+        "code": code,
+        "redeemed_quantity": 0,
+        "redeemed_points": 0,
+        "redeemed_amount": 0,
+        "is_referral_code": False,
+        "publish_count": 0,
+        "metadata": {},
+        "created_at": now,
+        **fields,
+    }
+
+
+async def generate_for_campaign(
+    session: AsyncSession,
+    ctx: RequestContext,
+    campaign: Campaign,
+    count: int,
+    overrides: dict[str, Any] | None = None,
+) -> int:
+    """Create `count` vouchers from the campaign template in one bulk insert."""
+    if count <= 0:
+        return 0
+    config = code_config(campaign.voucher.get("code_config"))
+    codes = await fresh_codes(session, ctx.project_id, config, count, campaign.vouchers_count)
+    fields = template_fields(campaign) | (overrides or {})
+    await repository.bulk_insert(session, [_row(ctx, code, fields) for code in codes])
+    return count
+
+
+async def _insert_one(session: AsyncSession, voucher: Voucher) -> None:
+    session.add(voucher)
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as exc:
+        session.expunge(voucher)
+        raise DuplicateFound(
+            f"Voucher with code {voucher.code} already exists",
+            resource_id=voucher.code,
+            resource_type="voucher",
+        ) from exc
+
+
+async def create(
+    session: AsyncSession,
+    ctx: RequestContext,
+    data: VoucherCreate,
+    campaign: Campaign | None = None,
+) -> Voucher:
+    """One voucher: in `campaign` (its template, then `data` overrides) or standalone."""
+    if data.discount is not None:
+        data.discount.check_formulas()
+    fields: dict[str, Any] = template_fields(campaign) if campaign else {}
+    vtype = (
+        fields.get("type")
+        or data.type
+        or (
+            "GIFT_VOUCHER"
+            if data.gift
+            else "LOYALTY_CARD"
+            if data.loyalty_card
+            else "DISCOUNT_VOUCHER"
+        )
+    )
+    if vtype == "DISCOUNT_VOUCHER" and data.discount is None and not fields.get("discount"):
+        raise InvalidPayload("A discount voucher needs `discount`")
+    if vtype == "GIFT_VOUCHER" and data.gift is None and campaign is None:
+        raise InvalidPayload("A gift voucher needs `gift.amount`")
+    fields["type"] = vtype
+    if data.discount is not None:
+        fields["discount"] = data.discount.as_stored()
+    if data.gift is not None:
+        balance = data.gift.balance if data.gift.balance is not None else data.gift.amount
+        fields |= {
+            "gift_amount": data.gift.amount,
+            "gift_balance": balance,
+            "gift_effect": data.gift.effect,
+        }
+    if data.loyalty_card is not None:
+        pts = data.loyalty_card.points
+        fields |= {
+            "loyalty_points": pts,
+            "loyalty_balance": pts,
+            "loyalty_pending_points": 0,
+            "loyalty_expired_points": 0,
+            "loyalty_subtracted_points": 0,
+        }
+    for name in ("category", "category_id", "additional_info"):
+        if getattr(data, name) is not None:
+            fields[name] = getattr(data, name)
+    if data.start_date is not None:
+        fields["start_date"] = _dt(data.start_date)
+    if data.expiration_date is not None:
+        fields["expiration_date"] = _dt(data.expiration_date)
+    if data.active is not None:
+        fields["active"] = data.active
+    if data.redemption is not None:
+        fields["redemption_quantity"] = data.redemption.quantity
+    code = data.code
+    if code is None:
+        raw_config = data.code_config or (campaign.voucher.get("code_config") if campaign else None)
+        config = code_config(raw_config)
+        code = (await fresh_codes(session, ctx.project_id, config, 1))[0]
+    row = _row(ctx, code, fields)
+    row["metadata_"] = dict(data.metadata or {})
+    del row["metadata"]
+    voucher = Voucher(**row)
+    await _insert_one(session, voucher)
+    await record_voucher_event(session, ctx, "voucher.created", voucher, campaign)
+    return voucher
+
+
+async def record_voucher_event(
+    session: AsyncSession,
+    ctx: RequestContext,
+    event_type: str,
+    voucher: Voucher,
+    campaign: Campaign | None = None,
+) -> None:
+    await record_event(
+        session,
+        ctx,
+        event_type,
+        entity_id=voucher.id,
+        data={
+            "voucher": voucher_body(voucher),
+            "campaign": simple_campaign(campaign) if campaign else None,
+        },
+    )
+
+
+async def get(session: AsyncSession, ctx: RequestContext, key: str) -> Voucher:
+    voucher = await repository.get(session, ctx.project_id, key)
+    if voucher is None:
+        raise NotFound("voucher", key)
+    return voucher
+
+
+async def update(
+    session: AsyncSession, ctx: RequestContext, key: str, data: VoucherUpdate
+) -> Voucher:
+    voucher = await get(session, ctx, key)
+    fields = data.model_fields_set
+    if "discount" in fields and data.discount is not None:
+        data.discount.check_formulas()
+        voucher.discount = data.discount.as_stored()
+    if "gift" in fields and data.gift is not None and voucher.type == "GIFT_VOUCHER":
+        # The amount is the card's face value; the balance moves by the difference.
+        delta = data.gift.amount - (voucher.gift_amount or 0)
+        voucher.gift_amount = data.gift.amount
+        voucher.gift_balance = max(0, (voucher.gift_balance or 0) + delta)
+    for name in ("category", "category_id", "additional_info", "active"):
+        if name in fields and getattr(data, name) is not None:
+            setattr(voucher, name, getattr(data, name))
+    if "start_date" in fields:
+        voucher.start_date = _dt(data.start_date)
+    if "expiration_date" in fields:
+        voucher.expiration_date = _dt(data.expiration_date)
+    if "metadata" in fields:
+        voucher.metadata_ = dict(data.metadata or {})
+    if "redemption" in fields and data.redemption is not None:
+        voucher.redemption_quantity = data.redemption.quantity
+    voucher.updated_at = utcnow()
+    await session.flush()
+    await record_voucher_event(session, ctx, "voucher.updated", voucher)
+    return voucher
+
+
+async def set_active(session: AsyncSession, ctx: RequestContext, key: str, active: bool) -> Voucher:
+    voucher = await get(session, ctx, key)
+    voucher.active = active
+    voucher.updated_at = utcnow()
+    await session.flush()
+    await record_voucher_event(
+        session, ctx, "voucher.enabled" if active else "voucher.disabled", voucher
+    )
+    return voucher
+
+
+async def delete(session: AsyncSession, ctx: RequestContext, key: str) -> None:
+    voucher = await get(session, ctx, key)
+    body = voucher_body(voucher)
+    await session.delete(voucher)
+    await session.flush()
+    await record_event(
+        session,
+        ctx,
+        "voucher.deleted",
+        entity_id=body["id"],
+        data={"voucher": body, "campaign": None},
+    )
+
+
+async def add_transaction(
+    session: AsyncSession,
+    ctx: RequestContext,
+    voucher: Voucher,
+    *,
+    kind: str,
+    amount: int,
+    reason: str | None = None,
+    source_id: str | None = None,
+    redemption_id: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> VoucherTransaction:
+    await repository.refresh(session, voucher)
+    tx = VoucherTransaction(
+        id=new_id(Prefix.VOUCHER_TRANSACTION),
+        project_id=ctx.project_id,
+        voucher_id=voucher.id,
+        campaign_id=voucher.campaign_id,
+        source_id=source_id,
+        type=kind,
+        amount=amount,
+        balance_after=voucher.gift_balance or 0,
+        reason=reason,
+        related_redemption_id=redemption_id,
+        details=details or {},
+        created_at=utcnow(),
+    )
+    session.add(tx)
+    await session.flush()
+    return tx
+
+
+async def change_gift_balance(
+    session: AsyncSession, ctx: RequestContext, key: str, change: BalanceChange
+) -> tuple[Voucher, VoucherTransaction]:
+    voucher = await get(session, ctx, key)
+    if voucher.type != "GIFT_VOUCHER":
+        raise InvalidPayload(f"Voucher {voucher.code} is not a gift card", key="invalid_voucher")
+    if change.amount == 0:
+        raise InvalidPayload("amount must not be 0")
+    if not await repository.add_gift_balance(session, voucher.id, change.amount):
+        raise ApiError(
+            f"Voucher {voucher.code} has less than {-change.amount} to remove",
+            key="gift_amount_exceeded",
+            message="Gift amount exceeded",
+        )
+    kind = "CREDITS_ADDITION" if change.amount > 0 else "CREDITS_REMOVAL"
+    tx = await add_transaction(
+        session,
+        ctx,
+        voucher,
+        kind=kind,
+        amount=change.amount,
+        reason=change.reason,
+        source_id=change.source_id,
+    )
+    if change.amount > 0:
+        # The face value grows with additions, as in Voucherify's balance object.
+        voucher.gift_amount = (voucher.gift_amount or 0) + change.amount
+        await session.flush()
+    return voucher, tx
+
+
+async def gift_transactions(
+    session: AsyncSession, ctx: RequestContext, key: str
+) -> tuple[Voucher, list[VoucherTransaction]]:
+    voucher = await get(session, ctx, key)
+    return voucher, list(await repository.transactions(session, voucher.id))
+
+
+def status_error(
+    voucher: Voucher, now: datetime, campaign_active: bool = True
+) -> tuple[str, str] | None:
+    """Why the voucher cannot be used now (Voucherify error key, message), or None."""
+    if not voucher.active:
+        return "voucher_disabled", f"Voucher {voucher.code} is disabled"
+    if not campaign_active:
+        return "voucher_disabled", f"The campaign of voucher {voucher.code} is disabled"
+    if voucher.start_date is not None and now < voucher.start_date:
+        return "voucher_not_active", f"Voucher {voucher.code} is not active yet"
+    if voucher.expiration_date is not None and now > voucher.expiration_date:
+        return "voucher_expired", f"Voucher {voucher.code} has expired"
+    if (
+        voucher.redemption_quantity is not None
+        and voucher.redeemed_quantity >= voucher.redemption_quantity
+    ):
+        return "quantity_exceeded", f"Voucher {voucher.code} has been used up"
+    return None
+
+
+async def consume(session: AsyncSession, voucher: Voucher) -> bool:
+    return await repository.try_consume_redemption(session, voucher.id)
+
+
+async def release(session: AsyncSession, voucher: Voucher) -> None:
+    await repository.release_redemption(session, voucher.id)
+
+
+async def spend_gift(session: AsyncSession, voucher: Voucher, amount: int) -> bool:
+    return await repository.try_spend_gift(session, voucher.id, amount)
+
+
+async def refund_gift(session: AsyncSession, voucher: Voucher, amount: int) -> None:
+    await repository.refund_gift(session, voucher.id, amount)
+
+
+async def reload(session: AsyncSession, voucher: Voucher) -> Voucher:
+    return await repository.refresh(session, voucher)
+
+
+async def claim_for_customer(
+    session: AsyncSession, campaign_id: str, customer_id: str
+) -> Voucher | None:
+    return await repository.claim_free_voucher(session, campaign_id, customer_id)
+
+
+async def customer_voucher_in_campaign(
+    session: AsyncSession, campaign_id: str, customer_id: str
+) -> Voucher | None:
+    return await repository.holder_has_campaign_voucher(session, campaign_id, customer_id)
+
+
+async def get_many(
+    session: AsyncSession, ctx: RequestContext, ids: list[str]
+) -> dict[str, Voucher]:
+    return await repository.get_many(session, ctx.project_id, ids)
+
+
+async def assign_holder(session: AsyncSession, voucher: Voucher, customer_id: str) -> None:
+    """Publishing a given code: it now belongs to the customer (the first holder stays)."""
+    if voucher.holder_id is None:
+        voucher.holder_id = customer_id
+    voucher.publish_count += 1
+    voucher.updated_at = utcnow()
+    await session.flush()

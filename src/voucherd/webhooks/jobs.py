@@ -1,0 +1,28 @@
+"""Registers webhook delivery with the background worker (and the event subscriber, by
+importing the service), for `voucherd serve` and `voucherd worker`."""
+
+from __future__ import annotations
+
+from voucherd.config import get_settings
+from voucherd.kit.db import Database
+from voucherd.webhooks import service as _service  # noqa: F401  (subscribes to every event)
+from voucherd.webhooks.worker import DeliveryConfig, Deliverer
+from voucherd.worker import register_job
+
+# How long the worker waits before looking again when nothing was due: the delay a new event
+# may sit before its first attempt. One cheap query per endpoint table scan at this rate.
+IDLE_SECONDS = 0.25
+
+_deliverer: Deliverer | None = None
+
+
+def deliverer() -> Deliverer:
+    global _deliverer
+    if _deliverer is None:
+        _deliverer = Deliverer(DeliveryConfig.from_settings(get_settings()))
+    return _deliverer
+
+
+@register_job("webhooks.deliver", idle_seconds=IDLE_SECONDS)
+async def deliver_webhooks(db: Database) -> int:
+    return await deliverer().tick(db)

@@ -1,0 +1,326 @@
+"""Queries on webhook endpoints, send-outs, attempts and signing secrets.
+
+Claiming is the one place with concurrency rules: a worker leases an *endpoint* (its lane) and
+then takes that endpoint's oldest due send-outs, so per-endpoint order holds across workers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, exists, func, or_, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from voucherd.events.models import Event
+from voucherd.kit.timefmt import iso
+from voucherd.webhooks.envelope import EventFacts
+from voucherd.webhooks.models import (
+    DELIVERING,
+    FAILED,
+    OPEN_STATUSES,
+    PENDING,
+    WebhookAttempt,
+    WebhookEndpoint,
+    WebhookSecret,
+    WebhookSendout,
+)
+
+E = WebhookEndpoint
+S = WebhookSendout
+
+# --- endpoints --------------------------------------------------------------------------------
+
+
+async def get_endpoint(
+    session: AsyncSession, project_id: str, endpoint_id: str, *, for_update: bool = False
+) -> WebhookEndpoint | None:
+    stmt = select(E).where(E.project_id == project_id, E.id == endpoint_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def list_endpoints(session: AsyncSession, project_id: str) -> Sequence[WebhookEndpoint]:
+    stmt = select(E).where(E.project_id == project_id).order_by(E.id)
+    return (await session.execute(stmt)).scalars().all()
+
+
+async def active_endpoints(session: AsyncSession, project_id: str) -> Sequence[WebhookEndpoint]:
+    stmt = select(E).where(E.project_id == project_id, E.active.is_(True))
+    return (await session.execute(stmt)).scalars().all()
+
+
+# --- the send-out log ------------------------------------------------------------------------
+
+
+def sendouts_query(
+    project_id: str,
+    *,
+    endpoint_id: str | None = None,
+    status: str | None = None,
+    event_type: str | None = None,
+    created_after: datetime | None = None,
+    created_before: datetime | None = None,
+) -> Select[tuple[WebhookSendout]]:
+    stmt = select(S).where(S.project_id == project_id)
+    if endpoint_id is not None:
+        stmt = stmt.where(S.endpoint_id == endpoint_id)
+    if status is not None:
+        stmt = stmt.where(S.status == status)
+    if event_type is not None:
+        stmt = stmt.where(S.event_type == event_type)
+    if created_after is not None:
+        stmt = stmt.where(S.created_at > created_after)
+    if created_before is not None:
+        stmt = stmt.where(S.created_at < created_before)
+    return stmt
+
+
+async def get_sendout(
+    session: AsyncSession, project_id: str, sendout_id: str, *, for_update: bool = False
+) -> WebhookSendout | None:
+    stmt = select(S).where(S.project_id == project_id, S.id == sendout_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def attempts_of(session: AsyncSession, sendout_id: str) -> Sequence[WebhookAttempt]:
+    stmt = (
+        select(WebhookAttempt)
+        .where(WebhookAttempt.sendout_id == sendout_id)
+        .order_by(WebhookAttempt.number)
+    )
+    return (await session.execute(stmt)).scalars().all()
+
+
+async def replay_failed(
+    session: AsyncSession,
+    endpoint_id: str,
+    now: datetime,
+    *,
+    created_after: datetime | None,
+    created_before: datetime | None,
+) -> int:
+    """Failed send-outs of the endpoint become due now, with a fresh retry schedule."""
+    stmt = update(S).where(S.endpoint_id == endpoint_id, S.status == FAILED)
+    if created_after is not None:
+        stmt = stmt.where(S.created_at > created_after)
+    if created_before is not None:
+        stmt = stmt.where(S.created_at < created_before)
+    result = await session.execute(
+        stmt.values(status=PENDING, next_attempt_at=now, schedule_attempts=0, first_attempt_at=None)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+# --- claiming ----------------------------------------------------------------------------------
+
+
+def _due(now: datetime) -> Any:
+    # A DELIVERING row of an endpoint whose lane we now own was left by a lane that died.
+    return and_(
+        # The literal list matches the partial index's predicate, so SQLite can use the index.
+        text("webhook_sendouts.status IN ('PENDING', 'DELIVERING')"),
+        or_(S.status == DELIVERING, S.next_attempt_at <= now),
+    )
+
+
+async def claim_lanes(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    lease_until: datetime,
+    limit: int,
+    token: str,
+    skip_locked: bool,
+) -> list[str]:
+    """Lease up to `limit` active endpoints that have due send-outs and no live lane.
+
+    On PostgreSQL the endpoint rows are locked with SKIP LOCKED, so concurrent workers take
+    different endpoints without waiting; the lease columns they then write make the choice
+    visible to every later claim (and PostgreSQL re-checks the lease condition on a row another
+    worker just leased). On SQLite this runs in one BEGIN IMMEDIATE transaction, which is
+    exclusive across processes.
+    """
+    has_due = exists(select(S.seq).where(S.endpoint_id == E.id, _due(now)))
+    stmt = (
+        select(E.id)
+        .where(
+            E.active.is_(True),
+            or_(E.lane_lease_until.is_(None), E.lane_lease_until <= now),
+            has_due,
+        )
+        .order_by(E.lane_claimed_at.asc().nulls_first(), E.id)
+        .limit(limit)
+    )
+    if skip_locked:
+        stmt = stmt.with_for_update(skip_locked=True)
+    ids = list((await session.execute(stmt)).scalars())
+    if ids:
+        await session.execute(
+            update(E)
+            .where(E.id.in_(ids))
+            .values(lane_token=token, lane_lease_until=lease_until, lane_claimed_at=now)
+        )
+    return ids
+
+
+async def renew_lane(
+    session: AsyncSession, endpoint_id: str, token: str, lease_until: datetime
+) -> bool:
+    """Extend our lease; False when it is no longer ours or the endpoint was disabled."""
+    result = await session.execute(
+        update(E)
+        .where(E.id == endpoint_id, E.lane_token == token, E.active.is_(True))
+        .values(lane_lease_until=lease_until)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def release_lane(
+    session: AsyncSession, endpoint_id: str, token: str, *, hold_until: datetime | None
+) -> None:
+    """Give the endpoint back; `hold_until` keeps every lane off it (a 429's Retry-After)."""
+    await session.execute(
+        update(S)
+        .where(S.endpoint_id == endpoint_id, S.claim_token == token, S.status == DELIVERING)
+        .values(status=PENDING, claim_token=None)
+    )
+    await session.execute(
+        update(E)
+        .where(E.id == endpoint_id, E.lane_token == token)
+        .values(lane_token=None, lane_lease_until=hold_until)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedSendout:
+    seq: int
+    id: str
+    project_id: str
+    endpoint_id: str
+    created_at: datetime
+    attempts: int
+    schedule_attempts: int
+    first_attempt_at: datetime | None
+    event: EventFacts
+
+
+async def claim_batch(
+    session: AsyncSession, endpoint_id: str, token: str, *, now: datetime, limit: int
+) -> list[ClaimedSendout]:
+    """The endpoint's oldest due send-outs, in insertion order, marked as ours."""
+    stmt = (
+        select(S, Event)
+        .join(Event, Event.id == S.event_id)
+        .where(S.endpoint_id == endpoint_id, _due(now))
+        .order_by(S.seq)
+        .limit(limit)
+    )
+    rows = (await session.execute(stmt)).all()
+    if not rows:
+        return []
+    await session.execute(
+        update(S)
+        .where(S.seq.in_([s.seq for s, _ in rows]))
+        .values(status=DELIVERING, claim_token=token)
+    )
+    return [
+        ClaimedSendout(
+            seq=s.seq,
+            id=s.id,
+            project_id=s.project_id,
+            endpoint_id=s.endpoint_id,
+            created_at=s.created_at,
+            attempts=s.attempts,
+            schedule_attempts=s.schedule_attempts,
+            first_attempt_at=s.first_attempt_at,
+            event=EventFacts(
+                id=e.id,
+                type=e.type,
+                created_at=iso(e.created_at) or "",
+                entity_id=e.entity_id,
+                group_id=e.group_id,
+                event_source=e.event_source,
+                data=e.data,
+            ),
+        )
+        for s, e in rows
+    ]
+
+
+async def record_result(
+    session: AsyncSession,
+    sendout: ClaimedSendout,
+    token: str,
+    *,
+    changes: dict[str, Any],
+    attempt: WebhookAttempt,
+) -> bool:
+    """Store one attempt; the state changes only if our lane still owns the send-out."""
+    result = await session.execute(
+        update(S)
+        .where(S.seq == sendout.seq, S.claim_token == token, S.status == DELIVERING)
+        .values(**changes)
+    )
+    owned = bool(result.rowcount)  # type: ignore[attr-defined]
+    if owned or await session.scalar(select(S.seq).where(S.seq == sendout.seq)) is not None:
+        session.add(attempt)
+    return owned
+
+
+async def disable_endpoint(
+    session: AsyncSession, endpoint_id: str, *, reason: str, now: datetime
+) -> None:
+    await session.execute(
+        update(E)
+        .where(E.id == endpoint_id)
+        .values(active=False, disabled_reason=reason[:500], disabled_at=now, updated_at=now)
+    )
+
+
+# --- secrets -----------------------------------------------------------------------------------
+
+
+async def get_secret(
+    session: AsyncSession, project_id: str, *, for_update: bool = False
+) -> WebhookSecret | None:
+    stmt = select(WebhookSecret).where(WebhookSecret.project_id == project_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+# --- metrics -----------------------------------------------------------------------------------
+
+
+async def sendout_totals(session: AsyncSession) -> tuple[dict[str, int], int, int]:
+    """Send-outs per status, attempts made, and retries made (attempts after the first)."""
+    rows = await session.execute(
+        select(S.status, func.count(), func.coalesce(func.sum(S.attempts), 0)).group_by(S.status)
+    )
+    by_status: dict[str, int] = {}
+    attempts = 0
+    for status, count, made in rows.all():
+        by_status[str(status)] = int(count)
+        attempts += int(made)
+    retries_stmt = select(func.coalesce(func.sum(S.attempts - 1), 0)).where(S.attempts > 1)
+    retries = int(await session.scalar(retries_stmt) or 0)
+    return by_status, attempts, retries
+
+
+async def oldest_open_created_at(session: AsyncSession) -> datetime | None:
+    """Creation time of the oldest send-out still to deliver, on an active endpoint."""
+    stmt = (
+        select(S.created_at)
+        .join(E, E.id == S.endpoint_id)
+        .where(S.status.in_(OPEN_STATUSES), E.active.is_(True))
+        .order_by(S.seq)
+        .limit(1)
+    )
+    value: datetime | None = await session.scalar(stmt)
+    return value

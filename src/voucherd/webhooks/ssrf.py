@@ -1,0 +1,141 @@
+"""SSRF guard: webhook targets must be public addresses unless an operator allows a network.
+
+The check runs when an endpoint is saved *and* when each delivery connects: a name can
+resolve somewhere else later (DNS rebinding), so `GuardedTransport` resolves the host itself,
+checks the address, and connects to exactly that address (TLS still checks the name).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from collections.abc import Iterable, Sequence
+from urllib.parse import urlsplit
+
+import httpx
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class BlockedAddress(Exception):
+    """The target resolves only to addresses webhooks may not reach."""
+
+
+def parse_networks(text: str) -> tuple[IPNetwork, ...]:
+    """`VOUCHERD_WEBHOOK_ALLOWED_NETWORKS`: comma-separated CIDRs (`127.0.0.0/8,10.1.0.0/16`)."""
+    return tuple(
+        ipaddress.ip_network(item.strip(), strict=False) for item in text.split(",") if item.strip()
+    )
+
+
+def _plain(address: IPAddress) -> IPAddress:
+    # ::ffff:127.0.0.1 reaches 127.0.0.1; judge the IPv4 address it wraps.
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+def refusal(address: IPAddress, allowed: Sequence[IPNetwork]) -> str | None:
+    """Why `address` may not be reached, or None when it may."""
+    plain = _plain(address)
+    if any(plain in net or address in net for net in allowed):
+        return None
+    # `is_global` is false for loopback, private (RFC 1918, ULA), link-local (169.254/16,
+    # where cloud metadata lives), shared CGNAT space, documentation and reserved ranges.
+    if plain.is_global and not plain.is_multicast:
+        return None
+    for label, flag in (
+        ("loopback", plain.is_loopback),
+        ("link-local (metadata)", plain.is_link_local),
+        ("private", plain.is_private),
+        ("multicast", plain.is_multicast),
+    ):
+        if flag:
+            return f"{plain} is a {label} address"
+    return f"{plain} is not a public address"
+
+
+async def resolve(host: str, port: int) -> list[IPAddress]:
+    try:
+        return [ipaddress.ip_address(host)]
+    except ValueError:
+        pass
+    loop = asyncio.get_running_loop()
+    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    seen: dict[IPAddress, None] = {}
+    for _family, _type, _proto, _canon, sockaddr in infos:
+        # Drop an IPv6 zone ("fe80::1%eth0"); the address decides.
+        seen[ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])] = None
+    return list(seen)
+
+
+async def vet(host: str, port: int, allowed: Sequence[IPNetwork]) -> IPAddress:
+    """The first resolved address that may be reached; BlockedAddress if there is none."""
+    try:
+        addresses = await resolve(host, port)
+    except OSError as exc:
+        raise BlockedAddress(f"cannot resolve {host}: {exc}") from exc
+    reasons: list[str] = []
+    for address in addresses:
+        reason = refusal(address, allowed)
+        if reason is None:
+            return address
+        reasons.append(reason)
+    raise BlockedAddress(f"{host} refused: " + "; ".join(reasons or ["no address"]))
+
+
+def check_url_syntax(url: str) -> str | None:
+    """A problem with the URL itself (scheme, host), or None."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        return "target_url must be an http or https URL"
+    if not parts.hostname:
+        return "target_url has no host"
+    if parts.username or parts.password:
+        return "target_url must not carry credentials"
+    return None
+
+
+async def check_target_on_save(url: str, allowed: Sequence[IPNetwork]) -> str | None:
+    """Refuse targets that resolve only to forbidden addresses when they are saved.
+
+    A name that does not resolve yet is accepted: delivery checks again at connect time.
+    """
+    problem = check_url_syntax(url)
+    if problem is not None:
+        return problem
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        addresses = await resolve(host, port)
+    except OSError:
+        return None
+    reasons = [r for r in (refusal(a, allowed) for a in addresses) if r is not None]
+    if addresses and len(reasons) == len(addresses):
+        return f"target_url is not allowed: {'; '.join(reasons)}"
+    return None
+
+
+class GuardedTransport(httpx.AsyncBaseTransport):
+    """Resolves, vets and pins the address of every request before httpx connects."""
+
+    def __init__(self, allowed: Iterable[IPNetwork], inner: httpx.AsyncBaseTransport) -> None:
+        self._allowed = tuple(allowed)
+        self._inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        host = request.url.host
+        port = request.url.port or (443 if request.url.scheme == "https" else 80)
+        address = await vet(host, port, self._allowed)
+        if str(address) != host:
+            # Keep the Host header (set when the request was built) and let TLS verify the
+            # certificate for the name, but connect to the address we checked.
+            request.extensions = {**request.extensions, "sni_hostname": host}
+            request.url = request.url.copy_with(host=str(address))
+        return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
