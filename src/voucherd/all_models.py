@@ -10,7 +10,12 @@ from voucherd.projects.models import ApiKey, Project
 from voucherd.publications.models import Publication
 from voucherd.redemptions.models import Redemption
 from voucherd.vouchers.models import Voucher, VoucherTransaction
-from voucherd.webhooks.models import WebhookAttempt, WebhookEndpoint, WebhookSecret, WebhookSendout
+from voucherd.webhooks.models import (
+    WebhookAttempt,
+    WebhookEndpoint,
+    WebhookSecret,
+    WebhookSendout,
+)
 
 __all__ = [
     "ApiKey",

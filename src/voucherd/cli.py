@@ -114,6 +114,23 @@ def worker() -> None:
     asyncio.run(main())
 
 
+@app.command()
+def listen(
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 9000,
+    host: Annotated[str, typer.Option(help="Bind address")] = "127.0.0.1",
+    secret: Annotated[
+        str | None,
+        typer.Option(envvar="VOUCHERD_WEBHOOK_SECRET", help="Project webhook secret to verify"),
+    ] = None,
+    full: Annotated[bool, typer.Option(help="Print each envelope as JSON too")] = False,
+    status: Annotated[int, typer.Option(help="HTTP status to answer (try 500 or 410)")] = 200,
+) -> None:
+    """Receive webhooks locally and print each one with its signature check."""
+    from voucherd.webhooks.listen import run
+
+    run(host=host, port=port, secret=secret, full=full, status_code=status)
+
+
 @projects_app.command("list")
 def projects_list() -> None:
     """List projects."""

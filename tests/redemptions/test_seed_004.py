@@ -21,21 +21,31 @@ async def test_seed_004_customer_redemption_succeeded(
 ) -> None:
     campaign = await client.post("/v1/campaigns", json={**SPRING_CAMPAIGN, "vouchers_count": 5})
     assert campaign.status_code == 200, campaign.text
-    await client.post("/v1/customers", json={
-        "source_id": "jck-wbhk", "name": "Jack Webhook",
-        "metadata": {"region": "EMEA", "sign-up": "true"}})
-    publication = await client.post("/v1/publications", json={
-        "campaign": {"name": "Spring Discounts"}, "customer": {"source_id": "jck-wbhk"}})
+    await client.post(
+        "/v1/customers",
+        json={
+            "source_id": "jck-wbhk",
+            "name": "Jack Webhook",
+            "metadata": {"region": "EMEA", "sign-up": "true"},
+        },
+    )
+    publication = await client.post(
+        "/v1/publications",
+        json={"campaign": {"name": "Spring Discounts"}, "customer": {"source_id": "jck-wbhk"}},
+    )
     assert publication.status_code == 200, publication.text
     code = publication.json()["voucher"]["code"]
     assert code.startswith("SPRING-2024-") and len(code) == len("SPRING-2024-") + 3
 
-    redeemed = await client.post("/v1/redemptions", json={
-        "redeemables": [{"object": "voucher", "id": code}],
-        "customer": {"source_id": "jck-wbhk"},
-        "order": {"items": SEED_ORDER_ITEMS},
-        "metadata": {"location_id": []},
-    })
+    redeemed = await client.post(
+        "/v1/redemptions",
+        json={
+            "redeemables": [{"object": "voucher", "id": code}],
+            "customer": {"source_id": "jck-wbhk"},
+            "order": {"items": SEED_ORDER_ITEMS},
+            "metadata": {"location_id": []},
+        },
+    )
     assert redeemed.status_code == 200, redeemed.text
 
     [event] = await recorded_events(db, project, "customer.redemption.succeeded")
@@ -67,9 +77,10 @@ async def test_seed_004_customer_redemption_succeeded(
 async def test_formula_switches_to_15_percent_above_150(client: httpx.AsyncClient) -> None:
     await client.post("/v1/campaigns", json={**SPRING_CAMPAIGN, "vouchers_count": 1})
     code = (await client.get("/v1/vouchers")).json()["vouchers"][0]["code"]
-    resp = await client.post("/v1/validations", json={
-        "redeemables": [{"object": "voucher", "id": code}],
-        "order": {"amount": 20000}})
+    resp = await client.post(
+        "/v1/validations",
+        json={"redeemables": [{"object": "voucher", "id": code}], "order": {"amount": 20000}},
+    )
     body = resp.json()
     assert body["valid"] is True
     # 15 % of 20000 = 3000, which is also the amount_limit.

@@ -72,7 +72,8 @@ async def upsert(
             await session.flush()
     except IntegrityError:
         # A concurrent request created this source_id first: upsert means we update it.
-        session.expunge(customer)
+        if customer in session:  # a rolled-back savepoint already dropped it
+            session.expunge(customer)
         raced = (
             await repository.get_by_source_id(session, ctx.project_id, data.source_id)
             if data.source_id

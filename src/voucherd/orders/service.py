@@ -250,7 +250,8 @@ async def stage(session: AsyncSession, ctx: RequestContext, data: OrderCreate) -
             await session.flush()
     except IntegrityError:
         # Another request created the same source_id first: this one becomes an update.
-        session.expunge(order)
+        if order in session:  # a rolled-back savepoint already dropped it
+            session.expunge(order)
         if not data.source_id:
             raise
         existing = await repository.get_by_source_id(session, ctx.project_id, data.source_id)

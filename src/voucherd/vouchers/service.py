@@ -166,7 +166,8 @@ async def _insert_one(session: AsyncSession, voucher: Voucher) -> None:
         async with session.begin_nested():
             await session.flush()
     except IntegrityError as exc:
-        session.expunge(voucher)
+        if voucher in session:  # a rolled-back savepoint already dropped it
+            session.expunge(voucher)
         raise DuplicateFound(
             f"Voucher with code {voucher.code} already exists",
             resource_id=voucher.code,

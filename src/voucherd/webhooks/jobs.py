@@ -6,11 +6,11 @@ from __future__ import annotations
 from voucherd.config import get_settings
 from voucherd.kit.db import Database
 from voucherd.webhooks import service as _service  # noqa: F401  (subscribes to every event)
-from voucherd.webhooks.worker import DeliveryConfig, Deliverer
+from voucherd.webhooks.worker import Deliverer, DeliveryConfig
 from voucherd.worker import register_job
 
 # How long the worker waits before looking again when nothing was due: the delay a new event
-# may sit before its first attempt. One cheap query per endpoint table scan at this rate.
+# may sit before its first attempt, against one small claim query per interval.
 IDLE_SECONDS = 0.25
 
 _deliverer: Deliverer | None = None

@@ -64,7 +64,7 @@ def sendouts_query(
     event_type: str | None = None,
     created_after: datetime | None = None,
     created_before: datetime | None = None,
-) -> Select[tuple[WebhookSendout]]:
+) -> Select[WebhookSendout]:
     stmt = select(S).where(S.project_id == project_id)
     if endpoint_id is not None:
         stmt = stmt.where(S.endpoint_id == endpoint_id)
