@@ -114,9 +114,11 @@ async def create(
         metadata_=dict(data.metadata or {}),
         created_at=utcnow(),
     )
-    session.add(campaign)
     try:
+        # Added inside the savepoint: begin_nested() flushes pending rows first, and a
+        # conflicting INSERT outside the savepoint would abort the whole transaction.
         async with session.begin_nested():
+            session.add(campaign)
             await session.flush()
     except IntegrityError as exc:
         raise DuplicateFound(f"Campaign with name {data.name} already exists") from exc

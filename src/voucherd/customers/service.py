@@ -66,9 +66,11 @@ async def upsert(
         created_at=now,
     )
     _apply_fields(customer, data)
-    session.add(customer)
     try:
+        # Added inside the savepoint: begin_nested() flushes pending rows first, and a
+        # conflicting INSERT outside the savepoint would abort the whole transaction.
         async with session.begin_nested():
+            session.add(customer)
             await session.flush()
     except IntegrityError:
         # A concurrent request created this source_id first: upsert means we update it.

@@ -244,9 +244,11 @@ async def stage(session: AsyncSession, ctx: RequestContext, data: OrderCreate) -
         items=[],
         created_at=as_utc(data.created_at) if data.created_at else utcnow(),
     )
-    session.add(order)
     try:
+        # Added inside the savepoint: begin_nested() flushes pending rows first, and a
+        # conflicting INSERT outside the savepoint would abort the whole transaction.
         async with session.begin_nested():
+            session.add(order)
             await session.flush()
     except IntegrityError:
         # Another request created the same source_id first: this one becomes an update.

@@ -161,9 +161,11 @@ async def generate_for_campaign(
 
 
 async def _insert_one(session: AsyncSession, voucher: Voucher) -> None:
-    session.add(voucher)
     try:
+        # Added inside the savepoint: begin_nested() flushes pending rows first, and a
+        # conflicting INSERT outside the savepoint would abort the whole transaction.
         async with session.begin_nested():
+            session.add(voucher)
             await session.flush()
     except IntegrityError as exc:
         if voucher in session:  # a rolled-back savepoint already dropped it

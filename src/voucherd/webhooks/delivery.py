@@ -44,13 +44,13 @@ class Sender:
         max_connections: int,
     ) -> None:
         self.timeout = timeout
-        inner = httpx.AsyncHTTPTransport(
-            limits=httpx.Limits(
-                max_connections=max_connections, max_keepalive_connections=max_connections
-            )
+        limits = httpx.Limits(
+            max_connections=max_connections, max_keepalive_connections=max_connections
         )
         self._client = httpx.AsyncClient(
-            transport=GuardedTransport(allowed_networks, inner),
+            transport=GuardedTransport(
+                allowed_networks, lambda: httpx.AsyncHTTPTransport(limits=limits)
+            ),
             timeout=httpx.Timeout(timeout),
             follow_redirects=False,
             # Proxies from the environment would connect on our behalf, past the guard.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from urllib.parse import urlsplit
 
 import httpx
@@ -122,20 +122,32 @@ async def check_target_on_save(url: str, allowed: Sequence[IPNetwork]) -> str | 
 class GuardedTransport(httpx.AsyncBaseTransport):
     """Resolves, vets and pins the address of every request before httpx connects."""
 
-    def __init__(self, allowed: Iterable[IPNetwork], inner: httpx.AsyncBaseTransport) -> None:
+    def __init__(
+        self, allowed: Iterable[IPNetwork], make_pool: Callable[[], httpx.AsyncBaseTransport]
+    ) -> None:
         self._allowed = tuple(allowed)
-        self._inner = inner
+        self._make_pool = make_pool
+        # One connection pool per target name: pools are keyed by the address we connect to,
+        # and a TLS connection made for one name must not carry another name's requests
+        # when two targets share an address (a CDN). Targets are operator-configured, so few.
+        self._pools: dict[tuple[str, str, int], httpx.AsyncBaseTransport] = {}
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         host = request.url.host
         port = request.url.port or (443 if request.url.scheme == "https" else 80)
         address = await vet(host, port, self._allowed)
+        key = (request.url.scheme, host, port)
+        pool = self._pools.get(key)
+        if pool is None:
+            pool = self._pools[key] = self._make_pool()
         if str(address) != host:
             # Keep the Host header (set when the request was built) and let TLS verify the
             # certificate for the name, but connect to the address we checked.
             request.extensions = {**request.extensions, "sni_hostname": host}
             request.url = request.url.copy_with(host=str(address))
-        return await self._inner.handle_async_request(request)
+        return await pool.handle_async_request(request)
 
     async def aclose(self) -> None:
-        await self._inner.aclose()
+        pools, self._pools = list(self._pools.values()), {}
+        for pool in pools:
+            await pool.aclose()
