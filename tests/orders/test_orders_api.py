@@ -145,3 +145,29 @@ async def test_item_discount_larger_than_amount_is_refused(client: httpx.AsyncCl
     )
     assert resp.status_code == 400
     assert resp.json()["key"] == "invalid_order"
+
+
+async def test_concurrent_orders_naming_one_new_product_create_it_once(
+    client: httpx.AsyncClient,
+) -> None:
+    responses = await asyncio.gather(
+        *(
+            client.post(
+                "/v1/orders",
+                json={
+                    "items": [
+                        {
+                            "source_id": "brand-new",
+                            "related_object": "product",
+                            "quantity": 1,
+                            "price": 100,
+                        }
+                    ]
+                },
+            )
+            for _ in range(10)
+        )
+    )
+    assert all(r.status_code == 200 for r in responses), [r.text for r in responses]
+    assert len({r.json()["items"][0]["product_id"] for r in responses}) == 1
+    assert (await client.get("/v1/products")).json()["total"] == 1

@@ -89,8 +89,30 @@ async def upsert(session: AsyncSession, ctx: RequestContext, data: ProductCreate
         created_at=utcnow(),
     )
     _apply(product, data)
-    session.add(product)
-    await _flush_unique(session, "Product", data.source_id)
+    try:
+        # Added inside the savepoint: begin_nested() flushes pending rows first, and a
+        # conflicting INSERT outside the savepoint would abort the whole transaction.
+        async with session.begin_nested():
+            session.add(product)
+            await session.flush()
+    except IntegrityError as exc:
+        # A concurrent request (e.g. an order line naming the same new source_id) won the
+        # race: upsert means this one becomes an update of that product.
+        if product in session:  # a rolled-back savepoint already dropped it
+            session.expunge(product)
+        raced = (
+            await repository.get_by_source_id(session, ctx.project_id, data.source_id)
+            if data.source_id
+            else None
+        )
+        if raced is None:
+            raise DuplicateFound(f"Product with source_id {data.source_id} already exists") from exc
+        return await update(
+            session,
+            ctx,
+            raced.id,
+            ProductUpdate.model_validate(data.model_dump(exclude_unset=True, exclude={"id"})),
+        )
     return product
 
 
@@ -153,8 +175,12 @@ async def upsert_sku(
         created_at=utcnow(),
     )
     _apply(sku, data)
-    session.add(sku)
-    await _flush_unique(session, "SKU", data.source_id)
+    try:
+        async with session.begin_nested():  # see upsert(): the INSERT belongs in the savepoint
+            session.add(sku)
+            await session.flush()
+    except IntegrityError as exc:
+        raise DuplicateFound(f"SKU with source_id {data.source_id} already exists") from exc
     return sku
 
 
