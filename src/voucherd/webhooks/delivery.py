@@ -9,15 +9,50 @@ import asyncio
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 import httpx
 
-from voucherd.webhooks.ssrf import BlockedAddress, GuardedTransport, IPNetwork
+from voucherd.config import Settings
+from voucherd.webhooks.schedule import DEFAULT_RETRY_DELAYS, RetrySchedule, parse_schedule
+from voucherd.webhooks.ssrf import BlockedAddress, GuardedTransport, IPNetwork, parse_networks
 
 # Enough of a receiver's answer to debug it from the send-out log, small enough to store
 # for every attempt.
 EXCERPT_BYTES = 1024
 USER_AGENT = "voucherd-webhooks/0.1"
+# A lane renews its lease when less than one POST (the timeout) plus this is left.
+LEASE_MARGIN = timedelta(seconds=2)
+
+
+@dataclass(frozen=True)
+class DeliveryConfig:
+    schedule: RetrySchedule
+    timeout: float
+    max_in_flight: int
+    allowed_networks: tuple[IPNetwork, ...]
+    lease: timedelta
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> DeliveryConfig:
+        jitter = settings.webhook_retry_jitter
+        schedule = (
+            parse_schedule(settings.webhook_retry_schedule, jitter=jitter)
+            if settings.webhook_retry_schedule
+            else RetrySchedule(DEFAULT_RETRY_DELAYS, jitter=jitter)
+        )
+        timeout = settings.webhook_timeout_seconds
+        # Three timeouts: a lane renews before a POST that could outlive it, so this covers one
+        # POST and its recording with room to spare; it is also how long a crashed worker's
+        # endpoints wait before another worker takes them over.
+        lease = settings.webhook_lease_seconds or 3 * timeout + 5
+        return cls(
+            schedule=schedule,
+            timeout=timeout,
+            max_in_flight=settings.webhook_max_in_flight,
+            allowed_networks=parse_networks(settings.webhook_allowed_networks),
+            lease=timedelta(seconds=max(lease, timeout + 2 * LEASE_MARGIN.total_seconds())),
+        )
 
 
 @dataclass(frozen=True, slots=True)

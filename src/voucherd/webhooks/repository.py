@@ -20,7 +20,6 @@ from voucherd.webhooks.envelope import EventFacts
 from voucherd.webhooks.models import (
     DELIVERING,
     FAILED,
-    OPEN_STATUSES,
     PENDING,
     WebhookAttempt,
     WebhookEndpoint,
@@ -41,6 +40,10 @@ async def get_endpoint(
     if for_update:
         stmt = stmt.with_for_update()
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def get_endpoint_by_id(session: AsyncSession, endpoint_id: str) -> WebhookEndpoint | None:
+    return await session.get(E, endpoint_id)
 
 
 async def list_endpoints(session: AsyncSession, project_id: str) -> Sequence[WebhookEndpoint]:
@@ -120,13 +123,14 @@ async def replay_failed(
 # --- claiming ----------------------------------------------------------------------------------
 
 
+# Written out (not bound parameters) so that it matches the partial index's predicate, which
+# both SQLite and PostgreSQL need to see in the query to use that index.
+_OPEN = text("webhook_sendouts.status IN ('PENDING', 'DELIVERING')")
+
+
 def _due(now: datetime) -> Any:
     # A DELIVERING row of an endpoint whose lane we now own was left by a lane that died.
-    return and_(
-        # The literal list matches the partial index's predicate, so SQLite can use the index.
-        text("webhook_sendouts.status IN ('PENDING', 'DELIVERING')"),
-        or_(S.status == DELIVERING, S.next_attempt_at <= now),
-    )
+    return and_(_OPEN, or_(S.status == DELIVERING, S.next_attempt_at <= now))
 
 
 async def claim_lanes(
@@ -171,14 +175,21 @@ async def claim_lanes(
 
 async def renew_lane(
     session: AsyncSession, endpoint_id: str, token: str, lease_until: datetime
-) -> bool:
-    """Extend our lease; False when it is no longer ours or the endpoint was disabled."""
+) -> bool | None:
+    """Extend our lease. None when the lane is no longer ours (or the endpoint is gone);
+    otherwise whether the endpoint is still active.
+
+    On PostgreSQL the UPDATE also locks the endpoint row until commit, so nobody can take the
+    lane over (or delete the endpoint) while this transaction records our results.
+    """
     result = await session.execute(
         update(E)
-        .where(E.id == endpoint_id, E.lane_token == token, E.active.is_(True))
+        .where(E.id == endpoint_id, E.lane_token == token)
         .values(lane_lease_until=lease_until)
+        .returning(E.active)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    active = result.scalar_one_or_none()
+    return None if active is None else bool(active)
 
 
 async def release_lane(
@@ -253,24 +264,31 @@ async def claim_batch(
     ]
 
 
-async def record_result(
+async def record_results(
     session: AsyncSession,
-    sendout: ClaimedSendout,
-    token: str,
+    changes: list[dict[str, Any]],
+    attempts: list[WebhookAttempt],
     *,
-    changes: dict[str, Any],
-    attempt: WebhookAttempt,
-) -> bool:
-    """Store one attempt; the state changes only if our lane still owns the send-out."""
-    result = await session.execute(
-        update(S)
-        .where(S.seq == sendout.seq, S.claim_token == token, S.status == DELIVERING)
-        .values(**changes)
-    )
-    owned = bool(result.rowcount)  # type: ignore[attr-defined]
-    if owned or await session.scalar(select(S.seq).where(S.seq == sendout.seq)) is not None:
-        session.add(attempt)
-    return owned
+    owned: bool,
+) -> None:
+    """Store a lane's finished attempts; the send-outs change only while the lane is ours.
+
+    `changes` carry each send-out's primary key (`seq`); owning the lane (checked in this
+    transaction) means no other lane has claimed these send-outs, so no further condition
+    is needed on the rows.
+    """
+    if owned and changes:
+        await session.execute(update(S), changes)
+    if not owned and attempts:
+        existing = set(
+            (
+                await session.execute(
+                    select(S.id).where(S.id.in_([a.sendout_id for a in attempts]))
+                )
+            ).scalars()
+        )
+        attempts = [a for a in attempts if a.sendout_id in existing]
+    session.add_all(attempts)
 
 
 async def disable_endpoint(
@@ -318,7 +336,7 @@ async def oldest_open_created_at(session: AsyncSession) -> datetime | None:
     stmt = (
         select(S.created_at)
         .join(E, E.id == S.endpoint_id)
-        .where(S.status.in_(OPEN_STATUSES), E.active.is_(True))
+        .where(_OPEN, E.active.is_(True))
         .order_by(S.seq)
         .limit(1)
     )

@@ -31,6 +31,8 @@ from voucherd.webhooks.schemas import WebhookCreate, WebhookUpdate
 from voucherd.webhooks.ssrf import IPNetwork, check_target_on_save
 from voucherd.webhooks.subscriptions import wants
 
+_ENDPOINTS_KEY = "voucherd.webhooks.active_endpoints"
+
 
 class SendoutInFlight(ApiError):
     status = 409
@@ -139,7 +141,14 @@ async def delete_endpoint(session: AsyncSession, project_id: str, endpoint_id: s
 async def queue_sendouts(session: AsyncSession, _ctx: RequestContext, event: RecordedEvent) -> None:
     """One send-out per active endpoint that subscribed to the event, in the event's
     transaction."""
-    endpoints = await repository.active_endpoints(session, event.project_id)
+    # One query per transaction and project, however many events the transaction records
+    # (a redemption records several).
+    cache: dict[str, Sequence[WebhookEndpoint]] = session.info.setdefault(_ENDPOINTS_KEY, {})
+    endpoints = cache.get(event.project_id)
+    if endpoints is None:
+        endpoints = cache[event.project_id] = await repository.active_endpoints(
+            session, event.project_id
+        )
     now = utcnow()
     for endpoint in endpoints:
         if wants(endpoint.events, event.type):
