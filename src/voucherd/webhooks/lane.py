@@ -62,6 +62,8 @@ class _Finished:
 
 
 class Lane:
+    """One endpoint, owned by this worker until the lane ends or its lease runs out."""
+
     def __init__(
         self, db: Database, config: DeliveryConfig, sender: Sender, endpoint_id: str, token: str
     ) -> None:

@@ -53,7 +53,7 @@ async def metrics(session: Session) -> Response:
                 [("", retries)],
             ),
             _metric(
-                "voucherd_webhook_failed_total",
+                "voucherd_webhook_failed_sendouts",
                 "gauge",
                 "Send-outs that gave up (retries exhausted or 410); replay sends them again.",
                 [("", by_status.get("FAILED", 0))],
