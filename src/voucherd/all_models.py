@@ -2,14 +2,18 @@
 
 from voucherd.campaigns.models import Campaign
 from voucherd.customers.models import Customer
+from voucherd.earning.models import EarningRule
 from voucherd.events.models import Event
 from voucherd.kit.db import Base
+from voucherd.loyalty.models import PendingPoints
 from voucherd.orders.models import Order, OrderItem
 from voucherd.products.models import Product, Sku
 from voucherd.projects.models import ApiKey, Project
 from voucherd.publications.models import Publication
 from voucherd.redemptions.models import Redemption
-from voucherd.vouchers.models import Voucher, VoucherTransaction
+from voucherd.rewards.models import Reward, RewardAssignment, RewardRedemption
+from voucherd.tiers.models import LoyaltyTier
+from voucherd.vouchers.models import PointsBucket, Voucher, VoucherTransaction
 from voucherd.webhooks.models import (
     WebhookAttempt,
     WebhookEndpoint,
@@ -22,13 +26,20 @@ __all__ = [
     "Base",
     "Campaign",
     "Customer",
+    "EarningRule",
     "Event",
+    "LoyaltyTier",
     "Order",
     "OrderItem",
+    "PendingPoints",
+    "PointsBucket",
     "Product",
     "Project",
     "Publication",
     "Redemption",
+    "Reward",
+    "RewardAssignment",
+    "RewardRedemption",
     "Sku",
     "Voucher",
     "VoucherTransaction",

@@ -11,13 +11,18 @@ from voucherd import health
 from voucherd.campaigns.endpoints import router as campaigns_router
 from voucherd.config import Settings, get_settings
 from voucherd.customers.endpoints import router as customers_router
+from voucherd.earning.endpoints import router as earning_router
+from voucherd.events.endpoints import router as events_router
 from voucherd.kit.db import Database
 from voucherd.kit.http import RequestIdAndRawPathMiddleware, install_error_handlers
+from voucherd.loyalty.endpoints import router as loyalty_router
 from voucherd.orders.endpoints import router as orders_router
 from voucherd.products.endpoints import router as products_router
 from voucherd.projects.endpoints import router as projects_router
 from voucherd.publications.endpoints import router as publications_router
 from voucherd.redemptions.endpoints import router as redemptions_router
+from voucherd.rewards.endpoints import router as rewards_router
+from voucherd.tiers.endpoints import router as tiers_router
 from voucherd.vouchers.endpoints import router as vouchers_router
 from voucherd.webhooks.endpoints import router as webhooks_router
 from voucherd.webhooks.metrics import router as metrics_router
@@ -30,6 +35,11 @@ ROUTERS = (
     vouchers_router,
     publications_router,
     redemptions_router,
+    loyalty_router,
+    earning_router,
+    tiers_router,
+    rewards_router,
+    events_router,
     projects_router,
     webhooks_router,
     metrics_router,

@@ -15,7 +15,11 @@ from voucherd.config import get_settings
 from voucherd.worker import run_forever
 
 # Modules that register worker jobs and event subscribers when imported.
-JOB_MODULES: tuple[str, ...] = ("voucherd.webhooks.jobs",)
+JOB_MODULES: tuple[str, ...] = (
+    "voucherd.webhooks.jobs",
+    "voucherd.earning.jobs",
+    "voucherd.loyalty.jobs",
+)
 
 
 def load_job_modules() -> None:

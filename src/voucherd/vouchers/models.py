@@ -49,6 +49,8 @@ class Voucher(Base):
     loyalty_subtracted_points: Mapped[int | None] = mapped_column(nullable=True)
     loyalty_next_expiration_date: Mapped[date | None] = mapped_column(nullable=True)
     loyalty_next_expiration_points: Mapped[int | None] = mapped_column(nullable=True)
+    # The member's current tier (`ltr_…`), recomputed whenever the balance moves.
+    loyalty_tier_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     redemption_quantity: Mapped[int | None] = mapped_column(nullable=True)  # None = unlimited
     redeemed_quantity: Mapped[int] = mapped_column(default=0)
     redeemed_points: Mapped[int] = mapped_column(default=0)
@@ -66,9 +68,17 @@ class Voucher(Base):
 
 
 class VoucherTransaction(Base):
-    """A movement of a gift card's balance (`vtx_…`): credits redeemed, refunded, added."""
+    """A movement of a card's balance (`vtx_…`), append-only.
+
+    Gift cards: credits redeemed, refunded, added (`amount` in cents). Loyalty cards: the
+    points ledger (`amount` in points, Voucherify's POINTS_* types); the card's cached
+    `loyalty_balance` always equals the sum of its ledger rows.
+    """
 
     __tablename__ = "voucher_transactions"
+    # An earning (rule, order) or any other once-only movement carries a key: a retried
+    # request or a redelivered event can never add the same points twice.
+    __table_args__ = (UniqueConstraint("voucher_id", "dedupe_key"),)
 
     id: Mapped[str] = id_column()
     project_id: Mapped[str] = project_column()
@@ -82,5 +92,35 @@ class VoucherTransaction(Base):
     balance_after: Mapped[int] = mapped_column()
     reason: Mapped[str | None] = mapped_column(String(1000), nullable=True)
     related_redemption_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    related_transaction_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class PointsBucket(Base):
+    """Points that arrived together and expire together (`lopb_…`).
+
+    Every credit opens a bucket with its own expiry date; spending drains buckets
+    soonest-expiring first; the expiry job empties the overdue ones. The sum of `remaining`
+    over a card's buckets equals its `loyalty_balance`.
+    """
+
+    __tablename__ = "points_buckets"
+    __table_args__ = (
+        Index("ix_points_buckets_voucher_expires", "voucher_id", "expires_on"),
+        # The expiry job scans for overdue buckets that still hold points.
+        Index("ix_points_buckets_expires_remaining", "expires_on", "remaining"),
+    )
+
+    id: Mapped[str] = id_column()
+    project_id: Mapped[str] = project_column()
+    voucher_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("vouchers.id", ondelete="CASCADE")
+    )
+    campaign_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    points: Mapped[int] = mapped_column()  # as credited
+    remaining: Mapped[int] = mapped_column()  # not yet spent or expired
+    expires_on: Mapped[date | None] = mapped_column(nullable=True)  # None = never
+    transaction_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = created_at_column()

@@ -1,0 +1,1 @@
+"""Background jobs of the earning domain, registered with the worker."""

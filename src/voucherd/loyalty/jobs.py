@@ -1,0 +1,1 @@
+"""Background jobs of the loyalty domain, registered with the worker."""

@@ -1,0 +1,362 @@
+"""The points ledger: every movement of a loyalty card's points goes through here.
+
+Each movement, in the caller's transaction:
+1. one conditional UPDATE of the card row moves the cached balance (and locks the card);
+2. the points buckets follow (a credit opens one, a debit drains soonest-expiring first);
+3. an append-only `voucher_transactions` row records it with Voucherify's transaction type;
+4. listeners (tiers) react and events are recorded.
+So at every commit: sum(ledger) == sum(bucket remaining) == cached `loyalty_balance`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import date
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from voucherd.kit.clock import utcnow
+from voucherd.kit.context import RequestContext
+from voucherd.kit.errors import ApiError, InvalidPayload
+from voucherd.kit.ids import Prefix, new_id
+from voucherd.loyalty import repository
+from voucherd.loyalty.events import record_card_movement
+from voucherd.vouchers.models import PointsBucket, Voucher, VoucherTransaction
+
+# Voucherify's `LoyaltyCardTransactionsType`.
+ACCRUAL = "POINTS_ACCRUAL"
+ACTIVATION = "PENDING_POINTS_ACTIVATION"
+REDEMPTION = "POINTS_REDEMPTION"
+REFUND = "POINTS_REFUND"
+ADDITION = "POINTS_ADDITION"
+REMOVAL = "POINTS_REMOVAL"
+EXPIRATION = "POINTS_EXPIRATION"
+TRANSFER_IN = "POINTS_TRANSFER_IN"
+TRANSFER_OUT = "POINTS_TRANSFER_OUT"
+
+# Credits that count as lifetime points (`loyalty_card.points`); a refund only gives back.
+LIFETIME_CREDITS = frozenset({ACCRUAL, ACTIVATION, ADDITION, TRANSFER_IN})
+
+# Where a debit took its points from, kept in the row's details to give them back exactly
+# on refund; stripped from API bodies.
+BUCKETS_KEY = "_buckets"
+
+
+class LoyaltyCardPointsExceeded(ApiError):
+    status = 400
+    key = "loyalty_card_points_exceeded"
+    message = "Loyalty card points exceeded"
+
+
+class NotALoyaltyCard(ApiError):
+    status = 400
+    key = "invalid_voucher"
+    message = "Not a loyalty card"
+
+
+BalanceListener = Callable[[AsyncSession, RequestContext, Voucher], Awaitable[None]]
+_balance_listeners: list[BalanceListener] = []
+
+
+def on_balance_changed(listener: BalanceListener) -> BalanceListener:
+    """Register a reaction to any balance change (tiers recompute the member's tier)."""
+    if listener not in _balance_listeners:
+        _balance_listeners.append(listener)
+    return listener
+
+
+def _check_card(card: Voucher) -> None:
+    if card.type != "LOYALTY_CARD":
+        raise NotALoyaltyCard(f"Voucher {card.code} is not a loyalty card")
+
+
+def _transaction(
+    ctx: RequestContext,
+    card: Voucher,
+    kind: str,
+    points: int,
+    *,
+    source_id: str | None,
+    reason: str | None,
+    details: dict[str, Any] | None,
+    dedupe_key: str | None,
+    redemption_id: str | None,
+    related_transaction_id: str | None,
+) -> VoucherTransaction:
+    return VoucherTransaction(
+        id=new_id(Prefix.VOUCHER_TRANSACTION),
+        project_id=ctx.project_id,
+        voucher_id=card.id,
+        campaign_id=card.campaign_id,
+        source_id=source_id,
+        type=kind,
+        amount=points,
+        balance_after=0,  # set once the card row has moved
+        reason=reason,
+        related_redemption_id=redemption_id,
+        related_transaction_id=related_transaction_id,
+        dedupe_key=dedupe_key,
+        details=dict(details or {}),
+        created_at=utcnow(),
+    )
+
+
+async def _after_move(
+    session: AsyncSession,
+    ctx: RequestContext,
+    card: Voucher,
+    tx: VoucherTransaction,
+    operation_type: str = "MANUAL",
+) -> None:
+    await repository.refresh_next_expiration(session, card.id)
+    await session.refresh(card)
+    await record_card_movement(
+        session,
+        ctx,
+        card,
+        tx,
+        points_added=tx.type in LIFETIME_CREDITS,
+        operation_type=operation_type,
+    )
+    for listener in _balance_listeners:
+        await listener(session, ctx, card)
+
+
+async def credit(
+    session: AsyncSession,
+    ctx: RequestContext,
+    card: Voucher,
+    points: int,
+    *,
+    kind: str,
+    expires_on: date | None,
+    source_id: str | None = None,
+    reason: str | None = None,
+    details: dict[str, Any] | None = None,
+    dedupe_key: str | None = None,
+    redemption_id: str | None = None,
+    related_transaction_id: str | None = None,
+    operation_type: str = "MANUAL",
+) -> VoucherTransaction | None:
+    """Add `points` to the card in a new bucket expiring after `expires_on` (None = never).
+
+    With a `dedupe_key` already on the card's ledger nothing happens and None is returned:
+    earning the same (rule, order) twice is a no-op, whatever the retry path.
+    """
+    _check_card(card)
+    if points <= 0:
+        raise InvalidPayload("points must be a positive integer")
+    tx = _transaction(
+        ctx,
+        card,
+        kind,
+        points,
+        source_id=source_id,
+        reason=reason,
+        details=details,
+        dedupe_key=dedupe_key,
+        redemption_id=redemption_id,
+        related_transaction_id=related_transaction_id,
+    )
+    if dedupe_key is not None:
+        try:
+            async with session.begin_nested():
+                session.add(tx)
+                await session.flush()
+        except IntegrityError:
+            return None
+    else:
+        session.add(tx)
+    balance = await repository.add_to_balance(
+        session, card.id, points, lifetime=points if kind in LIFETIME_CREDITS else 0
+    )
+    if balance is None:  # the card was deleted under us
+        raise NotALoyaltyCard(f"Voucher {card.code} is not a loyalty card")
+    tx.balance_after = balance
+    session.add(
+        PointsBucket(
+            id=new_id(Prefix.POINTS_BUCKET),
+            project_id=ctx.project_id,
+            voucher_id=card.id,
+            campaign_id=card.campaign_id,
+            points=points,
+            remaining=points,
+            expires_on=expires_on,
+            transaction_id=tx.id,
+            created_at=tx.created_at,
+        )
+    )
+    await session.flush()
+    await _after_move(session, ctx, card, tx, operation_type)
+    return tx
+
+
+async def _drain(session: AsyncSession, card_id: str, points: int) -> dict[str, int]:
+    """Take `points` from the card's buckets, soonest-expiring first; {bucket id: taken}."""
+    taken: dict[str, int] = {}
+    left = points
+    for bucket in await repository.spendable_buckets(session, card_id):
+        if left == 0:
+            break
+        take = min(bucket.remaining, left)
+        bucket.remaining -= take
+        taken[bucket.id] = take
+        left -= take
+    if left:  # only if buckets and balance disagree, which the ledger never lets happen
+        raise RuntimeError(f"card {card_id}: buckets hold {points - left} of {points} points")
+    return taken
+
+
+async def debit(
+    session: AsyncSession,
+    ctx: RequestContext,
+    card: Voucher,
+    points: int,
+    *,
+    kind: str,
+    source_id: str | None = None,
+    reason: str | None = None,
+    details: dict[str, Any] | None = None,
+    redemption_id: str | None = None,
+    related_transaction_id: str | None = None,
+) -> VoucherTransaction:
+    """Take `points` from the card, or raise `loyalty_card_points_exceeded` and change nothing.
+
+    A POINTS_REDEMPTION also counts one redemption and its points on the card; a
+    POINTS_REMOVAL counts in `subtracted_points`.
+    """
+    _check_card(card)
+    if points <= 0:
+        raise InvalidPayload("points must be a positive integer")
+    balance = await repository.add_to_balance(
+        session,
+        card.id,
+        -points,
+        redeemed_points=points if kind == REDEMPTION else 0,
+        redeemed_quantity=1 if kind == REDEMPTION else 0,
+        subtracted=points if kind == REMOVAL else 0,
+    )
+    if balance is None:
+        await session.refresh(card)
+        raise LoyaltyCardPointsExceeded(
+            f"Card {card.code} has {card.loyalty_balance or 0} points, {points} are needed"
+        )
+    taken = await _drain(session, card.id, points)
+    tx = _transaction(
+        ctx,
+        card,
+        kind,
+        -points,
+        source_id=source_id,
+        reason=reason,
+        details={**(details or {}), BUCKETS_KEY: taken},
+        dedupe_key=None,
+        redemption_id=redemption_id,
+        related_transaction_id=related_transaction_id,
+    )
+    tx.balance_after = balance
+    session.add(tx)
+    await session.flush()
+    await _after_move(session, ctx, card, tx)
+    return tx
+
+
+async def refund(
+    session: AsyncSession,
+    ctx: RequestContext,
+    card: Voucher,
+    spent: VoucherTransaction,
+    *,
+    source_id: str | None = None,
+    reason: str | None = None,
+    details: dict[str, Any] | None = None,
+    redemption_id: str | None = None,
+) -> VoucherTransaction:
+    """Give back what the debit `spent` took, into the buckets it came from (same expiry)."""
+    points = -spent.amount
+    was_redemption = spent.type == REDEMPTION
+    balance = await repository.add_to_balance(
+        session,
+        card.id,
+        points,
+        redeemed_points=-points if was_redemption else 0,
+        redeemed_quantity=-1 if was_redemption else 0,
+    )
+    if balance is None:
+        raise NotALoyaltyCard(f"Voucher {card.code} is not a loyalty card")
+    taken: dict[str, int] = dict(spent.details.get(BUCKETS_KEY) or {})
+    buckets = await repository.buckets_by_id(session, list(taken))
+    restored = 0
+    for bucket_id, amount in taken.items():
+        if bucket_id in buckets:
+            buckets[bucket_id].remaining += amount
+            restored += amount
+    if restored < points:  # a bucket was removed: the rest comes back without expiry
+        session.add(
+            PointsBucket(
+                id=new_id(Prefix.POINTS_BUCKET),
+                project_id=ctx.project_id,
+                voucher_id=card.id,
+                campaign_id=card.campaign_id,
+                points=points - restored,
+                remaining=points - restored,
+                expires_on=None,
+                created_at=utcnow(),
+            )
+        )
+    tx = _transaction(
+        ctx,
+        card,
+        REFUND,
+        points,
+        source_id=source_id,
+        reason=reason,
+        details=details,
+        dedupe_key=None,
+        redemption_id=redemption_id,
+        related_transaction_id=spent.id,
+    )
+    tx.balance_after = balance
+    session.add(tx)
+    await session.flush()
+    await _after_move(session, ctx, card, tx)
+    return tx
+
+
+async def expire_overdue(
+    session: AsyncSession, ctx: RequestContext, card: Voucher, today: date
+) -> tuple[VoucherTransaction, list[PointsBucket]] | None:
+    """Expire every bucket of the card whose last valid day is before `today`."""
+    # Lock the card first (a no-op move), so a concurrent spend cannot drain a bucket
+    # between reading it and emptying it.
+    if await repository.add_to_balance(session, card.id, 0) is None:
+        return None
+    overdue = list(await repository.overdue_buckets(session, card.id, today))
+    points = sum(b.remaining for b in overdue)
+    if points == 0:
+        return None
+    balance = await repository.add_to_balance(session, card.id, -points, expired=points)
+    if balance is None:
+        raise RuntimeError(f"card {card.id}: balance below its overdue buckets")
+    taken = {b.id: b.remaining for b in overdue}
+    for bucket in overdue:
+        bucket.remaining = 0
+    tx = _transaction(
+        ctx,
+        card,
+        EXPIRATION,
+        -points,
+        source_id=None,
+        reason="Points expired",
+        details={BUCKETS_KEY: taken},
+        dedupe_key=None,
+        redemption_id=None,
+        related_transaction_id=None,
+    )
+    tx.balance_after = balance
+    session.add(tx)
+    await session.flush()
+    await _after_move(session, ctx, card, tx, "AUTOMATIC")
+    return tx, overdue

@@ -1,0 +1,181 @@
+"""Queries on loyalty cards' points: the cached balance, buckets and ledger rows.
+
+Every change to a card's points starts with one conditional UPDATE of its `vouchers` row.
+That statement is the concurrency guard (a spend that would go below zero matches no row)
+and, on PostgreSQL, it takes the card's row lock, so the bucket and ledger writes that follow
+in the same transaction are serialized per card. SQLite has a single writer anyway.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import case, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from voucherd.kit.clock import utcnow
+from voucherd.vouchers.models import PointsBucket, Voucher, VoucherTransaction
+
+
+async def add_to_balance(
+    session: AsyncSession,
+    card_id: str,
+    points: int,
+    *,
+    lifetime: int = 0,
+    redeemed_points: int = 0,
+    redeemed_quantity: int = 0,
+    subtracted: int = 0,
+    expired: int = 0,
+) -> int | None:
+    """Move the cached balance by `points` (negative = take), never below zero.
+
+    Returns the new balance, or None when the card has fewer than `-points` (or is gone).
+    The other counters move by the given deltas in the same statement.
+    """
+    balance = func.coalesce(Voucher.loyalty_balance, 0)
+    stmt = (
+        update(Voucher)
+        .where(Voucher.id == card_id, Voucher.type == "LOYALTY_CARD")
+        .values(
+            loyalty_balance=balance + points,
+            loyalty_points=func.coalesce(Voucher.loyalty_points, 0) + lifetime,
+            redeemed_points=Voucher.redeemed_points + redeemed_points,
+            redeemed_quantity=Voucher.redeemed_quantity + redeemed_quantity,
+            loyalty_subtracted_points=func.coalesce(Voucher.loyalty_subtracted_points, 0)
+            + subtracted,
+            loyalty_expired_points=func.coalesce(Voucher.loyalty_expired_points, 0) + expired,
+            updated_at=utcnow(),
+        )
+        .returning(Voucher.loyalty_balance)
+        .execution_options(synchronize_session=False)
+    )
+    if points < 0:
+        stmt = stmt.where(balance + points >= 0)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def add_to_pending(session: AsyncSession, card_id: str, points: int) -> int | None:
+    """Move the card's pending total; returns it, or None if it would go below zero."""
+    pending = func.coalesce(Voucher.loyalty_pending_points, 0)
+    stmt = (
+        update(Voucher)
+        .where(Voucher.id == card_id, pending + points >= 0)
+        .values(loyalty_pending_points=pending + points, updated_at=utcnow())
+        .returning(Voucher.loyalty_pending_points)
+        .execution_options(synchronize_session=False)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def spendable_buckets(session: AsyncSession, card_id: str) -> Sequence[PointsBucket]:
+    """Buckets holding points, soonest-expiring first and never-expiring last."""
+    result = await session.execute(
+        select(PointsBucket)
+        .where(PointsBucket.voucher_id == card_id, PointsBucket.remaining > 0)
+        .order_by(
+            case((PointsBucket.expires_on.is_(None), 1), else_=0),
+            PointsBucket.expires_on,
+            PointsBucket.id,
+        )
+    )
+    return result.scalars().all()
+
+
+async def overdue_buckets(
+    session: AsyncSession, card_id: str, today: date
+) -> Sequence[PointsBucket]:
+    result = await session.execute(
+        select(PointsBucket)
+        .where(
+            PointsBucket.voucher_id == card_id,
+            PointsBucket.remaining > 0,
+            PointsBucket.expires_on < today,
+        )
+        .order_by(PointsBucket.expires_on, PointsBucket.id)
+    )
+    return result.scalars().all()
+
+
+async def cards_with_overdue_points(session: AsyncSession, today: date, limit: int) -> list[str]:
+    result = await session.execute(
+        select(PointsBucket.voucher_id)
+        .where(PointsBucket.expires_on < today, PointsBucket.remaining > 0)
+        .group_by(PointsBucket.voucher_id)
+        .limit(limit)
+    )
+    return list(result.scalars())
+
+
+async def buckets_by_id(session: AsyncSession, ids: Sequence[str]) -> dict[str, PointsBucket]:
+    if not ids:
+        return {}
+    result = await session.execute(select(PointsBucket).where(PointsBucket.id.in_(list(ids))))
+    return {b.id: b for b in result.scalars()}
+
+
+async def refresh_next_expiration(session: AsyncSession, card_id: str) -> None:
+    """Cache the soonest expiry date of the card and how many points expire then."""
+    row = (
+        await session.execute(
+            select(PointsBucket.expires_on, func.sum(PointsBucket.remaining))
+            .where(
+                PointsBucket.voucher_id == card_id,
+                PointsBucket.remaining > 0,
+                PointsBucket.expires_on.is_not(None),
+            )
+            .group_by(PointsBucket.expires_on)
+            .order_by(PointsBucket.expires_on)
+            .limit(1)
+        )
+    ).first()
+    await session.execute(
+        update(Voucher)
+        .where(Voucher.id == card_id)
+        .values(
+            loyalty_next_expiration_date=row[0] if row else None,
+            loyalty_next_expiration_points=int(row[1]) if row else None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def transactions_query(
+    project_id: str, *, voucher_id: str | None = None, campaign_id: str | None = None
+) -> Any:
+    stmt = select(VoucherTransaction).where(VoucherTransaction.project_id == project_id)
+    if voucher_id is not None:
+        stmt = stmt.where(VoucherTransaction.voucher_id == voucher_id)
+    if campaign_id is not None:
+        stmt = stmt.where(VoucherTransaction.campaign_id == campaign_id)
+    return stmt
+
+
+def expiration_buckets_query(project_id: str, voucher_id: str) -> Any:
+    return select(PointsBucket).where(
+        PointsBucket.project_id == project_id,
+        PointsBucket.voucher_id == voucher_id,
+        PointsBucket.remaining > 0,
+        PointsBucket.expires_on.is_not(None),
+    )
+
+
+async def ledger_sum(session: AsyncSession, card_id: str) -> int:
+    """Sum of the card's ledger (tests and consistency checks compare it to the balance)."""
+    total = await session.scalar(
+        select(func.coalesce(func.sum(VoucherTransaction.amount), 0)).where(
+            VoucherTransaction.voucher_id == card_id
+        )
+    )
+    return int(total or 0)
+
+
+async def buckets_sum(session: AsyncSession, card_id: str) -> int:
+    total = await session.scalar(
+        select(func.coalesce(func.sum(PointsBucket.remaining), 0)).where(
+            PointsBucket.voucher_id == card_id
+        )
+    )
+    return int(total or 0)

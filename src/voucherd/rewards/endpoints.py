@@ -1,0 +1,9 @@
+"""HTTP endpoints of the rewards domain (paths under /v1/loyalties and friends)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from voucherd.kit.http import TransactionalRoute
+
+router = APIRouter(tags=["rewards"], route_class=TransactionalRoute)
