@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import socket
 import threading
 import time
@@ -20,7 +21,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from tests.support import ProjectKeys, make_project
@@ -40,18 +41,33 @@ class Backend:
     url: str
 
 
-async def _reset_postgres(url: str) -> None:
-    engine = create_async_engine(async_url(url))
-    async with engine.begin() as conn:
-        await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        await conn.execute(text("CREATE SCHEMA public"))
+async def _create_postgres_database(url: str) -> str:
+    """A fresh database next to the one in `url`, for this test run only.
+
+    Several runs (developers, CI, helpers) may share one server: each gets its own database,
+    so no run drops another's schema mid-test.
+    """
+    name = f"voucherd_test_{os.getpid()}_{secrets.token_hex(4)}"
+    engine = create_async_engine(async_url(url), isolation_level="AUTOCOMMIT")
+    async with engine.connect() as conn:
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    await engine.dispose()
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+async def _drop_postgres_database(admin_url: str, url: str) -> None:
+    engine = create_async_engine(async_url(admin_url), isolation_level="AUTOCOMMIT")
+    async with engine.connect() as conn:
+        name = make_url(url).database
+        await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     await engine.dispose()
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
 async def backend(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Backend:
+) -> AsyncIterator[Backend]:
+    admin_url: str | None = None
     if request.param == "postgres":
         url = os.environ.get(PG_ENV)
         if not url:
@@ -60,11 +76,14 @@ async def backend(
             pytest.skip(
                 f"PostgreSQL runs skipped: set {PG_ENV}=postgresql://postgres@127.0.0.1:5432/test"
             )
-        await _reset_postgres(url)
+        admin_url = url
+        url = await _create_postgres_database(url)
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'voucherd.sqlite3'}"
     await upgrade(url)
-    return Backend(request.param, url)
+    yield Backend(request.param, url)
+    if admin_url is not None:
+        await _drop_postgres_database(admin_url, url)
 
 
 @pytest.fixture(scope="session")

@@ -32,6 +32,7 @@ __all__ = [
     "PeriodType",
     "RoundingType",
     "expiration_date",
+    "expires_on",
     "parse_expiration_rules",
 ]
 
@@ -198,3 +199,12 @@ def expiration_date(rules: ExpirationRules, earned_on: date) -> date:
     if rules.rounding_type is not None:
         expires = _round_forward(expires, rules.rounding_type, rules.rounding_value)
     return expires
+
+
+def expires_on(raw_rules: Mapping[str, object] | None, earned_on: date) -> date | None:
+    """The last valid day of points earned on `earned_on` under stored rules (None = never).
+
+    Rules are validated when saved, so stored rules always parse.
+    """
+    rules = parse_expiration_rules(raw_rules)
+    return expiration_date(rules, earned_on) if rules is not None else None

@@ -5,9 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    field_validator,
+)
 
 from voucherd.discounts.schemas import DiscountSpec, GiftSpec
+from voucherd.loyalty.expiry import parse_expiration_rules
 
 VoucherType = Literal["DISCOUNT_VOUCHER", "GIFT_VOUCHER", "LOYALTY_CARD"]
 
@@ -24,6 +33,13 @@ class LoyaltyCardSpec(BaseModel):
 
     points: StrictInt = Field(default=0, ge=0)
     expiration_rules: dict[str, Any] | None = None
+
+    @field_validator("expiration_rules")
+    @classmethod
+    def _valid_rules(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        # Checked when saved, so every stored rule set computes an expiry date later.
+        parse_expiration_rules(value)  # ExpirationRulesError is a ValueError: a clear 400
+        return value
 
 
 class VoucherFields(BaseModel):

@@ -24,6 +24,7 @@ from voucherd.kit.ids import Prefix, new_id
 from voucherd.kit.timefmt import as_utc
 from voucherd.vouchers import repository
 from voucherd.vouchers.models import Voucher, VoucherTransaction
+from voucherd.vouchers.opening_points import record_opening_points
 from voucherd.vouchers.schemas import BalanceChange, VoucherCreate, VoucherUpdate
 from voucherd.vouchers.serializers import voucher_body
 
@@ -156,8 +157,20 @@ async def generate_for_campaign(
     config = code_config(campaign.voucher.get("code_config"))
     codes = await fresh_codes(session, ctx.project_id, config, count, campaign.vouchers_count)
     fields = template_fields(campaign) | (overrides or {})
-    await repository.bulk_insert(session, [_row(ctx, code, fields) for code in codes])
+    rows = [_row(ctx, code, fields) for code in codes]
+    await repository.bulk_insert(session, rows)
+    if fields.get("loyalty_balance"):
+        await record_opening_points(session, ctx, rows, _expiration_rules(campaign))
     return count
+
+
+def _expiration_rules(campaign: Campaign | None) -> dict[str, Any] | None:
+    if campaign is None:
+        return None
+    rules: dict[str, Any] | None = (campaign.voucher.get("loyalty_card") or {}).get(
+        "expiration_rules"
+    )
+    return rules
 
 
 async def _insert_one(session: AsyncSession, voucher: Voucher) -> None:
@@ -242,6 +255,8 @@ async def create(
     del row["metadata"]
     voucher = Voucher(**row)
     await _insert_one(session, voucher)
+    if voucher.loyalty_balance:
+        await record_opening_points(session, ctx, [row], _expiration_rules(campaign))
     await record_voucher_event(session, ctx, "voucher.created", voucher, campaign)
     return voucher
 
