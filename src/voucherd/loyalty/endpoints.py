@@ -26,6 +26,7 @@ from voucherd.loyalty.serializers import (
     expiration_bucket_body,
     points_balance,
     transaction_body,
+    transfer_response_body,
 )
 from voucherd.projects.auth import AppContext, Session
 from voucherd.vouchers import repository as vouchers_repository
@@ -143,7 +144,7 @@ async def transfer_points(
     session: Session,
 ) -> Response:
     card = await service.transfer(session, ctx, campaign_id, member_id, body)
-    return JsonResponse(voucher_body(card))
+    return JsonResponse(transfer_response_body(card))
 
 
 # -- reads: transactions and expiry -----------------------------------------------------------

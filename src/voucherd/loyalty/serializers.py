@@ -7,6 +7,9 @@ from typing import Any
 from voucherd.kit.timefmt import iso, iso_date
 from voucherd.loyalty.models import PendingPoints
 from voucherd.vouchers.models import PointsBucket, Voucher, VoucherTransaction
+from voucherd.vouchers.serializers import voucher_body
+
+EVERY_DAY = [0, 1, 2, 3, 4, 5, 6]
 
 
 def points_balance(
@@ -89,3 +92,17 @@ def expiration_bucket_body(bucket: PointsBucket) -> dict[str, Any]:
         "updated_at": None,
         "object": "loyalty_points_bucket",
     }
+
+
+def transfer_response_body(card: Voucher) -> dict[str, Any]:
+    """The target card after `POST …/transfers`, in the shape the spec (and so the SDK) fixes.
+
+    `LoyaltiesMembersTransfersCreateResponseBody` requires `validity_timeframe` and
+    `validity_day_of_week` and types `active` as a string; a plain voucher body would make the
+    official SDK fail to parse the response. No restriction = empty timeframe, every day.
+    """
+    body = voucher_body(card)
+    body["validity_timeframe"] = body.get("validity_timeframe") or {}
+    body["validity_day_of_week"] = body.get("validity_day_of_week") or EVERY_DAY
+    body["active"] = "true" if card.active else "false"
+    return body
