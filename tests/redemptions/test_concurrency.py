@@ -28,8 +28,11 @@ async def test_single_use_code_redeems_once_under_concurrency(client: httpx.Asyn
     assert outcomes == {"ok": 1, "quantity_exceeded": 49}
     voucher = (await client.get(f"/v1/vouchers/{code}")).json()
     assert voucher["redemption"]["redeemed_quantity"] == 1
-    listing = (await client.get("/v1/redemptions", params={"limit": 100})).json()
+    listing = (await client.get("/v1/redemptions", params={"result": "SUCCESS"})).json()
     assert listing["total"] == 1
+    # Each refusal is listed as a failed redemption, as Voucherify lists them.
+    failed = (await client.get("/v1/redemptions", params={"result": "FAILURE"})).json()
+    assert failed["total"] == 49
     # The 49 refused requests left nothing behind: one order only.
     assert (await client.get("/v1/orders")).json()["total"] == 1
 

@@ -285,5 +285,7 @@ def test_single_redemption_and_rollback(sdk: Any) -> None:
     # Rolled back, the code is usable again.
     assert redeem().redemptions[0].voucher.code == code
     listing = redemptions.list_redemptions(campaign="Spring Discounts", limit=10)
-    assert listing.total == 3
+    # Two redemptions, one rollback, and the refused (used-up) attempt listed as a failure.
+    assert listing.total == 4
+    assert sorted(r.result for r in listing.redemptions).count("FAILURE") == 1
     assert {r.object for r in listing.redemptions} == {"redemption", "redemption_rollback"}

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Query, Request
 from starlette.responses import Response
 
 from voucherd.campaigns import repository, service
 from voucherd.campaigns.models import Campaign
 from voucherd.campaigns.schemas import AddVouchers, CampaignCreate, CampaignType, CampaignUpdate
 from voucherd.campaigns.serializers import campaign_body
+from voucherd.kit.errors import InvalidQueryParams
 from voucherd.kit.http import TransactionalRoute
 from voucherd.kit.ids import Prefix, new_id
 from voucherd.kit.pagination import Page, list_body, paginate
 from voucherd.kit.responses import JsonResponse
+from voucherd.kit.timefmt import as_utc
+from voucherd.loyalty.serializers import transaction_body as loyalty_transaction_body
 from voucherd.projects.auth import AppContext, Session
-from voucherd.vouchers.serializers import voucher_body
+from voucherd.vouchers import service as vouchers
+from voucherd.vouchers.models import VoucherTransaction
+from voucherd.vouchers.serializers import transaction_body, voucher_body
 
 router = APIRouter(prefix="/v1/campaigns", tags=["campaigns"], route_class=TransactionalRoute)
 
@@ -96,3 +103,77 @@ async def add_voucher_with_code(
 ) -> Response:
     voucher = await service.add_voucher(session, ctx, campaign_id, body or AddVouchers(), code)
     return JsonResponse(voucher_body(voucher))
+
+
+# `filters[voucher_id][conditions][$in][0]=v_…` (deepObject); `$is` / `$in` on `id` and
+# `voucher_id` are what Voucherify documents for this list.
+_TRANSACTION_FILTER = re.compile(
+    r"filters\[(?P<field>id|voucher_id)\]\[conditions\]\[\$(?:is|in)\](?:\[\d*\])?"
+)
+
+
+def _transaction_filters(request: Request) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for name, value in request.query_params.multi_items():
+        if not name.startswith("filters"):
+            continue
+        if name == "filters[junction]":
+            if value.lower() not in ("and", "or"):
+                raise InvalidQueryParams("filters[junction] must be AND or OR")
+            continue
+        match = _TRANSACTION_FILTER.fullmatch(name)
+        if match is None:
+            raise InvalidQueryParams(f"Unsupported filter {name}: use $is or $in on id, voucher_id")
+        found.setdefault(match["field"], []).append(value)
+    junction = request.query_params.get("filters[junction]", "and").lower()
+    if junction == "or" and len(found) > 1:
+        raise InvalidQueryParams("filters[junction]=OR over several fields is not supported")
+    return found
+
+
+@router.get("/{campaign_id}/transactions")
+async def list_transactions(
+    campaign_id: str, request: Request, ctx: AppContext, session: Session, page: Page
+) -> Response:
+    filters = _transaction_filters(request)
+    stmt = await service.transactions_query(
+        session, ctx, campaign_id, ids=filters.get("id"), voucher_ids=filters.get("voucher_id")
+    )
+    rows, total, has_more = await paginate(session, stmt, VoucherTransaction.id, page)
+    owners = await vouchers.get_many(session, ctx, [t.voucher_id for t in rows])
+    items = [
+        loyalty_transaction_body(t)
+        if owners[t.voucher_id].type == "LOYALTY_CARD"
+        else transaction_body(t, owners[t.voucher_id])
+        for t in rows
+    ]
+    return JsonResponse(list_body("data", items, total, has_more=has_more))
+
+
+def _bound(name: str, value: str | None, *, end: bool) -> datetime | None:
+    """A date means the whole day (UTC); a timestamp is taken as is. Ends are inclusive."""
+    if value is None:
+        return None
+    try:
+        if len(value) == len("YYYY-MM-DD"):
+            start = datetime.combine(date.fromisoformat(value), time.min, tzinfo=UTC)
+            return start + timedelta(days=1) if end else start
+        moment = as_utc(datetime.fromisoformat(value))
+    except ValueError as exc:
+        raise InvalidQueryParams(f"{name} must be a date (YYYY-MM-DD) or an ISO 8601 time") from exc
+    return moment + timedelta(microseconds=1) if end else moment
+
+
+@router.get("/{campaign_id}/summary")
+async def get_summary(
+    campaign_id: str,
+    ctx: AppContext,
+    session: Session,
+    start_date: Annotated[str | None, Query(max_length=40)] = None,
+    end_date: Annotated[str | None, Query(max_length=40)] = None,
+) -> Response:
+    since = _bound("start_date", start_date, end=False)
+    until = _bound("end_date", end_date, end=True)
+    if since is not None and until is not None and since >= until:
+        raise InvalidQueryParams("start_date must not be after end_date")
+    return JsonResponse(await service.summary(session, ctx, campaign_id, since=since, until=until))

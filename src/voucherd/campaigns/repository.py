@@ -1,12 +1,21 @@
-"""Queries on campaigns."""
+"""Queries on campaigns, and the campaign-wide reads of its vouchers behind
+`GET /v1/campaigns/{id}/transactions` and `/summary`."""
 
 from __future__ import annotations
 
-from sqlalchemy import Select, or_, select, update
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voucherd.campaigns.models import Campaign
+from voucherd.events.models import Event
 from voucherd.kit.clock import utcnow
+from voucherd.kit.timefmt import iso
+from voucherd.publications.models import Publication
+from voucherd.vouchers.models import Voucher, VoucherTransaction
 
 
 async def get(session: AsyncSession, project_id: str, key: str) -> Campaign | None:
@@ -42,3 +51,114 @@ async def add_to_vouchers_count(session: AsyncSession, campaign_id: str, count: 
         .values(vouchers_count=Campaign.vouchers_count + count, updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
+
+
+# The reads below cross into the vouchers', publications' and events' tables: they are
+# campaign-wide reports over rows those domains own, kept here until those domains offer them.
+
+
+def _window(column: Any, since: Any, until: Any) -> list[ColumnElement[bool]]:
+    """`since` inclusive, `until` exclusive."""
+    conditions: list[ColumnElement[bool]] = []
+    if since is not None:
+        conditions.append(column >= since)
+    if until is not None:
+        conditions.append(column < until)
+    return conditions
+
+
+def _count_where(conditions: list[ColumnElement[bool]]) -> ColumnElement[int]:
+    if not conditions:
+        return func.count()
+    return func.coalesce(func.sum(case((and_(*conditions), 1), else_=0)), 0)
+
+
+def _campaign_voucher_ids(campaign_id: str) -> Select[str]:
+    return select(Voucher.id).where(Voucher.campaign_id == campaign_id)
+
+
+def transactions_query(
+    project_id: str,
+    campaign_id: str,
+    *,
+    ids: Sequence[str] | None = None,
+    voucher_ids: Sequence[str] | None = None,
+) -> Select[VoucherTransaction]:
+    # Through the campaign's vouchers: both steps are indexed (vouchers by campaign,
+    # transactions by voucher), which a filter on voucher_transactions.campaign_id is not.
+    stmt = select(VoucherTransaction).where(
+        VoucherTransaction.project_id == project_id,
+        VoucherTransaction.voucher_id.in_(_campaign_voucher_ids(campaign_id)),
+    )
+    if ids is not None:
+        stmt = stmt.where(VoucherTransaction.id.in_(ids))
+    if voucher_ids is not None:
+        stmt = stmt.where(VoucherTransaction.voucher_id.in_(voucher_ids))
+    return stmt
+
+
+async def transaction_totals(
+    session: AsyncSession, campaign_id: str, since: datetime | None, until: datetime | None
+) -> dict[str, int]:
+    """Signed sum of the campaign's balance movements, by transaction type."""
+    rows = await session.execute(
+        select(VoucherTransaction.type, func.sum(VoucherTransaction.amount))
+        .where(
+            VoucherTransaction.voucher_id.in_(_campaign_voucher_ids(campaign_id)),
+            *_window(VoucherTransaction.created_at, since, until),
+        )
+        .group_by(VoucherTransaction.type)
+    )
+    return {kind: int(total or 0) for kind, total in rows.all()}
+
+
+async def count_live_vouchers(
+    session: AsyncSession, campaign_id: str, since: datetime | None, until: datetime | None
+) -> int:
+    result = await session.execute(
+        select(func.count())
+        .select_from(Voucher)
+        .where(Voucher.campaign_id == campaign_id, *_window(Voucher.created_at, since, until))
+    )
+    return int(result.scalar_one())
+
+
+async def count_deleted_vouchers(
+    session: AsyncSession,
+    project_id: str,
+    campaign_id: str,
+    since: datetime | None,
+    until: datetime | None,
+) -> tuple[int, int]:
+    """(deleted in the window, deleted ones that were created in the window).
+
+    Deleted vouchers leave only their `voucher.deleted` event, which carries the voucher.
+    """
+    voucher = Event.data["voucher"]
+    # ISO timestamps of one fixed format (kit.timefmt) compare correctly as text.
+    created_at = voucher["created_at"].as_string()
+    created_in_window = _window(created_at, iso(since), iso(until))
+    deleted_in_window = _window(Event.created_at, since, until)
+    result = await session.execute(
+        select(_count_where(deleted_in_window), _count_where(created_in_window)).where(
+            Event.project_id == project_id,
+            Event.type == "voucher.deleted",
+            voucher["campaign_id"].as_string() == campaign_id,
+        )
+    )
+    deleted, created_count = result.one()
+    return int(deleted), int(created_count)
+
+
+async def count_publications(
+    session: AsyncSession, campaign_id: str, since: datetime | None, until: datetime | None
+) -> int:
+    result = await session.execute(
+        select(func.count())
+        .select_from(Publication)
+        .where(
+            Publication.campaign_id == campaign_id,
+            *_window(Publication.created_at, since, until),
+        )
+    )
+    return int(result.scalar_one())

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,8 +24,9 @@ from voucherd.kit.context import RequestContext
 from voucherd.kit.errors import DuplicateFound, InvalidPayload, NotFound
 from voucherd.kit.ids import Prefix, new_id
 from voucherd.kit.timefmt import as_utc, iso
+from voucherd.redemptions import summary as redemption_summary
 from voucherd.vouchers import service as vouchers
-from voucherd.vouchers.models import Voucher
+from voucherd.vouchers.models import Voucher, VoucherTransaction
 from voucherd.vouchers.schemas import VoucherCreate
 
 CAMPAIGN_TYPE_BY_VOUCHER = {v: k for k, v in vouchers.TYPE_BY_CAMPAIGN.items()}
@@ -247,3 +250,107 @@ async def add_vouchers(
         overrides["metadata"] = dict(data.metadata)
     await _generate(session, ctx, campaign, count, overrides)
     return count
+
+
+async def transactions_query(
+    session: AsyncSession,
+    ctx: RequestContext,
+    key: str,
+    *,
+    ids: list[str] | None = None,
+    voucher_ids: list[str] | None = None,
+) -> Select[VoucherTransaction]:
+    """The balance movements of every voucher of the campaign (gift credits, points)."""
+    campaign = await get(session, ctx, key)
+    return repository.transactions_query(
+        ctx.project_id, campaign.id, ids=ids, voucher_ids=voucher_ids
+    )
+
+
+def _gift_figures(campaign: Campaign, created: int, moves: dict[str, int]) -> dict[str, int]:
+    face_value = (campaign.voucher.get("gift") or {}).get("amount") or 0
+    return {
+        "created_vouchers_amount": face_value * created,
+        "amount_added": abs(moves.get("CREDITS_ADDITION", 0)),
+        # A deleted card's remaining credits are not kept (its event carries the card only).
+        "amount_deleted": 0,
+        "amount_redeemed": abs(moves.get("CREDITS_REDEMPTION", 0)),
+        "amount_rolledback": abs(moves.get("CREDITS_REFUND", 0)),
+        "amount_subtracted": abs(moves.get("CREDITS_REMOVAL", 0)),
+    }
+
+
+def _loyalty_figures(campaign: Campaign, created: int, moves: dict[str, int]) -> dict[str, int]:
+    points = (campaign.voucher.get("loyalty_card") or {}).get("points") or 0
+    by_type = {
+        "points_added": "POINTS_ADDITION",
+        "points_subtracted": "POINTS_REMOVAL",
+        "points_rewarded": "POINTS_ACCRUAL",
+        "points_redeemed": "POINTS_REDEMPTION",
+        "points_rolledback": "POINTS_REFUND",
+        "points_expired": "POINTS_EXPIRATION",
+        "points_transferred_out": "POINTS_TRANSFER_OUT",
+        "points_transferred_in": "POINTS_TRANSFER_IN",
+    }
+    figures = {"created_vouchers_points": points * created, "points_deleted": 0}
+    figures |= {key: abs(moves.get(kind, 0)) for key, kind in by_type.items()}
+    # Pending points live outside the voucher ledger and are not summarised yet.
+    figures |= {
+        "pending_points_added": 0,
+        "pending_points_subtracted": 0,
+        "pending_points_activated": 0,
+        "pending_points_canceled": 0,
+    }
+    return figures
+
+
+async def summary(
+    session: AsyncSession,
+    ctx: RequestContext,
+    key: str,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> dict[str, Any]:
+    """`GET /v1/campaigns/{id}/summary`: Voucherify's `CampaignsSummary…` for the campaign's
+    type, counted over what happened in [since, until)."""
+    campaign = await get(session, ctx, key)
+    totals = await redemption_summary.campaign_totals(
+        session, ctx, campaign.id, since=since, until=until
+    )
+    live = await repository.count_live_vouchers(session, campaign.id, since, until)
+    deleted, deleted_created = await repository.count_deleted_vouchers(
+        session, ctx.project_id, campaign.id, since, until
+    )
+    published = await repository.count_publications(session, campaign.id, since, until)
+    created = live + deleted_created
+    body: dict[str, Any] = {
+        "object": "campaign_summary",
+        "campaign": campaign_body(campaign),
+        "redemptions": totals["redemptions_succeeded"] + totals["redemptions_failed"],
+        "redemptions_succeeded": totals["redemptions_succeeded"],
+        "redemptions_failed": totals["redemptions_failed"],
+        "rollbacks": totals["rollbacks_succeeded"] + totals["rollbacks_failed"],
+        "rollbacks_succeeded": totals["rollbacks_succeeded"],
+        "rollbacks_failed": totals["rollbacks_failed"],
+        # Validations change nothing and leave no record to count.
+        "validations": 0,
+        "validations_succeeded": 0,
+        "validations_failed": 0,
+        "vouchers_created": created,
+        "vouchers_deleted": deleted,
+        # Refused publications leave no record either.
+        "publications": published,
+        "publications_succeeded": published,
+        "publications_failed": 0,
+        "orders_amount": totals["orders_amount"],
+        "orders_rolledback_amount": totals["orders_rolledback_amount"],
+    }
+    if campaign.campaign_type in ("GIFT_VOUCHERS", "LOYALTY_PROGRAM"):
+        moves = await repository.transaction_totals(session, campaign.id, since, until)
+        figures = _gift_figures if campaign.campaign_type == "GIFT_VOUCHERS" else _loyalty_figures
+        body |= figures(campaign, created, moves)
+    else:
+        body["discounted_amount"] = totals["discounted_amount"]
+        body["rolledback_discounted_amount"] = totals["rolledback_discounted_amount"]
+    return body

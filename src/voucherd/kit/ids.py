@@ -39,6 +39,8 @@ class Prefix:
     VOUCHER = "v"
     REDEMPTION = "r"
     ROLLBACK = "rr"
+    # Voucherify gives failed redemptions their own prefix (`rf_0c5bd3c1…` in its docs).
+    FAILED_REDEMPTION = "rf"
     PUBLICATION = "pub"
     REWARD = "rew"
     REWARD_ASSIGNMENT = "rewa"

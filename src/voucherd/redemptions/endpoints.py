@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Query, Request
 from starlette.responses import Response
 
 from voucherd.customers import service as customers
-from voucherd.kit.http import TransactionalRoute
+from voucherd.kit.http import TransactionalRoute, get_db
 from voucherd.kit.pagination import Page, list_body, paginate
 from voucherd.kit.responses import JsonResponse
 from voucherd.orders.serializers import order_body
 from voucherd.projects.auth import AppContext, Session
-from voucherd.redemptions import repository, rollback, service
+from voucherd.redemptions import failures, repository, rollback, service
 from voucherd.redemptions.models import Redemption
 from voucherd.redemptions.schemas import RollbackRequest, StackableRequest
 from voucherd.redemptions.serializers import redemption_body
 from voucherd.vouchers import service as vouchers
+
+log = logging.getLogger("voucherd.redemptions")
 
 router = APIRouter(tags=["redemptions"], route_class=TransactionalRoute)
 
@@ -27,9 +31,35 @@ async def validate(body: StackableRequest, ctx: AppContext, session: Session) ->
     return JsonResponse(await service.validate(session, ctx, body))
 
 
-@router.post("/v1/redemptions")
+class FailureRecordingRoute(TransactionalRoute):
+    """The redemption edge: a refused redemption's unit of work rolls back as usual, then a
+    second one records the refusal (Voucherify lists failed redemptions and sends
+    `redemption.failed`) and the refusal is answered exactly as before."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def recording_handler(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except failures.RedemptionFailed as refused:
+                try:
+                    async with get_db(request).transaction(write=True) as session:
+                        await failures.record(session, refused.attempt)
+                except Exception:  # losing the record must not change the client's answer
+                    log.exception("could not record a failed redemption")
+                raise
+
+        return recording_handler
+
+
 async def redeem(body: StackableRequest, ctx: AppContext, session: Session) -> Response:
     return JsonResponse(service.redeemed_body(await service.redeem(session, ctx, body)))
+
+
+router.add_api_route(
+    "/v1/redemptions", redeem, methods=["POST"], route_class_override=FailureRecordingRoute
+)
 
 
 async def _bodies(session: Session, ctx: AppContext, rows: list[Redemption]) -> list[dict]:  # type: ignore[type-arg]
@@ -54,7 +84,8 @@ async def list_redemptions(
     customer: Annotated[str | None, Query(max_length=200)] = None,
     campaign: Annotated[str | None, Query(max_length=200)] = None,
     order_id: Annotated[str | None, Query(alias="order", max_length=200)] = None,
-    result: Annotated[str | None, Query(pattern="^(SUCCESS|FAILURE)$")] = None,
+    # Voucherify: "You can provide multiple values by repeating the param."
+    result: Annotated[list[Literal["SUCCESS", "FAILURE"]] | None, Query()] = None,
 ) -> Response:
     customer_id = (await customers.get(session, ctx, customer)).id if customer else None
     campaign_id = None

@@ -6,6 +6,8 @@ Each redeemable is checked (exists, active, dates, limits, balance), its discoun
 
 from __future__ import annotations
 
+import base64
+import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -64,6 +66,11 @@ class Evaluation:
     @property
     def failures(self) -> list[Candidate]:
         return [c for c in self.candidates if c.error is not None]
+
+
+def new_tracking_id() -> str:
+    """Voucherify's `track_…` id, given to a validation or redemption that names a customer."""
+    return "track_" + base64.b64encode(secrets.token_bytes(16)).decode()
 
 
 def inapplicable(key: str, message: str, status: int = 400) -> ApiError:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voucherd.redemptions.models import Redemption
@@ -45,7 +46,7 @@ def list_query(
     customer_id: str | None = None,
     campaign_id: str | None = None,
     order_id: str | None = None,
-    result: str | None = None,
+    result: Sequence[str] | None = None,
     voucher_id: str | None = None,
 ) -> Select[Redemption]:
     stmt = select(Redemption).where(Redemption.project_id == project_id)
@@ -53,9 +54,77 @@ def list_query(
         (Redemption.customer_id, customer_id),
         (Redemption.campaign_id, campaign_id),
         (Redemption.order_id, order_id),
-        (Redemption.result, result),
         (Redemption.voucher_id, voucher_id),
     ):
         if value is not None:
             stmt = stmt.where(column == value)
+    if result:
+        stmt = stmt.where(Redemption.result.in_(set(result)))
     return stmt
+
+
+def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _total(condition: ColumnElement[bool], value: SQLColumnExpression[int]) -> ColumnElement[int]:
+    return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
+
+
+async def campaign_totals(
+    session: AsyncSession,
+    project_id: str,
+    campaign_id: str,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> dict[str, int]:
+    """Counts and amounts of a campaign's redemptions and rollbacks created in [since, until)."""
+    scope = [Redemption.project_id == project_id, Redemption.campaign_id == campaign_id]
+    if since is not None:
+        scope.append(Redemption.created_at >= since)
+    if until is not None:
+        scope.append(Redemption.created_at < until)
+    is_redemption = Redemption.object == "redemption"
+    is_rollback = Redemption.object == "redemption_rollback"
+    redeemed = and_(is_redemption, Redemption.result == "SUCCESS")
+    row = (
+        await session.execute(
+            select(
+                _count(redeemed).label("redemptions_succeeded"),
+                _count(and_(is_redemption, Redemption.result == "FAILURE")).label(
+                    "redemptions_failed"
+                ),
+                _count(and_(is_rollback, Redemption.result == "SUCCESS")).label(
+                    "rollbacks_succeeded"
+                ),
+                _count(and_(is_rollback, Redemption.result == "FAILURE")).label("rollbacks_failed"),
+                _total(redeemed, Redemption.amount).label("discounted_amount"),
+                # A rollback row carries the negated amount of what it undid.
+                _total(is_rollback, -Redemption.amount).label("rolledback_discounted_amount"),
+            ).where(*scope)
+        )
+    ).one()
+    # Each order counts once however many of the campaign's codes it used; its amount is the
+    # one the redemption saw (the order snapshot), before discounts.
+    per_order = (
+        select(
+            func.max(Redemption.order_snapshot["amount"].as_integer()).label("amount"),
+            func.max(case((Redemption.status == "ROLLED_BACK", 1), else_=0)).label("rolled"),
+        )
+        .where(*scope, redeemed, Redemption.order_id.is_not(None))
+        .group_by(Redemption.order_id)
+        .subquery()
+    )
+    orders = (
+        await session.execute(
+            select(
+                func.coalesce(func.sum(per_order.c.amount), 0),
+                _total(per_order.c.rolled == 1, per_order.c.amount),
+            )
+        )
+    ).one()
+    totals = {key: int(value) for key, value in row._mapping.items()}
+    totals["orders_amount"] = int(orders[0])
+    totals["orders_rolledback_amount"] = int(orders[1])
+    return totals

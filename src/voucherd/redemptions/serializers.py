@@ -9,14 +9,21 @@ from voucherd.customers.serializers import simple_customer
 from voucherd.discounts.calculation import CalculatedOrder
 from voucherd.kit.timefmt import iso
 from voucherd.redemptions.models import Redemption
+from voucherd.redemptions.schemas import MAX_REDEEMABLES
 from voucherd.vouchers.models import Voucher
 from voucherd.vouchers.serializers import simple_voucher, voucher_body
 
-# What voucherd applies: every redeemable of a request, in the order given.
+# What voucherd enforces, in every key of Voucherify's `StackingRules`: up to 30 redeemables
+# per request, all of them applied (mode ALL, in the requested order). Categories carry no
+# stacking limits yet, so the per-category limits are the overall one and nothing is
+# exclusive (the exclusive limits keep Voucherify's defaults, which then never bite).
 STACKING_RULES: dict[str, Any] = {
-    "redeemables_limit": 30,
-    "applicable_redeemables_limit": 30,
+    "redeemables_limit": MAX_REDEEMABLES,
+    "applicable_redeemables_limit": MAX_REDEEMABLES,
+    "applicable_redeemables_per_category_limit": MAX_REDEEMABLES,
+    "applicable_redeemables_category_limits": {},
     "applicable_exclusive_redeemables_limit": 1,
+    "applicable_exclusive_redeemables_per_category_limit": 1,
     "exclusive_categories": [],
     "joint_categories": [],
     "redeemables_application_mode": "ALL",
@@ -95,6 +102,9 @@ def simple_redemption(
     }
     if r.reason is not None:
         body["reason"] = r.reason
+    if r.result == "FAILURE":
+        body["failure_code"] = r.failure_code
+        body["failure_message"] = r.failure_message
     return body
 
 

@@ -1,13 +1,12 @@
 """Validate and redeem stacked redeemables (vouchers, gift credits) against an order.
 
 A redemption either happens completely or not at all: every limit and balance is taken by a
-conditional UPDATE inside the request's transaction, and any refusal rolls everything back.
+conditional UPDATE inside the request's transaction, and any refusal rolls everything back
+(a refused redeemable raises `failures.RedemptionFailed`, recorded after the rollback).
 """
 
 from __future__ import annotations
 
-import base64
-import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,11 +25,13 @@ from voucherd.orders import service as orders
 from voucherd.orders.models import Order
 from voucherd.orders.schemas import OrderCreate
 from voucherd.orders.serializers import order_body
+from voucherd.redemptions import failures
 from voucherd.redemptions.engine import (
     Candidate,
     Evaluation,
     evaluate,
     inapplicable,
+    new_tracking_id,
     payload_order_input,
 )
 from voucherd.redemptions.models import Redemption
@@ -43,10 +44,6 @@ from voucherd.redemptions.serializers import (
 )
 from voucherd.vouchers import service as vouchers
 from voucherd.vouchers.serializers import simple_voucher
-
-
-def new_tracking_id() -> str:
-    return "track_" + base64.b64encode(secrets.token_bytes(16)).decode()
 
 
 def _error_body(candidate: Candidate, request_id: str) -> dict[str, Any]:
@@ -185,21 +182,23 @@ async def redeem(session: AsyncSession, ctx: RequestContext, body: StackableRequ
         request_metadata=body.metadata or {},
     )
     if not evaluation.valid:
-        raise evaluation.failures[0].error  # type: ignore[misc]
+        raise failures.refused(ctx, body, evaluation.failures)
     # Take every limit and balance in a stable order (by voucher id) so concurrent stacked
     # redemptions lock rows in the same sequence and cannot deadlock.
     for candidate in sorted(evaluation.candidates, key=lambda c: c.voucher.id if c.voucher else ""):
         voucher = candidate.voucher
         assert voucher is not None
         if not await vouchers.consume(session, voucher):
-            raise inapplicable("quantity_exceeded", f"Voucher {voucher.code} has been used up")
+            used_up = inapplicable("quantity_exceeded", f"Voucher {voucher.code} has been used up")
+            raise failures.refused(ctx, body, [candidate], used_up)
         if candidate.gift_credits and not await vouchers.spend_gift(
             session, voucher, candidate.gift_credits
         ):
-            raise inapplicable(
+            short = inapplicable(
                 "gift_amount_exceeded",
                 f"Gift card {voucher.code} has less than {candidate.gift_credits}",
             )
+            raise failures.refused(ctx, body, [candidate], short)
     now = utcnow()
     tracking_id = body.tracking_id or (new_tracking_id() if customer else None)
     parent: Redemption | None = None
