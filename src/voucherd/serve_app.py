@@ -19,6 +19,7 @@ JOB_MODULES: tuple[str, ...] = (
     "voucherd.webhooks.jobs",
     "voucherd.earning.jobs",
     "voucherd.loyalty.jobs",
+    "voucherd.tiers.jobs",
 )
 
 

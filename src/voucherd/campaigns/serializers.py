@@ -9,7 +9,9 @@ from voucherd.kit.timefmt import iso
 
 
 def _template(campaign: Campaign) -> dict[str, Any]:
-    template = dict(campaign.voucher)
+    # `SimpleCampaignVoucher` always carries `discount` and `gift`, null where they don't
+    # apply (a loyalty program's template shows both as null in seeds 000-003).
+    template = {"discount": None, "gift": None, **campaign.voucher}
     redemption = template.get("redemption") or {}
     template["redemption"] = {"quantity": redemption.get("quantity"), "redeemed_quantity": 0}
     if template.get("discount") is not None:

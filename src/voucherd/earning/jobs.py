@@ -1,1 +1,58 @@
-"""Background jobs of the earning domain, registered with the worker."""
+"""Background jobs of the earning domain, registered with the worker.
+
+`earning.activate_pending_points`: pending points whose `activates_at` day has come (by the
+one clock, UTC) are credited to their cards, each entry in its own small transaction, so one
+failing entry neither blocks nor rolls back the others.
+"""
+
+from __future__ import annotations
+
+import logging
+
+# Imported for their subscriptions: customer.order.paid and the tier change events.
+from voucherd.earning import earn, pending, repository, tier_events  # noqa: F401
+from voucherd.kit.clock import utcnow
+from voucherd.kit.context import RequestContext
+from voucherd.kit.db import Database
+from voucherd.kit.ids import new_request_id
+from voucherd.vouchers import service as vouchers
+from voucherd.worker import register_job
+
+log = logging.getLogger("voucherd.earning")
+
+# Entries per run: small transactions keep SQLite's single writer free for API requests; the
+# worker runs again at once while a run found work, so a backlog drains batch after batch.
+BATCH_SIZE = 100
+# Pending points activate by the day: looking once a minute is plenty when nothing is due.
+IDLE_SECONDS = 60.0
+
+
+async def _activate_one(db: Database, entry_id: str, project_id: str) -> bool:
+    ctx = RequestContext(project_id=project_id, request_id=new_request_id(), channel="INTERNAL")
+    async with db.transaction(write=True) as session:
+        entry = await repository.get_pending(session, project_id, entry_id)
+        if entry is None or entry.status != repository.PENDING:
+            return False  # another worker (or a manual activation) got there first
+        card = (await vouchers.get_many(session, ctx, [entry.voucher_id])).get(entry.voucher_id)
+        if card is None:
+            return False
+        try:
+            await pending.activate(session, ctx, entry, card, operation_type="AUTOMATIC")
+        except pending.PendingPointsNotPending:
+            return False
+    return True
+
+
+@register_job("earning.activate_pending_points", idle_seconds=IDLE_SECONDS)
+async def activate_due_pending_points(db: Database) -> int:
+    today = utcnow().date()
+    async with db.transaction(write=False) as session:
+        due = await repository.due_pending(session, today, BATCH_SIZE)
+    activated = 0
+    for entry_id, project_id in due:
+        try:
+            if await _activate_one(db, entry_id, project_id):
+                activated += 1
+        except Exception:  # one broken entry must not stop the others; retried next run
+            log.exception("activating pending points %s failed", entry_id)
+    return activated

@@ -75,7 +75,10 @@ async def _undo_one(
     voucher = None
     if redemption.voucher_id:
         voucher = await vouchers.get(session, ctx, redemption.voucher_id)
-        await vouchers.release(session, voucher)
+        # A reward redemption's use comes back with its points: rewards react to the
+        # rollback event and refund through the ledger, which also lowers redeemed_quantity.
+        if redemption.reward is None:
+            await vouchers.release(session, voucher)
         if redemption.gift_credits:
             await vouchers.refund_gift(session, voucher, redemption.gift_credits)
         voucher = await vouchers.reload(session, voucher)

@@ -59,6 +59,8 @@ def simple_voucher(voucher: Voucher) -> dict[str, Any]:
         "referrer_id": None,
         "category_id": voucher.category_id,
         "category": voucher.category,
+        # Categories are not modelled beyond the name; seed 003 shows the key on every voucher.
+        "categories": [],
         "active": voucher.active,
         "created_at": iso(voucher.created_at),
         "updated_at": iso(voucher.updated_at),
@@ -75,9 +77,9 @@ def voucher_body(voucher: Voucher) -> dict[str, Any]:
     body = simple_voucher(voucher)
     body.update(
         {
-            "categories": [],
             "validity_timeframe": None,
             "validity_day_of_week": None,
+            "validity_hours": None,
             "additional_info": voucher.additional_info,
             "assets": {
                 "qr": {"id": f"qr_{voucher.id}", "url": None},

@@ -1,0 +1,44 @@
+"""Earning rules and custom events on the wire (Voucherify's `EarningRule`, `CustomEvent`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from voucherd.earning.models import EarningRule
+from voucherd.kit.timefmt import iso
+
+
+def earning_rule_body(rule: EarningRule) -> dict[str, Any]:
+    source = rule.source or {}
+    return {
+        "id": rule.id,
+        "created_at": iso(rule.created_at),
+        "updated_at": iso(rule.updated_at),
+        "validation_rule_id": None,
+        "loyalty": rule.loyalty,
+        "event": rule.event,
+        "custom_event": rule.custom_event,
+        "segment": rule.segment,
+        "loyalty_tier": rule.loyalty_tier,
+        "pending_points": rule.pending_points,
+        "source": {
+            "banner": source.get("banner"),
+            "object_id": rule.campaign_id,
+            "object_type": "campaign",
+        },
+        "active": rule.active,
+        "start_date": iso(rule.start_date),
+        "expiration_date": iso(rule.expiration_date),
+        "validity_timeframe": rule.validity_timeframe,
+        "validity_day_of_week": rule.validity_day_of_week,
+        "validity_hours": rule.validity_hours,
+        "expiration_rules": rule.expiration_rules,
+        "object": "earning_rule",
+        "automation_id": None,
+        "metadata": rule.metadata_ or {},
+    }
+
+
+def rule_reference(rule: EarningRule) -> dict[str, Any]:
+    """`details.earning_rule` of ledger rows and pending points."""
+    return {"id": rule.id, "source": {"banner": (rule.source or {}).get("banner")}}
