@@ -9,12 +9,14 @@ PostgreSQL gets one pooled engine; concurrency rules there use row locks and con
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, MetaData, event
+import aiosqlite
+from sqlalchemy import JSON, DateTime, MetaData, event, make_url
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -74,6 +76,70 @@ def async_url(url: str) -> str:
     return url
 
 
+class _InlineQueue:
+    """Stands in for aiosqlite's queue to its thread: runs the work at once."""
+
+    def put_nowait(self, item: tuple[asyncio.Future[Any] | None, Callable[[], Any]]) -> None:
+        future, function = item
+        try:
+            result = function()
+        except BaseException as exc:  # handed to the awaiting caller, as the thread would
+            if future is not None:
+                future.set_exception(exc)
+            return
+        if future is not None:
+            future.set_result(result)
+
+
+class InlineSqliteConnection(aiosqlite.Connection):
+    """aiosqlite's interface, but each call runs on the event loop's own thread.
+
+    aiosqlite hands every statement to a helper thread and wakes the loop with the result:
+    two thread switches and a future per statement, several times the cost of the statement
+    itself (our statements are point reads and single-row writes of a few microseconds).
+    Running them inline is safe here because nothing waits inside SQLite: readers never
+    block in WAL mode and this process serialises its writers with an asyncio lock; only
+    another process's write lock could make a call wait (up to busy_timeout).
+    """
+
+    def __init__(self, connector: Callable[[], sqlite3.Connection]) -> None:
+        super().__init__(connector, iter_chunk_size=64)
+        # SQLAlchemy's adapter also queues work on aiosqlite's queue directly.
+        self._tx = _InlineQueue()  # type: ignore[assignment]
+
+    async def _execute(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        if self._connection is None:
+            raise ValueError("Connection closed")
+        return fn(*args, **kwargs)
+
+    async def _connect(self) -> InlineSqliteConnection:
+        if self._connection is None:
+            self._connection = self._connector()
+        return self
+
+    def __await__(self) -> Generator[Any, None, InlineSqliteConnection]:
+        return self._connect().__await__()
+
+    def stop(self) -> None:
+        self._running = False
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    async def close(self) -> None:
+        self.stop()
+
+
+def _inline_sqlite_creator(url: str) -> Callable[[], Awaitable[InlineSqliteConnection]]:
+    path = make_url(url).database or ":memory:"
+
+    async def connect() -> InlineSqliteConnection:
+        connection = InlineSqliteConnection(lambda: sqlite3.connect(path, check_same_thread=False))
+        return await connection
+
+    return connect
+
+
 def _configure_sqlite(engine: AsyncEngine, *, immediate: bool) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
@@ -105,10 +171,19 @@ class Database:
         if self.is_sqlite:
             # One writer connection: SQLite allows one writer at a time anyway.
             self.write_engine = create_async_engine(
-                self.url, pool_size=1, max_overflow=0, pool_timeout=120
+                self.url,
+                pool_size=1,
+                max_overflow=0,
+                pool_timeout=120,
+                async_creator=_inline_sqlite_creator(self.url),
             )
             _configure_sqlite(self.write_engine, immediate=True)
-            self.read_engine = create_async_engine(self.url, pool_size=5, max_overflow=5)
+            self.read_engine = create_async_engine(
+                self.url,
+                pool_size=5,
+                max_overflow=5,
+                async_creator=_inline_sqlite_creator(self.url),
+            )
             _configure_sqlite(self.read_engine, immediate=False)
         else:
             self.write_engine = create_async_engine(
