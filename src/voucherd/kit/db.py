@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import aiosqlite
+import orjson
 from sqlalchemy import JSON, DateTime, MetaData, event, make_url
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.ext.asyncio import (
@@ -64,6 +65,15 @@ class Base(DeclarativeBase):
         dict[str, Any]: JSON(),
         list[Any]: JSON(),
     }
+
+
+def _json_dumps(value: Any) -> str:
+    # Event payloads are the biggest values we store; orjson is several times faster than json.
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+# Every engine stores JSON columns with orjson.
+JSON_CODEC: dict[str, Any] = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
 
 
 def async_url(url: str) -> str:
@@ -176,6 +186,7 @@ class Database:
                 max_overflow=0,
                 pool_timeout=120,
                 async_creator=_inline_sqlite_creator(self.url),
+                **JSON_CODEC,
             )
             _configure_sqlite(self.write_engine, immediate=True)
             self.read_engine = create_async_engine(
@@ -183,6 +194,7 @@ class Database:
                 pool_size=5,
                 max_overflow=5,
                 async_creator=_inline_sqlite_creator(self.url),
+                **JSON_CODEC,
             )
             _configure_sqlite(self.read_engine, immediate=False)
         else:
@@ -191,6 +203,7 @@ class Database:
                 pool_size=pool_size,
                 max_overflow=max_overflow,
                 pool_pre_ping=False,
+                **JSON_CODEC,
             )
             self.read_engine = self.write_engine
         self._write_sessions = async_sessionmaker(self.write_engine, expire_on_commit=False)
