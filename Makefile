@@ -27,8 +27,9 @@ typecheck: $(STAMP)
 
 check: lint typecheck test
 
+# make bench BENCH_ARGS="--quick --db sqlite": see `python -m bench.run --help`.
 bench: $(STAMP)
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,8 +1,8 @@
 """Crash safety of webhook delivery: SIGKILL `voucherd serve` mid-flight, restart it, and
 check that every committed event reached the receiver at least once.
 
-    .venv/bin/python bench/webhook_crash.py                      # temporary SQLite database
-    .venv/bin/python bench/webhook_crash.py --database-url postgresql://postgres@127.0.0.1/db
+    .venv/bin/python -m bench.webhook_crash                      # temporary SQLite database
+    .venv/bin/python -m bench.webhook_crash --database-url postgresql://postgres@127.0.0.1/db
 
 The server (API + embedded worker, one process) records `customer.order.paid` for every
 `POST /v1/orders` with status PAID; a webhook subscribed to it points at a local receiver that
@@ -30,9 +30,7 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from webhook_receiver import CountingReceiver, free_port
-
+from bench.webhook_receiver import CountingReceiver, free_port
 from voucherd.events.models import Event
 from voucherd.kit.db import Database
 from voucherd.projects import repository as projects

@@ -8,12 +8,11 @@ import sys
 
 from tests.conftest import ROOT
 
-SCRIPT = str(ROOT / "bench" / "webhook_crash.py")
-
 
 def test_sigkill_mid_delivery_loses_no_committed_event() -> None:
     result = subprocess.run(
-        [sys.executable, SCRIPT, "--events", "300", "--kill-after", "40"],
+        [sys.executable, "-m", "bench.webhook_crash", "--events", "300", "--kill-after", "40"],
+        cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=180,
