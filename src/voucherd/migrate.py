@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from voucherd.kit.db import async_url
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# An arbitrary constant naming voucherd's migration lock among PostgreSQL advisory locks.
+MIGRATION_LOCK_KEY = 0x766F7563686572  # "voucher"
 
 
 def alembic_config(url: str) -> Config:
@@ -36,6 +38,10 @@ async def upgrade(url: str, revision: str = "head") -> None:
     cfg = alembic_config(url)
 
     def _upgrade(connection: Connection) -> None:
+        if connection.dialect.name == "postgresql":
+            # Several processes may start at once (`serve --workers`, rolling deploys): one
+            # migrates, the others wait here and then find nothing left to do.
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})")
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, revision)
 
