@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import Select, or_, select, update
@@ -115,3 +116,17 @@ async def get_many(session: AsyncSession, project_id: str, ids: list[str]) -> di
         select(Customer).where(Customer.project_id == project_id, Customer.id.in_(set(ids)))
     )
     return {c.id: c for c in result.scalars()}
+
+
+async def lock(session: AsyncSession, customer_ids: Iterable[str | None]) -> None:
+    """Row-lock customers in id order (PostgreSQL; SQLite has a single writer anyway).
+
+    The lock order of the whole application: a transaction that changes a customer's loyalty
+    cards takes the customer first, then cards, then reward stock. Paid orders and rollbacks
+    already touch the customer row first, so every path agrees and none can deadlock.
+    """
+    ids = sorted({i for i in customer_ids if i})
+    if ids:
+        await session.execute(
+            select(Customer.id).where(Customer.id.in_(ids)).order_by(Customer.id).with_for_update()
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -202,3 +203,8 @@ async def get_by_id(
     session: AsyncSession, ctx: RequestContext, customer_id: str
 ) -> Customer | None:
     return await repository.get(session, ctx.project_id, customer_id)
+
+
+async def lock(session: AsyncSession, customer_ids: Iterable[str | None]) -> None:
+    """Take the customers' row locks first: see `repository.lock` for the lock order."""
+    await repository.lock(session, customer_ids)

@@ -70,6 +70,9 @@ async def join(
     A customer holds one card per program (Voucherify's programs are join-once in practice;
     earning and auto_join rely on finding "the" card).
     """
+    # The customer's lock makes "check, then publish" atomic: two concurrent joins of one
+    # customer queue here, and the second finds the first one's card.
+    await customers.lock(session, [customer.id])
     held = await vouchers.customer_voucher_in_campaign(session, program.id, customer.id)
     if held is not None:
         return held
@@ -130,6 +133,7 @@ async def change_points(
     card = await get_member(session, ctx, member_id, campaign_key)
     if change.points == 0:
         raise InvalidPayload("points must not be 0")
+    await customers.lock(session, [card.holder_id])
     if change.points > 0:
         program = (
             await campaigns.get_by_id(session, ctx, card.campaign_id) if card.campaign_id else None
@@ -173,7 +177,8 @@ async def transfer(
     sources = [await get_member(session, ctx, t.code, program.id) for t in transfers]
     if any(s.id == target.id for s in sources):
         raise InvalidPayload("A card cannot transfer points to itself")
-    # Lock every card in id order first: two opposite transfers cannot deadlock.
+    # Holders, then every card in id order: two opposite transfers cannot deadlock.
+    await customers.lock(session, [target.holder_id, *(s.holder_id for s in sources)])
     for card_id in sorted({target.id, *(s.id for s in sources)}):
         await repository.add_to_balance(session, card_id, 0)
     today = utcnow().date()

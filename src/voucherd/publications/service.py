@@ -107,6 +107,8 @@ async def publish_from_campaign(
 ) -> Published:
     """The next free code of `campaign` for `customer` (reused by loyalty and rewards)."""
     if join_once or campaign.join_once:
+        # Locked, so two concurrent publications to one customer cannot both see "none held".
+        await customers.lock(session, [customer.id])
         held = await vouchers.customer_voucher_in_campaign(session, campaign.id, customer.id)
         if held is not None:
             existing = await repository.latest_for(

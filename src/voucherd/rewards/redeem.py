@@ -175,6 +175,8 @@ async def redeem(
     now = utcnow()
     _check_card(card, program, now)
     holder = await _holder(session, ctx, card)
+    # Customer before card before reward stock: the application's lock order.
+    await customers.lock(session, [holder.id])
     staged = None
     if body.order is not None:
         order_data = body.order.model_dump(exclude_unset=True)
