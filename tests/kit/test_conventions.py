@@ -18,10 +18,17 @@ ISO_MS_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
 def test_ids_carry_prefix_and_sort_by_creation() -> None:
     first = new_id("cust")
-    time.sleep(0.002)  # ids order by millisecond; within one millisecond order is random
+    time.sleep(0.002)
     second = new_id("cust")
     assert first.startswith("cust_") and len(first) == len("cust_") + 26
     assert first < second
+
+
+def test_ids_made_in_one_millisecond_still_sort_by_creation() -> None:
+    # Thousands of ids share a millisecond; events of one request must list in order.
+    ids = [new_id("evcus") for _ in range(20_000)]
+    assert ids == sorted(ids)
+    assert len(set(ids)) == len(ids)
 
 
 def test_timestamps_are_utc_with_milliseconds_and_z() -> None:

@@ -260,3 +260,26 @@ async def test_bad_loyalty_input_gets_clear_4xx(client: httpx.AsyncClient) -> No
         json=[{"code": card["code"], "points": 1}],
     )
     assert self_transfer.status_code == 400
+
+
+async def test_balances_past_32_bits_and_oversized_amounts(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    program = await _program(client)
+    card = await _member(client, program["id"], "whale")
+    url = f"/v1/loyalties/members/{card['code']}/balance"
+    for _ in range(3):  # 3e9 points: past PostgreSQL's 32-bit INTEGER
+        resp = await client.post(url, json={"points": 1_000_000_000})
+        assert resp.status_code == 200, resp.text
+    assert await _balances_agree(db, card["id"]) == 3_000_000_000
+    too_many = await client.post(url, json={"points": 1_000_000_001})
+    assert too_many.status_code == 400
+    huge = {"status": "PAID", "customer": {"source_id": "whale"}}
+    for body in (
+        {**huge, "amount": 9_223_372_036_854_775_813},
+        {**huge, "amount": 10**15},
+        {**huge, "items": [{"source_id": "yacht", "quantity": 1_000_000, "price": 10**12}]},
+    ):
+        resp = await client.post("/v1/orders", json=body)
+        assert resp.status_code == 400, resp.text
+        assert resp.json()["key"] in {"invalid_payload", "invalid_order"}

@@ -17,6 +17,7 @@ from pydantic import (
 from voucherd.discounts.calculation import EFFECTS, UNIT_EFFECTS
 from voucherd.discounts.formula import FormulaSyntaxError, check_formula
 from voucherd.kit.errors import ApiError
+from voucherd.kit.money import MAX_AMOUNT
 
 Number = StrictInt | StrictFloat
 DEFAULT_EFFECT = {
@@ -49,7 +50,7 @@ def check_formula_field(field: str, text: str) -> None:
 class UnitSpec(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    unit_off: StrictInt | None = Field(default=None, ge=0)
+    unit_off: StrictInt | None = Field(default=None, ge=0, le=1_000_000)
     unit_off_formula: StrictStr | None = Field(default=None, max_length=10_000)
     unit_type: StrictStr | None = Field(default=None, max_length=200)
     effect: Literal["ADD_NEW_ITEMS", "ADD_MISSING_ITEMS"] = "ADD_MISSING_ITEMS"
@@ -62,15 +63,15 @@ class DiscountSpec(BaseModel):
 
     type: Literal["AMOUNT", "PERCENT", "FIXED", "UNIT"]
     effect: StrictStr | None = None
-    amount_off: StrictInt | None = Field(default=None, ge=0)
+    amount_off: StrictInt | None = Field(default=None, ge=0, le=MAX_AMOUNT)
     amount_off_formula: StrictStr | None = Field(default=None, max_length=10_000)
     percent_off: Number | None = Field(default=None, ge=0, le=100)
     percent_off_formula: StrictStr | None = Field(default=None, max_length=10_000)
-    amount_limit: StrictInt | None = Field(default=None, ge=0)
-    aggregated_amount_limit: StrictInt | None = Field(default=None, ge=0)
-    fixed_amount: StrictInt | None = Field(default=None, ge=0)
+    amount_limit: StrictInt | None = Field(default=None, ge=0, le=MAX_AMOUNT)
+    aggregated_amount_limit: StrictInt | None = Field(default=None, ge=0, le=MAX_AMOUNT)
+    fixed_amount: StrictInt | None = Field(default=None, ge=0, le=MAX_AMOUNT)
     fixed_amount_formula: StrictStr | None = Field(default=None, max_length=10_000)
-    unit_off: StrictInt | None = Field(default=None, ge=0)
+    unit_off: StrictInt | None = Field(default=None, ge=0, le=1_000_000)
     unit_off_formula: StrictStr | None = Field(default=None, max_length=10_000)
     unit_type: StrictStr | None = Field(default=None, max_length=200)
     units: list[UnitSpec] | None = Field(default=None, max_length=50)
@@ -115,6 +116,6 @@ class DiscountSpec(BaseModel):
 class GiftSpec(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    amount: StrictInt = Field(ge=0)
-    balance: StrictInt | None = Field(default=None, ge=0)
+    amount: StrictInt = Field(ge=0, le=MAX_AMOUNT)
+    balance: StrictInt | None = Field(default=None, ge=0, le=MAX_AMOUNT)
     effect: Literal["APPLY_TO_ORDER", "APPLY_TO_ITEMS"] = "APPLY_TO_ORDER"

@@ -30,8 +30,7 @@ from voucherd.earning.rules import (
     loyalty_type,
     step_of,
 )
-from voucherd.earning.schemas import MAX_POINTS
-from voucherd.kit.money import cents_to_major
+from voucherd.kit.money import MAX_POINTS, cents_to_major
 from voucherd.tiers.rules import apply_mapping
 
 _NUMERIC_TEXT = re.compile(r"\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)\s*")

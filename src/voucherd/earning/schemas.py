@@ -8,9 +8,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
 from voucherd.customers.schemas import CustomerReference
+from voucherd.kit.money import MAX_POINTS
 
-# Far above any real grant, low enough that products with an order amount stay inside 64 bits.
-MAX_POINTS = 1_000_000_000
 # Voucherify caps a project at 100 earning rules; one create call cannot exceed that either.
 MAX_RULES_PER_CALL = 100
 FORMULA_MAX = 10_000

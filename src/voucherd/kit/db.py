@@ -17,7 +17,7 @@ from typing import Any
 
 import aiosqlite
 import orjson
-from sqlalchemy import JSON, DateTime, MetaData, event, make_url
+from sqlalchemy import JSON, BigInteger, DateTime, MetaData, event, make_url
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -61,6 +61,8 @@ class UTCDateTime(TypeDecorator[datetime]):
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {
+        # Amounts in cents, points and counters: 64-bit everywhere (PostgreSQL's INTEGER is 32).
+        int: BigInteger(),
         datetime: UTCDateTime(),
         dict[str, Any]: JSON(),
         list[Any]: JSON(),

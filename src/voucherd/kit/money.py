@@ -5,6 +5,11 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 CENTS_PER_UNIT = 100
+# The largest amount accepted anywhere ($10 billion in cents): far above any real order or
+# card, and a sum of a million of them still fits the 64-bit columns.
+MAX_AMOUNT = 10**12
+# The largest points figure accepted in one request.
+MAX_POINTS = 10**9
 
 
 def round_half_up(value: Decimal) -> int:

@@ -8,10 +8,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
 from voucherd.customers.schemas import CustomerReference
+from voucherd.kit.money import MAX_POINTS
 
 ExpirationType = Literal["PROGRAM_RULES", "CUSTOM_DATE", "NON_EXPIRING"]
-# Far above any real balance, low enough that sums stay inside a 64-bit column.
-MAX_POINTS = 1_000_000_000
 
 
 class MemberCreate(BaseModel):

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
 from voucherd.customers.schemas import CustomerReference
+from voucherd.kit.money import MAX_AMOUNT
 
 OrderStatus = Literal["CREATED", "PAID", "CANCELED", "FULFILLED"]
 MAX_ITEMS = 1000
@@ -20,7 +21,7 @@ class ItemProduct(BaseModel):
     source_id: StrictStr | None = Field(default=None, max_length=200)
     override: StrictBool | None = None
     name: StrictStr | None = Field(default=None, max_length=500)
-    price: StrictInt | None = Field(default=None, ge=0)
+    price: StrictInt | None = Field(default=None, ge=0, le=MAX_AMOUNT)
     metadata: dict[str, Any] | None = None
 
 
@@ -31,7 +32,7 @@ class ItemSku(BaseModel):
     source_id: StrictStr | None = Field(default=None, max_length=200)
     override: StrictBool | None = None
     sku: StrictStr | None = Field(default=None, max_length=500)
-    price: StrictInt | None = Field(default=None, ge=0)
+    price: StrictInt | None = Field(default=None, ge=0, le=MAX_AMOUNT)
     metadata: dict[str, Any] | None = None
 
 
@@ -43,12 +44,12 @@ class OrderItemIn(BaseModel):
     related_object: Literal["product", "sku"] | None = None
     source_id: StrictStr | None = Field(default=None, max_length=200)
     quantity: StrictInt | None = Field(default=None, ge=1, le=1_000_000)
-    discount_quantity: StrictInt | None = Field(default=None, ge=0)
-    initial_quantity: StrictInt | None = Field(default=None, ge=0)
-    amount: StrictInt | None = Field(default=None, ge=0)
-    discount_amount: StrictInt | None = Field(default=None, ge=0)
-    initial_amount: StrictInt | None = Field(default=None, ge=0)
-    price: StrictInt | None = Field(default=None, ge=0)
+    discount_quantity: StrictInt | None = Field(default=None, ge=0, le=1_000_000)
+    initial_quantity: StrictInt | None = Field(default=None, ge=0, le=1_000_000)
+    amount: StrictInt | None = Field(default=None, ge=0, le=MAX_AMOUNT)
+    discount_amount: StrictInt | None = Field(default=None, ge=0, le=MAX_AMOUNT)
+    initial_amount: StrictInt | None = Field(default=None, ge=0, le=MAX_AMOUNT)
+    price: StrictInt | None = Field(default=None, ge=0, le=MAX_AMOUNT)
     product: ItemProduct | None = None
     sku: ItemSku | None = None
     metadata: dict[str, Any] | None = None
@@ -58,9 +59,9 @@ class OrderFields(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     status: OrderStatus | None = None
-    amount: StrictInt | None = Field(default=None, ge=0)
-    initial_amount: StrictInt | None = Field(default=None, ge=0)
-    discount_amount: StrictInt | None = Field(default=None, ge=0)
+    amount: StrictInt | None = Field(default=None, ge=0, le=MAX_AMOUNT)
+    initial_amount: StrictInt | None = Field(default=None, ge=0, le=MAX_AMOUNT)
+    discount_amount: StrictInt | None = Field(default=None, ge=0, le=MAX_AMOUNT)
     items: list[OrderItemIn] | None = Field(default=None, max_length=MAX_ITEMS)
     metadata: dict[str, Any] | None = None
     referrer_id: StrictStr | None = None

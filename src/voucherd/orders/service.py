@@ -20,6 +20,7 @@ from voucherd.kit.clock import utcnow
 from voucherd.kit.context import RequestContext
 from voucherd.kit.errors import ApiError, NotFound
 from voucherd.kit.ids import Prefix, new_id
+from voucherd.kit.money import MAX_AMOUNT
 from voucherd.kit.timefmt import as_utc
 from voucherd.orders import repository
 from voucherd.orders.models import Order, OrderItem
@@ -147,6 +148,10 @@ async def _apply(
         amounts = [i.amount for i in order.items if i.amount is not None]
         order.amount = sum(amounts) if amounts else order.amount
     order.items_discount_amount = sum(i.discount_amount for i in order.items)
+    too_large = [i.position for i in order.items if (i.amount or 0) > MAX_AMOUNT]
+    if too_large or (order.amount or 0) > MAX_AMOUNT:
+        where = f"items[{too_large[0]}].amount" if too_large else "amount"
+        raise InvalidOrder(f"{where} exceeds the largest amount accepted ({MAX_AMOUNT} cents)")
     if order.total_amount is not None and order.total_amount < 0:
         raise InvalidOrder("Discounts exceed the order amount")
     return customer

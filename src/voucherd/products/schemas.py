@@ -6,13 +6,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
+from voucherd.kit.money import MAX_AMOUNT
+
 
 class ProductFields(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     name: StrictStr | None = Field(default=None, max_length=500)
     # Money is integer cents: strict, so "100" and 10.5 are refused.
-    price: StrictInt | None = Field(default=None, ge=0)
+    price: StrictInt | None = Field(default=None, ge=0, le=MAX_AMOUNT)
     attributes: list[StrictStr] | None = Field(default=None, max_length=100)
     image_url: StrictStr | None = Field(default=None, max_length=2000)
     metadata: dict[str, Any] | None = None
@@ -31,7 +33,7 @@ class SkuFields(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     sku: StrictStr | None = Field(default=None, max_length=500)
-    price: StrictInt | None = Field(default=None, ge=0)
+    price: StrictInt | None = Field(default=None, ge=0, le=MAX_AMOUNT)
     currency: StrictStr | None = Field(default=None, max_length=16)
     attributes: dict[str, Any] | None = None
     image_url: StrictStr | None = Field(default=None, max_length=2000)

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
 from voucherd.customers.schemas import CustomerReference
+from voucherd.kit.money import MAX_AMOUNT, MAX_POINTS
 from voucherd.orders.schemas import OrderCreate
 
 MAX_REDEEMABLES = 30
@@ -15,14 +16,14 @@ MAX_REDEEMABLES = 30
 class GiftCredits(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    credits: StrictInt | None = Field(default=None, ge=0)
+    credits: StrictInt | None = Field(default=None, ge=0, le=MAX_AMOUNT)
 
 
 class RewardPick(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     id: StrictStr | None = None
-    points: StrictInt | None = Field(default=None, ge=1)
+    points: StrictInt | None = Field(default=None, ge=1, le=MAX_POINTS)
 
 
 class RedeemableIn(BaseModel):

@@ -6,12 +6,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
-from voucherd.loyalty.schemas import MAX_POINTS
+from voucherd.kit.money import MAX_AMOUNT, MAX_POINTS
 from voucherd.orders.schemas import OrderCreate
 
 RewardType = Literal["CAMPAIGN", "COIN", "MATERIAL"]
-# Gift credits (cents) and stock: far above real values, inside a 64-bit column.
-MAX_AMOUNT = 1_000_000_000_000
 
 
 class _Body(BaseModel):

@@ -15,12 +15,12 @@ from pydantic import (
     model_validator,
 )
 
+from voucherd.kit.money import MAX_POINTS
+
 # A program's tiers are a handful of levels; one request may carry them all.
 MAX_TIERS_PER_REQUEST = 100
 # Keys of the mappings are `ern_…` / `rew_…` / `rewa_…` ids.
 MAX_ID_LENGTH = 64
-# Far above any real balance, low enough that sums stay inside a 64-bit column.
-MAX_POINTS = 1_000_000_000
 
 
 class MappingMultiply(BaseModel):

@@ -16,6 +16,7 @@ from pydantic import (
 )
 
 from voucherd.discounts.schemas import DiscountSpec, GiftSpec
+from voucherd.kit.money import MAX_AMOUNT, MAX_POINTS
 from voucherd.loyalty.expiry import parse_expiration_rules
 
 VoucherType = Literal["DISCOUNT_VOUCHER", "GIFT_VOUCHER", "LOYALTY_CARD"]
@@ -25,13 +26,13 @@ class RedemptionLimit(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     # None = unlimited, as in Voucherify.
-    quantity: StrictInt | None = Field(default=None, ge=1)
+    quantity: StrictInt | None = Field(default=None, ge=1, le=1_000_000_000)
 
 
 class LoyaltyCardSpec(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    points: StrictInt = Field(default=0, ge=0)
+    points: StrictInt = Field(default=0, ge=0, le=MAX_POINTS)
     expiration_rules: dict[str, Any] | None = None
 
     @field_validator("expiration_rules")
@@ -76,6 +77,6 @@ class BalanceChange(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    amount: StrictInt
+    amount: StrictInt = Field(ge=-MAX_AMOUNT, le=MAX_AMOUNT)
     source_id: StrictStr | None = Field(default=None, max_length=200)
     reason: StrictStr | None = Field(default=None, max_length=1000)
