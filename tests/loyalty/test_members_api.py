@@ -283,3 +283,18 @@ async def test_balances_past_32_bits_and_oversized_amounts(
         resp = await client.post("/v1/orders", json=body)
         assert resp.status_code == 400, resp.text
         assert resp.json()["key"] in {"invalid_payload", "invalid_order"}
+
+
+async def test_points_expiration_pages_list_the_soonest_first(client: httpx.AsyncClient) -> None:
+    clock.freeze(datetime(2025, 3, 1, tzinfo=UTC))
+    program = await _program(client)
+    code = (await _member(client, program["id"], "pager"))["code"]
+    for last_day in ("2025-12-31", "2025-06-30", "2025-09-30"):
+        await client.post(
+            f"/v1/loyalties/members/{code}/balance",
+            json={"points": 10, "expiration_type": "CUSTOM_DATE", "expiration_date": last_day},
+        )
+    url = f"/v1/loyalties/{program['id']}/members/{code}/points-expiration"
+    pages = [(await client.get(url, params={"limit": 1, "page": n})).json() for n in (1, 2, 3)]
+    assert [p["data"][0]["expires_at"] for p in pages] == ["2025-06-30", "2025-09-30", "2025-12-31"]
+    assert {p["total"] for p in pages} == {3}

@@ -29,8 +29,7 @@ from voucherd.loyalty.serializers import (
     transfer_response_body,
 )
 from voucherd.projects.auth import AppContext, Session
-from voucherd.vouchers import repository as vouchers_repository
-from voucherd.vouchers.models import PointsBucket, Voucher, VoucherTransaction
+from voucherd.vouchers.models import Voucher, VoucherTransaction
 from voucherd.vouchers.serializers import voucher_body
 
 router = APIRouter(prefix="/v1/loyalties", tags=["loyalties"], route_class=TransactionalRoute)
@@ -89,9 +88,7 @@ async def list_members(
     campaign_id: str, ctx: AppContext, session: Session, page: Page, customer: str | None = None
 ) -> Response:
     program = await service.get_program(session, ctx, campaign_id)
-    stmt = vouchers_repository.list_query(ctx.project_id, campaign_id=program.id)
-    if customer is not None:
-        stmt = stmt.where(Voucher.holder_id == customer)
+    stmt = repository.members_query(ctx.project_id, program.id, customer)
     rows, total, has_more = await paginate(session, stmt, Voucher.id, page)
     return JsonResponse(
         list_body("vouchers", [voucher_body(v) for v in rows], total, has_more=has_more)
@@ -191,7 +188,7 @@ async def points_expiration(
     campaign_id: str, member_id: str, ctx: AppContext, session: Session, page: Page
 ) -> Response:
     card = await service.get_member(session, ctx, member_id, campaign_id)
-    stmt = repository.expiration_buckets_query(ctx.project_id, card.id)
-    rows, total, _ = await paginate(session, stmt, PointsBucket.id, page)
-    ordered = sorted(rows, key=lambda b: (b.expires_on, b.id))
-    return JsonResponse(list_body("data", [expiration_bucket_body(b) for b in ordered], total))
+    rows, total = await repository.expiring_buckets(
+        session, ctx.project_id, card.id, limit=page.limit, offset=(page.page - 1) * page.limit
+    )
+    return JsonResponse(list_body("data", [expiration_bucket_body(b) for b in rows], total))

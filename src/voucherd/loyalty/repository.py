@@ -153,13 +153,34 @@ def transactions_query(
     return stmt
 
 
-def expiration_buckets_query(project_id: str, voucher_id: str) -> Any:
-    return select(PointsBucket).where(
+async def expiring_buckets(
+    session: AsyncSession, project_id: str, voucher_id: str, *, limit: int, offset: int
+) -> tuple[Sequence[PointsBucket], int]:
+    """One page of the card's points that will expire, soonest first, and how many in all."""
+    where = (
         PointsBucket.project_id == project_id,
         PointsBucket.voucher_id == voucher_id,
         PointsBucket.remaining > 0,
         PointsBucket.expires_on.is_not(None),
     )
+    total = await session.scalar(select(func.count()).select_from(PointsBucket).where(*where))
+    rows = await session.execute(
+        select(PointsBucket)
+        .where(*where)
+        .order_by(PointsBucket.expires_on, PointsBucket.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return rows.scalars().all(), int(total or 0)
+
+
+def members_query(project_id: str, campaign_id: str, customer_id: str | None) -> Any:
+    stmt = select(Voucher).where(
+        Voucher.project_id == project_id, Voucher.campaign_id == campaign_id
+    )
+    if customer_id is not None:
+        stmt = stmt.where(Voucher.holder_id == customer_id)
+    return stmt
 
 
 async def ledger_sum(session: AsyncSession, card_id: str) -> int:
