@@ -15,6 +15,7 @@ import httpx
 
 from tests.earning.helpers import balances_agree, item
 from tests.rewards import helpers as h
+from tests.support import ProjectKeys, recorded_events
 from voucherd.kit.db import Database
 
 
@@ -96,7 +97,7 @@ async def test_concurrent_enrolment_of_one_customer_gives_one_card(
 
 
 async def test_rewards_crediting_each_others_program_do_not_deadlock(
-    client: httpx.AsyncClient, db: Database
+    client: httpx.AsyncClient, db: Database, project: ProjectKeys
 ) -> None:
     stars = await h.program(client, name="Stars")
     moons = await h.program(client, name="Moons")
@@ -119,3 +120,7 @@ async def test_rewards_crediting_each_others_program_do_not_deadlock(
     assert _outcomes(responses) == {"ok": 16}
     assert await balances_agree(db, star_card["id"]) == 100 - 80 + 40
     assert await balances_agree(db, moon_card["id"]) == 100 - 80 + 40
+    rewarded = await recorded_events(db, project, "customer.rewarded.loyalty_points")
+    assert len(rewarded) == 16
+    assert {e.data["balance"]["points"] for e in rewarded} == {5}
+    assert {e.data["voucher"]["id"] for e in rewarded} == {star_card["id"], moon_card["id"]}

@@ -8,18 +8,24 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voucherd.campaigns import service as campaigns
+from voucherd.campaigns.models import Campaign
+from voucherd.campaigns.serializers import simple_campaign
 from voucherd.customers.models import Customer
+from voucherd.customers.serializers import simple_customer
+from voucherd.events.service import record_event
 from voucherd.kit.clock import utcnow
 from voucherd.kit.context import RequestContext
 from voucherd.loyalty import ledger
 from voucherd.loyalty import service as loyalty
 from voucherd.loyalty.expiry import expires_on
+from voucherd.loyalty.serializers import points_balance
 from voucherd.publications import service as publications
 from voucherd.publications.serializers import publication_body
 from voucherd.rewards.models import Reward
 from voucherd.vouchers import service as vouchers
 from voucherd.vouchers.models import Voucher
 from voucherd.vouchers.schemas import BalanceChange
+from voucherd.vouchers.serializers import simple_voucher
 
 
 @dataclass
@@ -94,4 +100,35 @@ async def deliver(
         reason=reason,
         details={"reward": {"id": reward.id, "name": reward.name}},
     )
+    await _record_rewarded_points(session, ctx, customer, target, program, amount)
     return Delivered(target, None, {"points": amount})
+
+
+async def _record_rewarded_points(
+    session: AsyncSession,
+    ctx: RequestContext,
+    customer: Customer,
+    card: Voucher,
+    program: Campaign,
+    points: int,
+) -> None:
+    """`customer.rewarded.loyalty_points`: a reward put points on a card of another program."""
+    person = simple_customer(customer)
+    await record_event(
+        session,
+        ctx,
+        "customer.rewarded.loyalty_points",
+        entity_id=customer.id,
+        data={
+            "customer": person,
+            "holder": person,
+            "voucher": simple_voucher(card),
+            "campaign": simple_campaign(program),
+            "loyalty_tier": None,
+            "earning_rule": None,
+            "balance": points_balance(card, points, operation_type="AUTOMATIC"),
+            "order": None,
+            "event": None,
+            "publication": None,
+        },
+    )
