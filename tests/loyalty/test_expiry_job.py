@@ -83,6 +83,8 @@ async def test_seed_rules_expire_points_the_day_after_their_last_valid_day(
     [tx] = await expirations(client, code)
     assert tx["details"]["balance"]["points"] == -100
     assert tx["details"]["balance"]["balance"] == 30
+    assert tx["source"] == "Automation"  # the worker made it, in the listing too
+    assert "_source" not in tx["details"]
     await assert_consistent(db, card, 30)
 
     [event] = await recorded_events(db, project, "voucher.loyalty_card.points_expired")

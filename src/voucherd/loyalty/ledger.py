@@ -42,6 +42,8 @@ LIFETIME_CREDITS = frozenset({ACCRUAL, ACTIVATION, ADDITION, TRANSFER_IN})
 # Where a debit took its points from, kept in the row's details to give them back exactly
 # on refund; stripped from API bodies.
 BUCKETS_KEY = "_buckets"
+# Who made the movement, when not the API; also internal, read by the serializer.
+SOURCE_KEY = "_source"
 
 
 class LoyaltyCardPointsExceeded(ApiError):
@@ -65,6 +67,11 @@ def on_balance_changed(listener: BalanceListener) -> BalanceListener:
     if listener not in _balance_listeners:
         _balance_listeners.append(listener)
     return listener
+
+
+def _source(ctx: RequestContext) -> dict[str, str]:
+    """Voucherify shows worker-made movements (activation, expiry) with source "Automation"."""
+    return {SOURCE_KEY: "Automation"} if ctx.channel == "INTERNAL" else {}
 
 
 def _check_card(card: Voucher) -> None:
@@ -98,7 +105,7 @@ def _transaction(
         related_redemption_id=redemption_id,
         related_transaction_id=related_transaction_id,
         dedupe_key=dedupe_key,
-        details=dict(details or {}),
+        details={**(details or {}), **_source(ctx)},
         created_at=utcnow(),
     )
 

@@ -55,7 +55,7 @@ def transaction_body(tx: VoucherTransaction, card: Voucher | None = None) -> dic
         "source_id": tx.source_id,
         "voucher_id": tx.voucher_id,
         "campaign_id": tx.campaign_id,
-        "source": "API",
+        "source": tx.details.get("_source", "API"),
         "reason": tx.reason,
         "type": tx.type,
         "details": details,
