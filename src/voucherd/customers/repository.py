@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import Select, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.util import identity_key
 
 from voucherd.customers.models import Customer
 
@@ -25,6 +26,14 @@ async def get_by_source_id(
         select(Customer).where(Customer.project_id == project_id, Customer.source_id == source_id)
     )
     return result.scalar_one_or_none()
+
+
+def loaded(session: AsyncSession, project_id: str, customer_id: str) -> Customer | None:
+    """The customer if this unit of work already loaded it by that id (no SQL)."""
+    found = session.sync_session.identity_map.get(identity_key(Customer, customer_id))
+    if isinstance(found, Customer) and found.project_id == project_id:
+        return found
+    return None
 
 
 async def get_by_id_or_source_id(

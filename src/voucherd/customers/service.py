@@ -58,6 +58,13 @@ async def upsert(
     if existing is not None:
         updated = await _update(session, ctx, existing, data)
         return updated, False
+    return await _insert(session, ctx, data)
+
+
+async def _insert(
+    session: AsyncSession, ctx: RequestContext, data: CustomerCreate
+) -> tuple[Customer, bool]:
+    """A new customer; if a concurrent request just created its source_id, that one updated."""
     now = utcnow()
     customer = Customer(
         id=new_id(Prefix.CUSTOMER),
@@ -122,7 +129,9 @@ async def _update(
 
 
 async def get(session: AsyncSession, ctx: RequestContext, key: str) -> Customer:
-    customer = await repository.get_by_id_or_source_id(session, ctx.project_id, key)
+    customer = repository.loaded(session, ctx.project_id, key)
+    if customer is None:
+        customer = await repository.get_by_id_or_source_id(session, ctx.project_id, key)
     if customer is None:
         raise NotFound("customer", key)
     return customer
@@ -162,6 +171,8 @@ async def resolve_reference(
         found = await repository.get_by_source_id(session, ctx.project_id, data.source_id)
         if found is not None:
             return found
+        customer, _ = await _insert(session, ctx, data)  # just looked: no such customer yet
+        return customer
     customer, _ = await upsert(session, ctx, data)
     return customer
 

@@ -247,8 +247,16 @@ async def stage(session: AsyncSession, ctx: RequestContext, data: OrderCreate) -
         redemptions={},
         metadata_={},
         items=[],
+        discount_amount=0,
+        items_discount_amount=0,
         created_at=as_utc(data.created_at) if data.created_at else utcnow(),
     )
+    if not data.source_id:
+        # Nobody else can create this order: fill it in, then one INSERT (no savepoint).
+        customer = await _apply(session, ctx, order, data)
+        session.add(order)
+        await session.flush()
+        return StagedOrder(order, await _load_customer(session, ctx, order, customer), True, None)
     try:
         # Added inside the savepoint: begin_nested() flushes pending rows first, and a
         # conflicting INSERT outside the savepoint would abort the whole transaction.
