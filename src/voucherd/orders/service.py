@@ -254,8 +254,7 @@ async def stage(session: AsyncSession, ctx: RequestContext, data: OrderCreate) -
     if not data.source_id:
         # Nobody else can create this order: fill it in, then one INSERT (no savepoint).
         customer = await _apply(session, ctx, order, data)
-        session.add(order)
-        await session.flush()
+        session.add(order)  # INSERTed by the next flush: after a redemption's discounts
         return StagedOrder(order, await _load_customer(session, ctx, order, customer), True, None)
     try:
         # Added inside the savepoint: begin_nested() flushes pending rows first, and a

@@ -172,6 +172,36 @@ async def redeem(session: AsyncSession, ctx: RequestContext, body: StackableRequ
         order_data["customer"] = {"id": customer.id}
     staged = await orders.stage(session, ctx, OrderCreate.model_validate(order_data))
     customer = customer or staged.customer
+    # A new order is INSERTed once, with its discounts, when announced: no autoflush until
+    # then (the evaluation and the conditional UPDATEs below don't need its row).
+    with session.no_autoflush:
+        evaluation, children, parent = await _take(session, ctx, body, staged, customer)
+    await orders.announce(session, ctx, staged)
+    snapshot = order_body(staged.order)
+    for r in [*children, *([parent] if parent else [])]:
+        r.order_snapshot = snapshot
+    # Added once complete: one INSERT each, after the order they point at.
+    session.add_all([*([parent] if parent else []), *children])
+    await session.flush()
+    if customer is not None:
+        await customers.record_redemption(
+            session,
+            customer.id,
+            succeeded=len(children),
+            gift_amount=sum(c.gift_credits for c in evaluation.candidates),
+        )
+    await _record_redeemed(session, ctx, evaluation, children, customer, snapshot)
+    return Redeemed(children, parent, staged.order, customer, evaluation)
+
+
+async def _take(
+    session: AsyncSession,
+    ctx: RequestContext,
+    body: StackableRequest,
+    staged: orders.StagedOrder,
+    customer: Customer | None,
+) -> tuple[Evaluation, list[Redemption], Redemption | None]:
+    """Check the redeemables, take their uses and credits, and price the order."""
     evaluation = await evaluate(
         session,
         ctx,
@@ -220,7 +250,6 @@ async def redeem(session: AsyncSession, ctx: RequestContext, body: StackableRequ
             applied={},
             created_at=now,
         )
-        session.add(parent)
     children: list[Redemption] = []
     for candidate in evaluation.candidates:
         voucher = candidate.voucher
@@ -251,7 +280,6 @@ async def redeem(session: AsyncSession, ctx: RequestContext, body: StackableRequ
                 },
             )
         )
-    session.add_all(children)
     orders.apply_calculation(
         staged.order,
         evaluation.calculated,
@@ -265,20 +293,7 @@ async def redeem(session: AsyncSession, ctx: RequestContext, body: StackableRequ
             for r in children
         },
     )
-    await orders.announce(session, ctx, staged)
-    snapshot = order_body(staged.order)
-    for r in [*children, *([parent] if parent else [])]:
-        r.order_snapshot = snapshot
-    await session.flush()
-    if customer is not None:
-        await customers.record_redemption(
-            session,
-            customer.id,
-            succeeded=len(children),
-            gift_amount=sum(c.gift_credits for c in evaluation.candidates),
-        )
-    await _record_redeemed(session, ctx, evaluation, children, customer, snapshot)
-    return Redeemed(children, parent, staged.order, customer, evaluation)
+    return evaluation, children, parent
 
 
 async def _record_redeemed(
@@ -295,7 +310,8 @@ async def _record_redeemed(
         [c.voucher.holder_id for c in evaluation.candidates if c.voucher and c.voucher.holder_id],
     )
     for candidate, redemption in zip(evaluation.candidates, children, strict=True):
-        voucher = await vouchers.reload(session, candidate.voucher)  # type: ignore[arg-type]
+        voucher = candidate.voucher  # current: consume/spend read their new values back
+        assert voucher is not None
         if candidate.gift_credits:
             await vouchers.add_transaction(
                 session,

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Select, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from voucherd.kit.clock import utcnow
 from voucherd.vouchers.models import Voucher, VoucherTransaction
@@ -70,25 +71,34 @@ def list_query(
     return stmt
 
 
-async def try_consume_redemption(session: AsyncSession, voucher_id: str) -> bool:
+async def try_consume_redemption(session: AsyncSession, voucher: Voucher) -> bool:
     """Take one use of the voucher; False when its limit is reached.
 
     The condition and the increment are one statement, so two concurrent redemptions of a
     single-use code cannot both see "0 used": the second waits on the row and re-checks.
+    The new count comes back with RETURNING, so the loaded voucher is current without a
+    second read.
     """
-    result = await session.execute(
-        update(Voucher)
-        .where(
-            Voucher.id == voucher_id,
-            or_(
-                Voucher.redemption_quantity.is_(None),
-                Voucher.redeemed_quantity < Voucher.redemption_quantity,
-            ),
+    row = (
+        await session.execute(
+            update(Voucher)
+            .where(
+                Voucher.id == voucher.id,
+                or_(
+                    Voucher.redemption_quantity.is_(None),
+                    Voucher.redeemed_quantity < Voucher.redemption_quantity,
+                ),
+            )
+            .values(redeemed_quantity=Voucher.redeemed_quantity + 1, updated_at=utcnow())
+            .returning(Voucher.redeemed_quantity, Voucher.updated_at)
+            .execution_options(synchronize_session=False)
         )
-        .values(redeemed_quantity=Voucher.redeemed_quantity + 1, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    ).first()
+    if row is None:
+        return False
+    set_committed_value(voucher, "redeemed_quantity", row[0])
+    set_committed_value(voucher, "updated_at", row[1])
+    return True
 
 
 async def release_redemption(session: AsyncSession, voucher_id: str) -> None:
@@ -100,21 +110,28 @@ async def release_redemption(session: AsyncSession, voucher_id: str) -> None:
     )
 
 
-async def try_spend_gift(session: AsyncSession, voucher_id: str, amount: int) -> bool:
+async def try_spend_gift(session: AsyncSession, voucher: Voucher, amount: int) -> bool:
     """Take `amount` cents of gift balance; False when the balance is smaller.
 
     Conditional UPDATE: concurrent spends can never take the balance below zero.
     """
-    result = await session.execute(
-        update(Voucher)
-        .where(Voucher.id == voucher_id, Voucher.gift_balance >= amount)
-        .values(
-            gift_balance=Voucher.gift_balance - amount,
-            redeemed_amount=Voucher.redeemed_amount + amount,
+    row = (
+        await session.execute(
+            update(Voucher)
+            .where(Voucher.id == voucher.id, Voucher.gift_balance >= amount)
+            .values(
+                gift_balance=Voucher.gift_balance - amount,
+                redeemed_amount=Voucher.redeemed_amount + amount,
+            )
+            .returning(Voucher.gift_balance, Voucher.redeemed_amount)
+            .execution_options(synchronize_session=False)
         )
-        .execution_options(synchronize_session=False)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    ).first()
+    if row is None:
+        return False
+    set_committed_value(voucher, "gift_balance", row[0])
+    set_committed_value(voucher, "redeemed_amount", row[1])
+    return True
 
 
 async def add_gift_balance(session: AsyncSession, voucher_id: str, amount: int) -> bool:

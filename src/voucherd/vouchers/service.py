@@ -433,7 +433,7 @@ def status_error(
 
 
 async def consume(session: AsyncSession, voucher: Voucher) -> bool:
-    return await repository.try_consume_redemption(session, voucher.id)
+    return await repository.try_consume_redemption(session, voucher)
 
 
 async def release(session: AsyncSession, voucher: Voucher) -> None:
@@ -441,7 +441,7 @@ async def release(session: AsyncSession, voucher: Voucher) -> None:
 
 
 async def spend_gift(session: AsyncSession, voucher: Voucher, amount: int) -> bool:
-    return await repository.try_spend_gift(session, voucher.id, amount)
+    return await repository.try_spend_gift(session, voucher, amount)
 
 
 async def refund_gift(session: AsyncSession, voucher: Voucher, amount: int) -> None:
