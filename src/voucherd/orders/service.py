@@ -182,8 +182,13 @@ async def record_status_events(
     *,
     created: bool,
     previous_status: str | None,
+    newly_paid: bool = False,
 ) -> None:
-    """Events after an order was saved; `customer.order.paid` only on its first PAID save."""
+    """Events after an order was saved; `customer.order.paid` only on its first PAID save.
+
+    `newly_paid`: the order was created PAID by this transaction, which set `paid_at`
+    itself; every other save goes through the conditional UPDATE that lets one caller win.
+    """
     data = event_data(order, customer)
     await record_event(
         session,
@@ -193,8 +198,8 @@ async def record_status_events(
         data=data,
     )
     if order.status == "PAID":
-        now = utcnow()
-        if await repository.mark_paid_once(session, order.id, now):
+        now = order.paid_at if newly_paid and order.paid_at else utcnow()
+        if newly_paid or await repository.mark_paid_once(session, order.id, now):
             if customer is not None and order.amount is not None:
                 await customers.record_paid_order(
                     session, customer.id, order.total_amount or 0, now
@@ -279,14 +284,20 @@ async def stage(session: AsyncSession, ctx: RequestContext, data: OrderCreate) -
 
 async def announce(session: AsyncSession, ctx: RequestContext, staged: StagedOrder) -> Order:
     """Record the staged order's events (created/updated, and paid exactly once)."""
+    order = staged.order
+    # Nobody else can see an order this transaction creates: it is paid here, in its INSERT.
+    newly_paid = staged.created and order.status == "PAID" and order.paid_at is None
+    if newly_paid:
+        order.paid_at = utcnow()
     await session.flush()
     await record_status_events(
         session,
         ctx,
-        staged.order,
+        order,
         staged.customer,
         created=staged.created,
         previous_status=staged.previous_status,
+        newly_paid=newly_paid,
     )
     return staged.order
 
