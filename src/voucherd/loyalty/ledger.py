@@ -116,9 +116,14 @@ async def _after_move(
     card: Voucher,
     tx: VoucherTransaction,
     operation_type: str = "MANUAL",
+    *,
+    new_bucket: tuple[date | None, int] | None = None,
 ) -> None:
-    await repository.refresh_next_expiration(session, card.id)
-    await session.refresh(card)
+    """After the card row moved (and was read back by RETURNING): expiry cache, events."""
+    if new_bucket is not None:
+        await _note_new_bucket(session, card, *new_bucket)
+    else:
+        await repository.refresh_next_expiration(session, card)
     await record_card_movement(
         session,
         ctx,
@@ -129,6 +134,18 @@ async def _after_move(
     )
     for listener in _balance_listeners:
         await listener(session, ctx, card)
+
+
+async def _note_new_bucket(
+    session: AsyncSession, card: Voucher, expires: date | None, points: int
+) -> None:
+    """A credit moves the soonest expiry only if its bucket expires first (or with it)."""
+    current = card.loyalty_next_expiration_date
+    if expires is None or (current is not None and expires > current):
+        return
+    if current == expires:
+        points += card.loyalty_next_expiration_points or 0
+    await repository.set_next_expiration(session, card, expires, points)
 
 
 async def credit(
@@ -167,21 +184,25 @@ async def credit(
         redemption_id=redemption_id,
         related_transaction_id=related_transaction_id,
     )
-    if dedupe_key is not None:
-        try:
-            async with session.begin_nested():
-                session.add(tx)
-                await session.flush()
-        except IntegrityError:
-            return None
-    else:
+    lifetime = points if kind in LIFETIME_CREDITS else 0
+
+    async def move_and_record() -> None:
+        if await repository.add_to_balance(session, card.id, points, lifetime=lifetime) is None:
+            raise NotALoyaltyCard(f"Voucher {card.code} is not a loyalty card")  # deleted
+        tx.balance_after = card.loyalty_balance or 0
         session.add(tx)
-    balance = await repository.add_to_balance(
-        session, card.id, points, lifetime=points if kind in LIFETIME_CREDITS else 0
-    )
-    if balance is None:  # the card was deleted under us
-        raise NotALoyaltyCard(f"Voucher {card.code} is not a loyalty card")
-    tx.balance_after = balance
+        await session.flush()  # a repeated dedupe_key fails here
+
+    if dedupe_key is None:
+        await move_and_record()
+    else:
+        try:
+            # The balance move and its ledger row stand or fall together.
+            async with session.begin_nested():
+                await move_and_record()
+        except IntegrityError:
+            await session.refresh(card)  # the savepoint undid the move read back above
+            return None
     session.add(
         PointsBucket(
             id=new_id(Prefix.POINTS_BUCKET),
@@ -195,8 +216,7 @@ async def credit(
             created_at=tx.created_at,
         )
     )
-    await session.flush()
-    await _after_move(session, ctx, card, tx, operation_type)
+    await _after_move(session, ctx, card, tx, operation_type, new_bucket=(expires_on, points))
     return tx
 
 
@@ -237,7 +257,7 @@ async def debit(
     _check_card(card)
     if points <= 0:
         raise InvalidPayload("points must be a positive integer")
-    balance = await repository.add_to_balance(
+    moved = await repository.add_to_balance(
         session,
         card.id,
         -points,
@@ -245,7 +265,7 @@ async def debit(
         redeemed_quantity=1 if kind == REDEMPTION else 0,
         subtracted=points if kind == REMOVAL else 0,
     )
-    if balance is None:
+    if moved is None:
         await session.refresh(card)
         raise LoyaltyCardPointsExceeded(
             f"Card {card.code} has {card.loyalty_balance or 0} points, {points} are needed"
@@ -263,9 +283,8 @@ async def debit(
         redemption_id=redemption_id,
         related_transaction_id=related_transaction_id,
     )
-    tx.balance_after = balance
+    tx.balance_after = card.loyalty_balance or 0
     session.add(tx)
-    await session.flush()
     await _after_move(session, ctx, card, tx)
     return tx
 
@@ -284,14 +303,14 @@ async def refund(
     """Give back what the debit `spent` took, into the buckets it came from (same expiry)."""
     points = -spent.amount
     was_redemption = spent.type == REDEMPTION
-    balance = await repository.add_to_balance(
+    moved = await repository.add_to_balance(
         session,
         card.id,
         points,
         redeemed_points=-points if was_redemption else 0,
         redeemed_quantity=-1 if was_redemption else 0,
     )
-    if balance is None:
+    if moved is None:
         raise NotALoyaltyCard(f"Voucher {card.code} is not a loyalty card")
     taken: dict[str, int] = dict(spent.details.get(BUCKETS_KEY) or {})
     buckets = await repository.buckets_by_id(session, list(taken))
@@ -325,9 +344,9 @@ async def refund(
         redemption_id=redemption_id,
         related_transaction_id=spent.id,
     )
-    tx.balance_after = balance
+    tx.balance_after = card.loyalty_balance or 0
     session.add(tx)
-    await session.flush()
+    await session.flush()  # restored buckets before the expiry cache is recomputed
     await _after_move(session, ctx, card, tx)
     return tx
 
@@ -344,8 +363,7 @@ async def expire_overdue(
     points = sum(b.remaining for b in overdue)
     if points == 0:
         return None
-    balance = await repository.add_to_balance(session, card.id, -points, expired=points)
-    if balance is None:
+    if await repository.add_to_balance(session, card.id, -points, expired=points) is None:
         raise RuntimeError(f"card {card.id}: balance below its overdue buckets")
     taken = {b.id: b.remaining for b in overdue}
     for bucket in overdue:
@@ -362,8 +380,8 @@ async def expire_overdue(
         redemption_id=None,
         related_transaction_id=None,
     )
-    tx.balance_after = balance
+    tx.balance_after = card.loyalty_balance or 0
     session.add(tx)
-    await session.flush()
+    await session.flush()  # emptied buckets before the expiry cache is recomputed
     await _after_move(session, ctx, card, tx, "AUTOMATIC")
     return tx, overdue

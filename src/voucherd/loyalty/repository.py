@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from voucherd.kit.clock import utcnow
 from voucherd.vouchers.models import PointsBucket, Voucher, VoucherTransaction
@@ -29,11 +30,12 @@ async def add_to_balance(
     redeemed_quantity: int = 0,
     subtracted: int = 0,
     expired: int = 0,
-) -> int | None:
+) -> Voucher | None:
     """Move the cached balance by `points` (negative = take), never below zero.
 
-    Returns the new balance, or None when the card has fewer than `-points` (or is gone).
-    The other counters move by the given deltas in the same statement.
+    Returns the card as the statement left it (RETURNING, loaded into the session: no
+    second read), or None when the card has fewer than `-points` (or is gone). The other
+    counters move by the given deltas in the same statement.
     """
     balance = func.coalesce(Voucher.loyalty_balance, 0)
     stmt = (
@@ -49,8 +51,8 @@ async def add_to_balance(
             loyalty_expired_points=func.coalesce(Voucher.loyalty_expired_points, 0) + expired,
             updated_at=utcnow(),
         )
-        .returning(Voucher.loyalty_balance)
-        .execution_options(synchronize_session=False)
+        .returning(Voucher)
+        .execution_options(synchronize_session=False, populate_existing=True)
     )
     if points < 0:
         stmt = stmt.where(balance + points >= 0)
@@ -116,13 +118,26 @@ async def buckets_by_id(session: AsyncSession, ids: Sequence[str]) -> dict[str, 
     return {b.id: b for b in result.scalars()}
 
 
-async def refresh_next_expiration(session: AsyncSession, card_id: str) -> None:
+async def set_next_expiration(
+    session: AsyncSession, card: Voucher, expires: date | None, points: int | None
+) -> None:
+    await session.execute(
+        update(Voucher)
+        .where(Voucher.id == card.id)
+        .values(loyalty_next_expiration_date=expires, loyalty_next_expiration_points=points)
+        .execution_options(synchronize_session=False)
+    )
+    set_committed_value(card, "loyalty_next_expiration_date", expires)
+    set_committed_value(card, "loyalty_next_expiration_points", points)
+
+
+async def refresh_next_expiration(session: AsyncSession, card: Voucher) -> None:
     """Cache the soonest expiry date of the card and how many points expire then."""
     row = (
         await session.execute(
             select(PointsBucket.expires_on, func.sum(PointsBucket.remaining))
             .where(
-                PointsBucket.voucher_id == card_id,
+                PointsBucket.voucher_id == card.id,
                 PointsBucket.remaining > 0,
                 PointsBucket.expires_on.is_not(None),
             )
@@ -131,15 +146,7 @@ async def refresh_next_expiration(session: AsyncSession, card_id: str) -> None:
             .limit(1)
         )
     ).first()
-    await session.execute(
-        update(Voucher)
-        .where(Voucher.id == card_id)
-        .values(
-            loyalty_next_expiration_date=row[0] if row else None,
-            loyalty_next_expiration_points=int(row[1]) if row else None,
-        )
-        .execution_options(synchronize_session=False)
-    )
+    await set_next_expiration(session, card, row[0] if row else None, int(row[1]) if row else None)
 
 
 def transactions_query(
