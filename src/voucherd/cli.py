@@ -101,7 +101,11 @@ def worker() -> None:
     load_job_modules()
 
     async def main() -> None:
-        db = Database(settings.database_url)
+        db = Database(
+            settings.database_url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+        )
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):

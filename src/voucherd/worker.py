@@ -59,7 +59,24 @@ async def _loop(db: Database, job: RegisteredJob, stop: asyncio.Event) -> None:
                 await asyncio.wait_for(stop.wait(), timeout=job.idle_seconds)
 
 
+Shutdown = Callable[[], Awaitable[None]]
+_shutdown_hooks: list[Shutdown] = []
+
+
+def on_shutdown(hook: Shutdown) -> Shutdown:
+    """Run `hook` when the worker stops (after its job loops have ended)."""
+    if hook not in _shutdown_hooks:
+        _shutdown_hooks.append(hook)
+    return hook
+
+
 async def run_forever(db: Database, stop: asyncio.Event) -> None:
     jobs = registered_jobs()
     log.info("worker started with jobs: %s", ", ".join(j.name for j in jobs) or "none")
     await asyncio.gather(*(_loop(db, job, stop) for job in jobs), stop.wait())
+    for hook in _shutdown_hooks:
+        try:
+            await hook()
+        except Exception:  # one failing hook must not keep the others from running
+            log.exception("worker shutdown hook failed")
+    log.info("worker stopped")

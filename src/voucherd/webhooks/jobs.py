@@ -9,7 +9,7 @@ from voucherd.config import get_settings
 from voucherd.kit.db import Database
 from voucherd.webhooks import service as _service  # noqa: F401  (subscribes to every event)
 from voucherd.webhooks.worker import Deliverer, DeliveryConfig
-from voucherd.worker import register_job
+from voucherd.worker import on_shutdown, register_job
 
 # How long the worker waits before looking again when nothing was due: the delay a new event
 # may sit before its first attempt, against one small claim query per interval.
@@ -31,3 +31,9 @@ def deliverer() -> Deliverer:
 @register_job("webhooks.deliver", idle_seconds=IDLE_SECONDS)
 async def deliver_webhooks(db: Database) -> int:
     return await deliverer().tick(db)
+
+
+@on_shutdown
+async def stop_delivering() -> None:
+    if _deliverer is not None:
+        await _deliverer.stop()

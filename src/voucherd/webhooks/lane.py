@@ -11,6 +11,7 @@ batch is recorded means those send-outs are sent again, with the same ids (at-le
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -65,8 +66,15 @@ class Lane:
     """One endpoint, owned by this worker until the lane ends or its lease runs out."""
 
     def __init__(
-        self, db: Database, config: DeliveryConfig, sender: Sender, endpoint_id: str, token: str
+        self,
+        db: Database,
+        config: DeliveryConfig,
+        sender: Sender,
+        endpoint_id: str,
+        token: str,
+        stopping: Callable[[], bool] = lambda: False,
     ) -> None:
+        self._stopping = stopping
         self._db = db
         self._config = config
         self._sender = sender
@@ -101,7 +109,9 @@ class Lane:
             if not batch:
                 return
             for item in batch:
-                if not await self._keep_lease():
+                # A worker shutting down finishes the attempt in flight, then hands the rest
+                # back (close() records results and returns unsent send-outs to PENDING).
+                if self._stopping() or not await self._keep_lease():
                     return
                 finished = await self._attempt(item, target, keys)
                 self._finished.append(finished)

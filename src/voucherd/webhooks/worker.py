@@ -31,6 +31,7 @@ class Deliverer:
         self.config = config
         self._sender: Sender | None = None
         self._lanes: set[asyncio.Task[None]] = set()
+        self._stopping = False
         # Attempts this process made (benchmarks and tests read it; /metrics reads the table).
         self.attempts_made = 0
 
@@ -52,7 +53,7 @@ class Deliverer:
     async def tick(self, db: Database) -> int:
         """Start lanes for endpoints with due send-outs; returns how many were started."""
         free = self.config.max_in_flight - len(self._lanes)
-        if free <= 0:
+        if free <= 0 or self._stopping:
             return 0
         now = utcnow()
         token = secrets.token_hex(8)
@@ -82,6 +83,13 @@ class Deliverer:
             await self.drain()
         await self.drain()
 
+    async def stop(self) -> None:
+        """Graceful shutdown: lanes finish their attempt in flight, record everything and
+        give their endpoints back, so another worker continues at once (no lease wait)."""
+        self._stopping = True
+        await self.aclose()
+        self._stopping = False
+
     async def aclose(self) -> None:
         await self.drain()
         if self._sender is not None:
@@ -89,7 +97,7 @@ class Deliverer:
             self._sender = None
 
     async def _lane(self, db: Database, endpoint_id: str, token: str) -> None:
-        lane = Lane(db, self.config, self.sender, endpoint_id, token)
+        lane = Lane(db, self.config, self.sender, endpoint_id, token, lambda: self._stopping)
         try:
             await lane.run()
         except Exception:  # the lease expires and another lane resumes; keep the worker alive
