@@ -90,6 +90,7 @@ class Context:
     concurrency: int
     workdir: Path
     pg_url: str
+    api_workers: int = 1  # API processes on PostgreSQL (SQLite is one process)
     ceiling_db: str = ""  # PostgreSQL URL or SQLite path of the ceiling tables
 
 
@@ -291,7 +292,9 @@ async def run_engine(ctx: Context, selected: list[str]) -> list[Row]:
         if paths or "codes" in selected:
             async with (
                 fresh_database(ctx.engine, ctx.workdir, ctx.pg_url) as url,
-                running_server(url, ctx.workdir) as server,
+                running_server(
+                    url, ctx.workdir, workers=ctx.api_workers if ctx.engine == "postgres" else 1
+                ) as server,
                 server.client(ctx.concurrency) as client,
             ):
                 for name in paths:
@@ -334,7 +337,8 @@ async def amain(args: argparse.Namespace, argv: list[str]) -> int:
     if args.quick:
         preamble.append("**--quick smoke run**: small request counts, numbers are indicative only.")
     preamble.append(
-        "Server: `voucherd serve --no-with-worker`, one API process, database pool "
+        f"Server: `voucherd serve --no-with-worker`, {args.api_workers} API process(es) on "
+        "PostgreSQL (one on SQLite), database pool "
         f"{os.environ.get('VOUCHERD_DB_POOL_SIZE', '10')} + "
         f"{os.environ.get('VOUCHERD_DB_MAX_OVERFLOW', '10')} overflow; a fresh database for "
         "each server. Ceilings: the minimal SQL of the same write (bench/ceiling_sql.py) on "
@@ -352,7 +356,7 @@ async def amain(args: argparse.Namespace, argv: list[str]) -> int:
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="voucherd-bench-") as tmp:
         for engine in engines:
-            ctx = Context(engine, plan, args.concurrency, Path(tmp), args.pg_url)
+            ctx = Context(engine, plan, args.concurrency, Path(tmp), args.pg_url, args.api_workers)
             try:
                 rows += await run_engine(ctx, selected)
             except Exception as exc:  # keep the other engine's rows: report, don't lose them
@@ -377,6 +381,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--quick", action="store_true", help="a short smoke run")
     parser.add_argument("--concurrency", type=int, default=32, help="connections under load")
+    parser.add_argument(
+        "--api-workers", type=int, default=1, help="API processes on PostgreSQL (serve --workers)"
+    )
     parser.add_argument(
         "--only",
         type=lambda s: [x.strip() for x in s.split(",") if x.strip()],

@@ -151,8 +151,10 @@ def _voucherd_command() -> list[str]:
 
 
 @contextlib.asynccontextmanager
-async def running_server(database_url: str, workdir: Path) -> AsyncIterator[Server]:
-    """`voucherd serve --no-with-worker` in a subprocess (it migrates on start)."""
+async def running_server(
+    database_url: str, workdir: Path, *, workers: int = 1
+) -> AsyncIterator[Server]:
+    """`voucherd serve --no-with-worker [--workers N]` in a subprocess (it migrates on start)."""
     port = free_port()
     app_id = "bench-" + secrets.token_hex(4)
     app_token = secrets.token_urlsafe(24)
@@ -167,7 +169,7 @@ async def running_server(database_url: str, workdir: Path) -> AsyncIterator[Serv
         "VOUCHERD_LOG_LEVEL": "warning",
     }
     log_path = workdir / f"server-{port}.log"
-    proc = _spawn(env, workdir, log_path)
+    proc = _spawn(env, workdir, log_path, workers)
     engine = direct_engine(database_url)
     try:
         base_url = f"http://127.0.0.1:{port}"
@@ -184,12 +186,14 @@ async def running_server(database_url: str, workdir: Path) -> AsyncIterator[Serv
             proc.wait()
 
 
-def _spawn(env: dict[str, str], workdir: Path, log_path: Path) -> subprocess.Popen[bytes]:
+def _spawn(
+    env: dict[str, str], workdir: Path, log_path: Path, workers: int = 1
+) -> subprocess.Popen[bytes]:
     # `serve` sets VOUCHERD_EMBEDDED_WORKER from its own flag, so the flag is needed as well.
     # The working directory is the temporary one so that no stray `.env` changes the settings.
     with log_path.open("wb") as log:
         return subprocess.Popen(
-            [*_voucherd_command(), "serve", "--no-with-worker"],
+            [*_voucherd_command(), "serve", "--no-with-worker", "--workers", str(workers)],
             env=env,
             cwd=workdir,
             stdout=log,

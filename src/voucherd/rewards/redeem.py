@@ -206,9 +206,6 @@ async def redeem(
             "reward": {"id": reward.id, "name": reward.name},
         },
     )
-    if not await repository.take_one(session, reward.id):
-        raise RewardOutOfStock(f"Reward {reward.name} is out of stock")
-
     result = reward_result(reward, assignment, customer=holder, card=card, product=product, sku=sku)
     redemption, rr = _rows(ctx, card, holder, assignment, points, now, redemption_id)
     redemption.order_id = staged.order.id if staged else None
@@ -237,6 +234,10 @@ async def redeem(
     await session.refresh(card)
     await events.record_state(session, ctx, flow)
     await events.record_rewarded(session, ctx, flow)
+    # The reward's counter is one row every redemption of it updates: taken last (and last
+    # in the lock order), its lock is held only until the commit that follows.
+    if not await repository.take_one(session, reward.id):
+        raise RewardOutOfStock(f"Reward {reward.name} is out of stock")
     return RedeemedReward(redemption, card, holder)
 
 
