@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from voucherd.campaigns.models import Campaign
 from voucherd.events.models import Event
 from voucherd.kit.clock import utcnow
+from voucherd.kit.db import loaded
 from voucherd.kit.timefmt import iso
 from voucherd.publications.models import Publication
 from voucherd.vouchers.models import Voucher, VoucherTransaction
@@ -20,6 +21,9 @@ from voucherd.vouchers.models import Voucher, VoucherTransaction
 
 async def get(session: AsyncSession, project_id: str, key: str) -> Campaign | None:
     """By id or by name (Voucherify accepts both)."""
+    found = loaded(session, Campaign, key)
+    if found is not None and found.project_id == project_id:
+        return found
     result = await session.execute(
         select(Campaign)
         .where(Campaign.project_id == project_id, or_(Campaign.id == key, Campaign.name == key))

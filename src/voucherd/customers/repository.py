@@ -7,12 +7,14 @@ from datetime import datetime
 
 from sqlalchemy import Select, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.util import identity_key
 
 from voucherd.customers.models import Customer
+from voucherd.kit.db import loaded as db_loaded
 
 
 async def get(session: AsyncSession, project_id: str, customer_id: str) -> Customer | None:
+    if (found := loaded(session, project_id, customer_id)) is not None:
+        return found
     result = await session.execute(
         select(Customer).where(Customer.project_id == project_id, Customer.id == customer_id)
     )
@@ -30,10 +32,8 @@ async def get_by_source_id(
 
 def loaded(session: AsyncSession, project_id: str, customer_id: str) -> Customer | None:
     """The customer if this unit of work already loaded it by that id (no SQL)."""
-    found = session.sync_session.identity_map.get(identity_key(Customer, customer_id))
-    if isinstance(found, Customer) and found.project_id == project_id:
-        return found
-    return None
+    found = db_loaded(session, Customer, customer_id)
+    return found if found is not None and found.project_id == project_id else None
 
 
 async def get_by_id_or_source_id(

@@ -13,7 +13,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 import orjson
@@ -26,8 +26,11 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm.util import identity_key
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
+
+T = TypeVar("T")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -76,6 +79,17 @@ def _json_dumps(value: Any) -> str:
 
 # Every engine stores JSON columns with orjson.
 JSON_CODEC: dict[str, Any] = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
+
+
+def loaded(session: AsyncSession, model: type[T], primary_key: str) -> T | None:
+    """The row if this unit of work already holds it (no SQL); None otherwise.
+
+    Hot paths read the same customer, campaign or card several times per request; the
+    identity map answers repeats (a plain `session.get` would also query on a miss by a
+    key that is not a primary key, such as a source_id).
+    """
+    found = session.sync_session.identity_map.get(identity_key(model, primary_key))
+    return found if isinstance(found, model) else None
 
 
 def async_url(url: str) -> str:

@@ -118,10 +118,15 @@ async def _after_move(
     operation_type: str = "MANUAL",
     *,
     new_bucket: tuple[date | None, int] | None = None,
+    next_expiry: tuple[date | None, int | None] | None = None,
 ) -> None:
     """After the card row moved (and was read back by RETURNING): expiry cache, events."""
     if new_bucket is not None:
         await _note_new_bucket(session, card, *new_bucket)
+    elif next_expiry is not None:
+        current = (card.loyalty_next_expiration_date, card.loyalty_next_expiration_points)
+        if next_expiry != current:
+            await repository.set_next_expiration(session, card, *next_expiry)
     else:
         await repository.refresh_next_expiration(session, card)
     await record_card_movement(
@@ -220,11 +225,18 @@ async def credit(
     return tx
 
 
-async def _drain(session: AsyncSession, card_id: str, points: int) -> dict[str, int]:
-    """Take `points` from the card's buckets, soonest-expiring first; {bucket id: taken}."""
+async def _drain(
+    session: AsyncSession, card_id: str, points: int
+) -> tuple[dict[str, int], tuple[date | None, int | None]]:
+    """Take `points` from the card's buckets, soonest-expiring first.
+
+    Returns {bucket id: taken} and the card's next expiry afterwards (date, points), read off
+    the same buckets: every bucket holding points was loaded, in expiry order.
+    """
     taken: dict[str, int] = {}
     left = points
-    for bucket in await repository.spendable_buckets(session, card_id):
+    buckets = await repository.spendable_buckets(session, card_id)
+    for bucket in buckets:
         if left == 0:
             break
         take = min(bucket.remaining, left)
@@ -233,7 +245,11 @@ async def _drain(session: AsyncSession, card_id: str, points: int) -> dict[str, 
         left -= take
     if left:  # only if buckets and balance disagree, which the ledger never lets happen
         raise RuntimeError(f"card {card_id}: buckets hold {points - left} of {points} points")
-    return taken
+    expiring = [b for b in buckets if b.remaining > 0 and b.expires_on is not None]
+    if not expiring:
+        return taken, (None, None)
+    first = expiring[0].expires_on
+    return taken, (first, sum(b.remaining for b in expiring if b.expires_on == first))
 
 
 async def debit(
@@ -270,7 +286,7 @@ async def debit(
         raise LoyaltyCardPointsExceeded(
             f"Card {card.code} has {card.loyalty_balance or 0} points, {points} are needed"
         )
-    taken = await _drain(session, card.id, points)
+    taken, next_expiry = await _drain(session, card.id, points)
     tx = _transaction(
         ctx,
         card,
@@ -285,7 +301,7 @@ async def debit(
     )
     tx.balance_after = card.loyalty_balance or 0
     session.add(tx)
-    await _after_move(session, ctx, card, tx)
+    await _after_move(session, ctx, card, tx, next_expiry=next_expiry)
     return tx
 
 

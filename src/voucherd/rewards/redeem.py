@@ -230,8 +230,7 @@ async def redeem(
         flow.reward = redemption.reward = {**result, "voucher": simple_voucher(delivered.voucher)}
     flow.publication, flow.balance = delivered.publication, delivered.balance
     rr.result = {**rr.result, **_delivery_record(delivered.voucher, delivered.publication)}
-    await _advance(session, flow, rules.COMPLETED)
-    await session.refresh(card)
+    await _advance(session, flow, rules.COMPLETED)  # the card is current: the ledger reads it back
     await events.record_state(session, ctx, flow)
     await events.record_rewarded(session, ctx, flow)
     # The reward's counter is one row every redemption of it updates: taken last (and last
