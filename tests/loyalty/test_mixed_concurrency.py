@@ -124,3 +124,42 @@ async def test_rewards_crediting_each_others_program_do_not_deadlock(
     assert len(rewarded) == 16
     assert {e.data["balance"]["points"] for e in rewarded} == {5}
     assert {e.data["voucher"]["id"] for e in rewarded} == {star_card["id"], moon_card["id"]}
+
+
+async def test_paid_orders_enrolling_one_customer_at_once_do_not_deadlock(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    # Each order's INSERT holds KEY SHARE on the customer it names; the customer lock must
+    # not wait for that (FOR NO KEY UPDATE), or two orders deadlock on auto_join.
+    program = h.ok(
+        await client.post(
+            "/v1/loyalties",
+            json={
+                "name": "Auto",
+                "auto_join": True,
+                "join_once": True,
+                "voucher": {"type": "LOYALTY_CARD", "loyalty_card": {"points": 0}},
+            },
+        )
+    )
+    rules = [{"event": "order.paid", "loyalty": {"type": "FIXED", "points": 5}}]
+    h.ok(await client.post(f"/v1/loyalties/{program['id']}/earning-rules", json=rules))
+    h.ok(await client.post("/v1/customers", json={"source_id": "newbie"}))
+    responses = await asyncio.gather(
+        *(
+            client.post(
+                "/v1/orders",
+                json={
+                    "source_id": f"auto-{i}",
+                    "status": "PAID",
+                    "amount": 100,
+                    "customer": {"source_id": "newbie"},
+                },
+            )
+            for i in range(10)
+        )
+    )
+    assert _outcomes(responses) == {"ok": 10}
+    members = h.ok(await client.get(f"/v1/loyalties/{program['id']}/members"))
+    assert members["total"] == 1
+    assert await balances_agree(db, members["vouchers"][0]["id"]) == 50

@@ -133,9 +133,15 @@ async def lock(session: AsyncSession, customer_ids: Iterable[str | None]) -> Non
     The lock order of the whole application: a transaction that changes a customer's loyalty
     cards takes the customer first, then cards, then reward stock. Paid orders and rollbacks
     already touch the customer row first, so every path agrees and none can deadlock.
+    FOR NO KEY UPDATE (not FOR UPDATE): rows that reference the customer (an order being
+    inserted) hold KEY SHARE on it, which FOR UPDATE would wait for while that transaction
+    waits for ours.
     """
     ids = sorted({i for i in customer_ids if i})
     if ids:
         await session.execute(
-            select(Customer.id).where(Customer.id.in_(ids)).order_by(Customer.id).with_for_update()
+            select(Customer.id)
+            .where(Customer.id.in_(ids))
+            .order_by(Customer.id)
+            .with_for_update(key_share=True)
         )

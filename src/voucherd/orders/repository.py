@@ -20,7 +20,7 @@ async def get_by_id_or_source_id(
         .limit(1)
     )
     if for_update:
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update(key_share=True)
     return (await session.execute(stmt)).scalar_one_or_none()
 
 

@@ -188,7 +188,7 @@ async def lock_card(session: AsyncSession, card_id: str) -> Voucher | None:
     result = await session.execute(
         select(Voucher)
         .where(Voucher.id == card_id)
-        .with_for_update()
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     )
     return result.scalar_one_or_none()

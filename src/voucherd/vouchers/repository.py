@@ -27,7 +27,7 @@ async def get(
         .limit(1)
     )
     if for_update:
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update(key_share=True)
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
@@ -175,7 +175,7 @@ async def claim_free_voucher(
             )
             .order_by(Voucher.id)
             .limit(1)
-            .with_for_update(skip_locked=True)
+            .with_for_update(skip_locked=True, key_share=True)
         )
         voucher_id = (await session.execute(stmt)).scalar_one_or_none()
         if voucher_id is None:

@@ -38,7 +38,7 @@ async def get_endpoint(
 ) -> WebhookEndpoint | None:
     stmt = select(E).where(E.project_id == project_id, E.id == endpoint_id)
     if for_update:
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update(key_share=True)
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
@@ -87,7 +87,7 @@ async def get_sendout(
 ) -> WebhookSendout | None:
     stmt = select(S).where(S.project_id == project_id, S.id == sendout_id)
     if for_update:
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update(key_share=True)
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
@@ -162,7 +162,7 @@ async def claim_lanes(
         .limit(limit)
     )
     if skip_locked:
-        stmt = stmt.with_for_update(skip_locked=True)
+        stmt = stmt.with_for_update(skip_locked=True, key_share=True)
     ids = list((await session.execute(stmt)).scalars())
     if ids:
         await session.execute(
@@ -309,7 +309,7 @@ async def get_secret(
 ) -> WebhookSecret | None:
     stmt = select(WebhookSecret).where(WebhookSecret.project_id == project_id)
     if for_update:
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update(key_share=True)
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
