@@ -24,6 +24,7 @@ from voucherd.redemptions import repository
 from voucherd.redemptions.models import Redemption
 from voucherd.redemptions.schemas import RollbackRequest
 from voucherd.redemptions.serializers import redemption_body, simple_redemption
+from voucherd.vouchers import gift
 from voucherd.vouchers import service as vouchers
 from voucherd.vouchers.models import Voucher
 from voucherd.vouchers.serializers import simple_voucher
@@ -80,7 +81,7 @@ async def _undo_one(
         if redemption.reward is None:
             await vouchers.release(session, voucher)
         if redemption.gift_credits:
-            await vouchers.refund_gift(session, voucher, redemption.gift_credits)
+            await gift.refund_gift(session, voucher, redemption.gift_credits)
         voucher = await vouchers.reload(session, voucher)
     if order is not None:
         orders.remove_discount(order, redemption.applied or {})
@@ -108,7 +109,7 @@ async def _undo_one(
     session.add(rollback)
     await session.flush()
     if voucher is not None and redemption.gift_credits:
-        await vouchers.add_transaction(
+        await gift.add_transaction(
             session,
             ctx,
             voucher,

@@ -42,6 +42,7 @@ from voucherd.redemptions.serializers import (
     redemption_body,
     simple_redemption,
 )
+from voucherd.vouchers import gift
 from voucherd.vouchers import service as vouchers
 from voucherd.vouchers.serializers import simple_voucher
 
@@ -221,7 +222,7 @@ async def _take(
         if not await vouchers.consume(session, voucher):
             used_up = inapplicable("quantity_exceeded", f"Voucher {voucher.code} has been used up")
             raise failures.refused(ctx, body, [candidate], used_up)
-        if candidate.gift_credits and not await vouchers.spend_gift(
+        if candidate.gift_credits and not await gift.spend_gift(
             session, voucher, candidate.gift_credits
         ):
             short = inapplicable(
@@ -313,7 +314,7 @@ async def _record_redeemed(
         voucher = candidate.voucher  # current: consume/spend read their new values back
         assert voucher is not None
         if candidate.gift_credits:
-            await vouchers.add_transaction(
+            await gift.add_transaction(
                 session,
                 ctx,
                 voucher,

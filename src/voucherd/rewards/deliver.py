@@ -22,6 +22,7 @@ from voucherd.loyalty.serializers import points_balance
 from voucherd.publications import service as publications
 from voucherd.publications.serializers import publication_body
 from voucherd.rewards.models import Reward
+from voucherd.vouchers import gift
 from voucherd.vouchers import service as vouchers
 from voucherd.vouchers.models import Voucher
 from voucherd.vouchers.schemas import BalanceChange
@@ -79,7 +80,7 @@ async def deliver(
     reason = f"Reward {reward.name}"
     if kind == "GIFT_VOUCHERS":
         card, publication = await _gift_card(session, ctx, campaign_id, customer)
-        card, _ = await vouchers.change_gift_balance(
+        card, _ = await gift.change_gift_balance(
             session,
             ctx,
             card.id,

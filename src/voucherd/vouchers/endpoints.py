@@ -11,7 +11,7 @@ from voucherd.kit.http import TransactionalRoute
 from voucherd.kit.pagination import Page, list_body, paginate
 from voucherd.kit.responses import JsonResponse
 from voucherd.projects.auth import AppContext, Session
-from voucherd.vouchers import repository, service
+from voucherd.vouchers import gift, repository, service
 from voucherd.vouchers.models import Voucher
 from voucherd.vouchers.schemas import BalanceChange, VoucherCreate, VoucherUpdate
 from voucherd.vouchers.serializers import transaction_body, voucher_body
@@ -95,7 +95,7 @@ async def disable_voucher(code: str, ctx: AppContext, session: Session) -> Respo
 async def add_balance(
     code: str, body: BalanceChange, ctx: AppContext, session: Session
 ) -> Response:
-    voucher, tx = await service.change_gift_balance(session, ctx, code, body)
+    voucher, tx = await gift.change_gift_balance(session, ctx, code, body)
     return JsonResponse(
         {
             "amount": body.amount,
@@ -112,6 +112,6 @@ async def add_balance(
 
 @router.get("/{code}/transactions")
 async def list_transactions(code: str, ctx: AppContext, session: Session) -> Response:
-    voucher, txs = await service.gift_transactions(session, ctx, code)
+    voucher, txs = await gift.gift_transactions(session, ctx, code)
     items = [transaction_body(t, voucher) for t in txs]
     return JsonResponse(list_body("data", items, len(items), has_more=False))

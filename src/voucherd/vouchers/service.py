@@ -23,9 +23,9 @@ from voucherd.kit.errors import ApiError, DuplicateFound, InvalidPayload, NotFou
 from voucherd.kit.ids import Prefix, new_id
 from voucherd.kit.timefmt import as_utc
 from voucherd.vouchers import repository
-from voucherd.vouchers.models import Voucher, VoucherTransaction
+from voucherd.vouchers.models import Voucher
 from voucherd.vouchers.opening_points import record_opening_points
-from voucherd.vouchers.schemas import BalanceChange, VoucherCreate, VoucherUpdate
+from voucherd.vouchers.schemas import VoucherCreate, VoucherUpdate
 from voucherd.vouchers.serializers import voucher_body
 
 if TYPE_CHECKING:
@@ -342,76 +342,6 @@ async def delete(session: AsyncSession, ctx: RequestContext, key: str) -> None:
     )
 
 
-async def add_transaction(
-    session: AsyncSession,
-    ctx: RequestContext,
-    voucher: Voucher,
-    *,
-    kind: str,
-    amount: int,
-    reason: str | None = None,
-    source_id: str | None = None,
-    redemption_id: str | None = None,
-    details: dict[str, Any] | None = None,
-) -> VoucherTransaction:
-    await repository.refresh(session, voucher)
-    tx = VoucherTransaction(
-        id=new_id(Prefix.VOUCHER_TRANSACTION),
-        project_id=ctx.project_id,
-        voucher_id=voucher.id,
-        campaign_id=voucher.campaign_id,
-        source_id=source_id,
-        type=kind,
-        amount=amount,
-        balance_after=voucher.gift_balance or 0,
-        reason=reason,
-        related_redemption_id=redemption_id,
-        details=details or {},
-        created_at=utcnow(),
-    )
-    session.add(tx)
-    await session.flush()
-    return tx
-
-
-async def change_gift_balance(
-    session: AsyncSession, ctx: RequestContext, key: str, change: BalanceChange
-) -> tuple[Voucher, VoucherTransaction]:
-    voucher = await get(session, ctx, key)
-    if voucher.type != "GIFT_VOUCHER":
-        raise InvalidPayload(f"Voucher {voucher.code} is not a gift card", key="invalid_voucher")
-    if change.amount == 0:
-        raise InvalidPayload("amount must not be 0")
-    if not await repository.add_gift_balance(session, voucher.id, change.amount):
-        raise ApiError(
-            f"Voucher {voucher.code} has less than {-change.amount} to remove",
-            key="gift_amount_exceeded",
-            message="Gift amount exceeded",
-        )
-    kind = "CREDITS_ADDITION" if change.amount > 0 else "CREDITS_REMOVAL"
-    tx = await add_transaction(
-        session,
-        ctx,
-        voucher,
-        kind=kind,
-        amount=change.amount,
-        reason=change.reason,
-        source_id=change.source_id,
-    )
-    if change.amount > 0:
-        # The face value grows with additions, as in Voucherify's balance object.
-        voucher.gift_amount = (voucher.gift_amount or 0) + change.amount
-        await session.flush()
-    return voucher, tx
-
-
-async def gift_transactions(
-    session: AsyncSession, ctx: RequestContext, key: str
-) -> tuple[Voucher, list[VoucherTransaction]]:
-    voucher = await get(session, ctx, key)
-    return voucher, list(await repository.transactions(session, voucher.id))
-
-
 def status_error(
     voucher: Voucher, now: datetime, campaign_active: bool = True
 ) -> tuple[str, str] | None:
@@ -438,14 +368,6 @@ async def consume(session: AsyncSession, voucher: Voucher) -> bool:
 
 async def release(session: AsyncSession, voucher: Voucher) -> None:
     await repository.release_redemption(session, voucher.id)
-
-
-async def spend_gift(session: AsyncSession, voucher: Voucher, amount: int) -> bool:
-    return await repository.try_spend_gift(session, voucher, amount)
-
-
-async def refund_gift(session: AsyncSession, voucher: Voucher, amount: int) -> None:
-    await repository.refund_gift(session, voucher.id, amount)
 
 
 async def reload(session: AsyncSession, voucher: Voucher) -> Voucher:
