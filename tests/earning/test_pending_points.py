@@ -199,3 +199,41 @@ async def test_each_rule_and_order_holds_points_once(client: httpx.AsyncClient) 
     listed = await client.get(f"/v1/loyalties/members/{setup['card']['code']}/pending-points")
     assert {e["order_id"] for e in listed.json()["data"]} == {setup["order"]["id"], second["id"]}
     assert (await get_card(client, setup["card"]["code"]))["loyalty_card"]["pending_points"] == 20
+
+
+async def test_an_entry_that_keeps_failing_does_not_hold_back_the_others(
+    client: httpx.AsyncClient, db: Database, monkeypatch: Any
+) -> None:
+    from voucherd.earning import jobs, pending
+
+    setup = await _setup(client)
+    await pay_order(client, "jack", [item("b", 1000)], source_id="o-2")
+    code = setup["card"]["code"]
+    broken = setup["entry"]["id"]  # the older entry: first in every batch
+    real_activate = pending.activate
+
+    async def activate(session: Any, ctx: Any, entry: Any, *args: Any, **kwargs: Any) -> Any:
+        if entry.id == broken:
+            raise RuntimeError("this entry always fails")
+        return await real_activate(session, ctx, entry, *args, **kwargs)
+
+    monkeypatch.setattr(pending, "activate", activate)
+    monkeypatch.setattr(jobs, "BATCH_SIZE", 1)  # a whole batch of one failing entry
+    clock.freeze(datetime(2025, 3, 13, 0, 1, tzinfo=UTC))
+    for _ in range(20):  # other tests' due entries may come first; ours get their turn
+        await jobs.activate_due_pending_points(db)
+        if (await get_card(client, code))["loyalty_card"]["balance"] == 10:
+            break
+    card = (await get_card(client, code))["loyalty_card"]
+    assert (card["balance"], card["pending_points"]) == (10, 10)  # the second one activated
+
+    monkeypatch.setattr(pending, "activate", real_activate)
+    await jobs.activate_due_pending_points(db)  # still held back: nothing retried yet
+    assert (await get_card(client, code))["loyalty_card"]["pending_points"] == 10
+    clock.advance(timedelta(minutes=11))
+    for _ in range(20):
+        await jobs.activate_due_pending_points(db)
+        if (await get_card(client, code))["loyalty_card"]["pending_points"] == 0:
+            break
+    assert (await get_card(client, code))["loyalty_card"]["balance"] == 20
+    assert await balances_agree(db, setup["card"]["id"]) == 20

@@ -8,9 +8,11 @@ failing entry neither blocks nor rolls back the others.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 # Imported for their subscriptions: customer.order.paid and the tier change events.
 from voucherd.earning import earn, pending, repository, tier_events  # noqa: F401
+from voucherd.kit.backoff import Quarantine
 from voucherd.kit.clock import utcnow
 from voucherd.kit.context import RequestContext
 from voucherd.kit.db import Database
@@ -25,6 +27,8 @@ log = logging.getLogger("voucherd.earning")
 BATCH_SIZE = 100
 # Pending points activate by the day: looking once a minute is plenty when nothing is due.
 IDLE_SECONDS = 60.0
+# Entries that failed are left out of the next runs for this long, then retried.
+_failing = Quarantine(timedelta(minutes=10))
 
 
 async def _activate_one(db: Database, entry_id: str, project_id: str) -> bool:
@@ -47,12 +51,13 @@ async def _activate_one(db: Database, entry_id: str, project_id: str) -> bool:
 async def activate_due_pending_points(db: Database) -> int:
     today = utcnow().date()
     async with db.transaction(write=False) as session:
-        due = await repository.due_pending(session, today, BATCH_SIZE)
+        due = await repository.due_pending(session, today, BATCH_SIZE, _failing.held())
     activated = 0
     for entry_id, project_id in due:
         try:
             if await _activate_one(db, entry_id, project_id):
                 activated += 1
-        except Exception:  # one broken entry must not stop the others; retried next run
+        except Exception:  # one broken entry must not stop the others; retried after a hold
             log.exception("activating pending points %s failed", entry_id)
+            _failing.hold(entry_id)
     return activated

@@ -155,12 +155,16 @@ async def adjust_pending(session: AsyncSession, entry_id: str, points: int, now:
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def due_pending(session: AsyncSession, today: date, limit: int) -> list[tuple[str, str]]:
+async def due_pending(
+    session: AsyncSession, today: date, limit: int, skip: Sequence[str] = ()
+) -> list[tuple[str, str]]:
     """(entry id, project id) of pending entries whose activation day has come."""
+    stmt = select(PendingPoints.id, PendingPoints.project_id).where(
+        PendingPoints.status == PENDING, PendingPoints.activates_at <= today
+    )
+    if skip:
+        stmt = stmt.where(PendingPoints.id.not_in(list(skip)))
     result = await session.execute(
-        select(PendingPoints.id, PendingPoints.project_id)
-        .where(PendingPoints.status == PENDING, PendingPoints.activates_at <= today)
-        .order_by(PendingPoints.activates_at, PendingPoints.id)
-        .limit(limit)
+        stmt.order_by(PendingPoints.activates_at, PendingPoints.id).limit(limit)
     )
     return [(row[0], row[1]) for row in result.all()]

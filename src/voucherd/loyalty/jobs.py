@@ -8,7 +8,7 @@ a crash loses at most the card in hand (it is found again next run).
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from voucherd.campaigns.serializers import simple_campaign
 from voucherd.customers.serializers import simple_customer
 from voucherd.events.service import record_event
+from voucherd.kit.backoff import Quarantine
 from voucherd.kit.clock import utcnow
 from voucherd.kit.context import RequestContext
 from voucherd.kit.db import Database
@@ -28,6 +29,8 @@ from voucherd.vouchers.serializers import simple_voucher
 from voucherd.worker import register_job
 
 log = logging.getLogger("voucherd.loyalty")
+# Cards whose expiry failed are left out of the next runs for this long, then retried.
+_failing = Quarantine(timedelta(minutes=10))
 
 # Cards looked at per run; the job runs again at once while it finds work.
 EXPIRY_BATCH = 100
@@ -102,12 +105,15 @@ async def expire_points(db: Database) -> int:
     """
     today = utcnow().date()
     async with db.transaction(write=False) as session:
-        card_ids = await repository.cards_with_overdue_points(session, today, EXPIRY_BATCH)
+        card_ids = await repository.cards_with_overdue_points(
+            session, today, EXPIRY_BATCH, _failing.held()
+        )
     handled = 0
     for card_id in card_ids:
         try:
             if await expire_card(db, card_id, today):
                 handled += 1
-        except Exception:  # one broken card must not stop the others; retried next run
+        except Exception:  # one broken card must not stop the others; retried after a hold
             log.exception("expiring points of card %s failed", card_id)
+            _failing.hold(card_id)
     return handled

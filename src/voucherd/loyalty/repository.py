@@ -101,13 +101,15 @@ async def overdue_buckets(
     return result.scalars().all()
 
 
-async def cards_with_overdue_points(session: AsyncSession, today: date, limit: int) -> list[str]:
-    result = await session.execute(
-        select(PointsBucket.voucher_id)
-        .where(PointsBucket.expires_on < today, PointsBucket.remaining > 0)
-        .group_by(PointsBucket.voucher_id)
-        .limit(limit)
+async def cards_with_overdue_points(
+    session: AsyncSession, today: date, limit: int, skip: Sequence[str] = ()
+) -> list[str]:
+    stmt = select(PointsBucket.voucher_id).where(
+        PointsBucket.expires_on < today, PointsBucket.remaining > 0
     )
+    if skip:
+        stmt = stmt.where(PointsBucket.voucher_id.not_in(list(skip)))
+    result = await session.execute(stmt.group_by(PointsBucket.voucher_id).limit(limit))
     return list(result.scalars())
 
 
