@@ -4,6 +4,7 @@ soonest-expiring points are spent first, and two workers never expire the same p
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -206,8 +207,10 @@ async def test_two_workers_expire_each_card_once(
     both_looked = asyncio.Barrier(2)
     scan = repository.cards_with_overdue_points
 
-    async def scan_then_wait(session: AsyncSession, today: date, limit: int) -> list[str]:
-        ids = await scan(session, today, limit)
+    async def scan_then_wait(
+        session: AsyncSession, today: date, limit: int, skip: Sequence[str] = ()
+    ) -> list[str]:
+        ids = await scan(session, today, limit, skip)
         found.append(len(ids))
         await both_looked.wait()
         return ids
