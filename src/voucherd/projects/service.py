@@ -100,8 +100,13 @@ async def bootstrap_default_project(
     management_id: str | None,
     management_token: str | None,
 ) -> Bootstrap:
-    """Create the default project and its first keys once; honour operator-given credentials."""
+    """Create the default project and its first keys once; honour operator-given credentials.
+
+    Servers starting together on an empty database queue on a lock here, so the second finds
+    the first one's project instead of creating another.
+    """
     issued: list[IssuedKey] = []
+    await repository.lock_bootstrap(session)
     project = await repository.get_default_project(session)
     created = project is None
     if project is None:
