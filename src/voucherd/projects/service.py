@@ -145,3 +145,8 @@ async def revoke_key(session: AsyncSession, key_id: str) -> bool:
         return False
     key.revoked_at = utcnow()
     return True
+
+
+async def get_project(session: AsyncSession, project_id: str) -> Project | None:
+    """A project by id, for other domains (webhook settings and signing secrets)."""
+    return await repository.get_project(session, project_id)

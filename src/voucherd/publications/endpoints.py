@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
+from voucherd.campaigns import service as campaigns
 from voucherd.customers import service as customers
 from voucherd.kit.http import TransactionalRoute
 from voucherd.kit.pagination import Page, list_body, paginate
@@ -44,8 +45,6 @@ async def list_publications(
     customer_id = (await customers.get(session, ctx, customer)).id if customer else None
     campaign_id = None
     if campaign:
-        from voucherd.campaigns import service as campaigns
-
         campaign_id = (await campaigns.get(session, ctx, campaign)).id
     stmt = repository.list_query(
         ctx.project_id, customer_id=customer_id, campaign_id=campaign_id, voucher_code=voucher

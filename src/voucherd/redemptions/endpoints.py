@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Query, Request
 from starlette.responses import Response
 
+from voucherd.campaigns import service as campaigns
 from voucherd.customers import service as customers
 from voucherd.kit.http import TransactionalRoute, get_db
 from voucherd.kit.pagination import Page, list_body, paginate
@@ -90,8 +91,6 @@ async def list_redemptions(
     customer_id = (await customers.get(session, ctx, customer)).id if customer else None
     campaign_id = None
     if campaign:
-        from voucherd.campaigns import service as campaigns
-
         campaign_id = (await campaigns.get(session, ctx, campaign)).id
     stmt = repository.list_query(
         ctx.project_id,

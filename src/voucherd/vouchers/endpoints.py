@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query
 from starlette.responses import Response
 
+from voucherd.campaigns import service as campaigns
 from voucherd.kit.http import TransactionalRoute
 from voucherd.kit.pagination import Page, list_body, paginate
 from voucherd.kit.responses import JsonResponse
@@ -28,8 +29,6 @@ async def _create(session: Session, ctx: AppContext, body: VoucherCreate) -> Vou
     campaign = None
     key = body.campaign_id or body.campaign
     if key:
-        from voucherd.campaigns import service as campaigns
-
         campaign = await campaigns.get(session, ctx, key)
     return await service.create(session, ctx, body, campaign=campaign)
 

@@ -17,7 +17,7 @@ from voucherd.kit.clock import utcnow
 from voucherd.kit.context import RequestContext
 from voucherd.kit.errors import ApiError, InvalidPayload, NotFound
 from voucherd.kit.ids import Prefix, new_id
-from voucherd.projects import repository as projects
+from voucherd.projects import service as projects
 from voucherd.webhooks import repository, signing_keys
 from voucherd.webhooks.models import (
     DELIVERING,

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voucherd.kit.errors import NotFound
-from voucherd.projects import repository as projects
+from voucherd.projects import service as projects
 from voucherd.webhooks import repository
 from voucherd.webhooks.models import WebhookSecret
 
