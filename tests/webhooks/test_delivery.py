@@ -209,3 +209,42 @@ async def test_a_failing_event_does_not_hold_back_later_ones(
     sources = [r.json["data"]["customer"]["source_id"] for r in inbox.requests]  # type: ignore[index]
     assert sources == ["first", "second", "third"]
     assert inbox.requests[0].headers["webhook-id"] not in inbox.ids[1:]
+
+
+async def test_an_event_arrives_before_the_events_it_causes(
+    client: httpx.AsyncClient,
+    subscribe: Subscribe,
+    inbox: Inbox,
+    deliverer: Deliverer,
+    db: Database,
+) -> None:
+    # customer.order.paid makes loyalty earn pending points within the same transaction; the
+    # receiver must see the payment first, then the points it earned.
+    program = await client.post(
+        "/v1/loyalties",
+        json={
+            "name": "Causes first",
+            "auto_join": True,
+            "voucher": {"type": "LOYALTY_CARD", "loyalty_card": {"points": 0}},
+        },
+    )
+    assert program.status_code == 200, program.text
+    rule = {
+        "event": "order.paid",
+        "pending_points": {"period_type": "DAY", "period_value": 1},
+        "loyalty": {"type": "FIXED", "points": 5},
+    }
+    earning = await client.post(f"/v1/loyalties/{program.json()['id']}/earning-rules", json=[rule])
+    assert earning.status_code == 200, earning.text
+    await subscribe(inbox.url, ["voucher.loyalty_card.pending_points.added", "customer.order.paid"])
+    order = await client.post(
+        "/v1/orders", json={"status": "PAID", "customer": {"source_id": "ann"}, "amount": 1000}
+    )
+    assert order.status_code == 200, order.text
+
+    await deliverer.deliver_due(db)
+
+    assert [r.json["type"] for r in inbox.requests] == [
+        "customer.order.paid",
+        "voucher.loyalty_card.pending_points.added",
+    ]

@@ -45,5 +45,8 @@ def subscribe(event_type: str) -> Callable[[Handler], Handler]:
 
 
 async def dispatch(session: AsyncSession, ctx: RequestContext, event: RecordedEvent) -> None:
-    for handler in (*_handlers.get(event.type, ()), *_handlers.get(ALL_EVENTS, ())):
+    # Handlers of every event (the webhook fan-out) run first: an event is queued for
+    # delivery before the events its reactions record (order paid, then the points it
+    # earned), so each endpoint receives causes before their consequences.
+    for handler in (*_handlers.get(ALL_EVENTS, ()), *_handlers.get(event.type, ())):
         await handler(session, ctx, event)
