@@ -278,3 +278,16 @@ def test_rounding_never_moves_the_date_backwards(
     rounded = month_rules(months, rounding, rounding_value)
     unrounded = replace(rounded, rounding_type=None, rounding_value=None)
     assert expiration_date(rounded, earned_on) >= expiration_date(unrounded, earned_on)
+
+
+def test_program_rules_read_off_the_campaign_template() -> None:
+    from voucherd.loyalty.expiry import program_rules
+
+    rules = {"period_type": "MONTH", "period_value": 2}
+    assert (
+        program_rules({"type": "LOYALTY_CARD", "loyalty_card": {"expiration_rules": rules}})
+        == rules
+    )
+    assert program_rules({"type": "LOYALTY_CARD", "loyalty_card": {"points": 0}}) is None
+    assert program_rules({"type": "DISCOUNT_VOUCHER", "loyalty_card": None}) is None
+    assert program_rules(None) is None

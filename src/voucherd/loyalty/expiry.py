@@ -34,6 +34,7 @@ __all__ = [
     "expiration_date",
     "expires_on",
     "parse_expiration_rules",
+    "program_rules",
 ]
 
 PeriodType: TypeAlias = Literal["MONTH", "FIXED_DAY_OF_YEAR"]
@@ -199,6 +200,13 @@ def expiration_date(rules: ExpirationRules, earned_on: date) -> date:
     if rules.rounding_type is not None:
         expires = _round_forward(expires, rules.rounding_type, rules.rounding_value)
     return expires
+
+
+def program_rules(voucher_template: Mapping[str, object] | None) -> Mapping[str, object] | None:
+    """A loyalty program's stored `voucher.loyalty_card.expiration_rules` (None = never)."""
+    card = (voucher_template or {}).get("loyalty_card")
+    rules = card.get("expiration_rules") if isinstance(card, Mapping) else None
+    return rules if isinstance(rules, Mapping) else None
 
 
 def expires_on(raw_rules: Mapping[str, object] | None, earned_on: date) -> date | None:

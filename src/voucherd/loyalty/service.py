@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,7 +15,7 @@ from voucherd.kit.clock import utcnow
 from voucherd.kit.context import RequestContext
 from voucherd.kit.errors import InvalidPayload, NotFound
 from voucherd.loyalty import ledger, repository
-from voucherd.loyalty.expiry import expires_on
+from voucherd.loyalty.expiry import expires_on, program_rules
 from voucherd.loyalty.schemas import MemberCreate, PointsChange, PointsTransfer
 from voucherd.publications import service as publications
 from voucherd.publications.schemas import PublicationCreate
@@ -48,13 +49,8 @@ async def get_member(
     return card
 
 
-def program_expiration_rules(program: Campaign | None) -> dict[str, object] | None:
-    if program is None:
-        return None
-    rules: dict[str, object] | None = (program.voucher.get("loyalty_card") or {}).get(
-        "expiration_rules"
-    )
-    return rules
+def program_expiration_rules(program: Campaign | None) -> Mapping[str, object] | None:
+    return program_rules(program.voucher) if program is not None else None
 
 
 async def join(

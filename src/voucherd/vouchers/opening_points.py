@@ -7,7 +7,7 @@ The invariant holds from the first moment: sum(ledger) == sum(buckets) == loyalt
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import insert
@@ -28,7 +28,7 @@ async def record_opening_points(
     session: AsyncSession,
     ctx: RequestContext,
     cards: Sequence[dict[str, Any]],
-    expiration_rules: dict[str, Any] | None,
+    expiration_rules: Mapping[str, object] | None,
 ) -> None:
     """Ledger rows and buckets for the `loyalty_balance` the card rows were inserted with."""
     now = utcnow()

@@ -22,6 +22,7 @@ from voucherd.kit.context import RequestContext
 from voucherd.kit.errors import ApiError, DuplicateFound, InvalidPayload, NotFound
 from voucherd.kit.ids import Prefix, new_id
 from voucherd.kit.timefmt import as_utc
+from voucherd.loyalty.expiry import program_rules
 from voucherd.vouchers import repository
 from voucherd.vouchers.models import Voucher
 from voucherd.vouchers.opening_points import record_opening_points
@@ -160,17 +161,10 @@ async def generate_for_campaign(
     rows = [_row(ctx, code, fields) for code in codes]
     await repository.bulk_insert(session, rows)
     if fields.get("loyalty_balance"):
-        await record_opening_points(session, ctx, rows, _expiration_rules(campaign))
+        await record_opening_points(
+            session, ctx, rows, program_rules(campaign.voucher) if campaign else None
+        )
     return count
-
-
-def _expiration_rules(campaign: Campaign | None) -> dict[str, Any] | None:
-    if campaign is None:
-        return None
-    rules: dict[str, Any] | None = (campaign.voucher.get("loyalty_card") or {}).get(
-        "expiration_rules"
-    )
-    return rules
 
 
 async def _insert_one(session: AsyncSession, voucher: Voucher) -> None:
@@ -256,7 +250,9 @@ async def create(
     voucher = Voucher(**row)
     await _insert_one(session, voucher)
     if voucher.loyalty_balance:
-        await record_opening_points(session, ctx, [row], _expiration_rules(campaign))
+        await record_opening_points(
+            session, ctx, [row], program_rules(campaign.voucher) if campaign else None
+        )
     await record_voucher_event(session, ctx, "voucher.created", voucher, campaign)
     return voucher
 
