@@ -9,10 +9,10 @@ from typing import Any
 
 import httpx
 
+from tests.earning.helpers import balances_agree
 from tests.support import ProjectKeys, recorded_events
 from voucherd.kit.clock import clock
 from voucherd.kit.db import Database
-from voucherd.loyalty import repository
 
 PROGRAM: dict[str, Any] = {
     "name": "Loyalty programme",
@@ -47,19 +47,6 @@ async def _member(client: httpx.AsyncClient, program_id: str, source_id: str) ->
     assert resp.status_code == 200, resp.text
     body: dict[str, Any] = resp.json()
     return body
-
-
-async def _balances_agree(db: Database, card_id: str) -> int:
-    """The invariant: ledger sum == bucket sum == cached balance; returns the balance."""
-    from voucherd.vouchers.models import Voucher
-
-    async with db.transaction(write=False) as session:
-        card = await session.get(Voucher, card_id)
-        assert card is not None
-        ledger = await repository.ledger_sum(session, card_id)
-        buckets = await repository.buckets_sum(session, card_id)
-    assert ledger == buckets == card.loyalty_balance, (ledger, buckets, card.loyalty_balance)
-    return ledger
 
 
 async def test_program_crud_and_member_enrolment(client: httpx.AsyncClient) -> None:
@@ -119,7 +106,7 @@ async def test_points_added_and_removed_through_the_ledger(
     assert after["subtracted_points"] == 30
     assert after["next_expiration_date"] == "2026-01-31"
     assert after["next_expiration_points"] == 70
-    assert await _balances_agree(db, card["id"]) == 70
+    assert await balances_agree(db, card["id"]) == 70
 
     txs = (await client.get(f"/v1/loyalties/members/{card['code']}/transactions")).json()
     assert [t["type"] for t in txs["data"]] == ["POINTS_REMOVAL", "POINTS_ADDITION"]
@@ -147,7 +134,7 @@ async def test_removing_more_than_the_balance_is_refused_and_changes_nothing(
     resp = await client.post(f"/v1/loyalties/members/{card['code']}/balance", json={"points": -11})
     assert resp.status_code == 400
     assert resp.json()["key"] == "loyalty_card_points_exceeded"
-    assert await _balances_agree(db, card["id"]) == 10
+    assert await balances_agree(db, card["id"]) == 10
 
 
 async def test_points_are_spent_soonest_expiring_first(
@@ -188,14 +175,14 @@ async def test_transfers_move_points_between_cards_of_one_program(
     assert resp.status_code == 200, resp.text
     assert resp.json()["loyalty_card"]["balance"] == 30
     assert resp.json()["active"] == "true"  # the spec types it as a string; the SDK insists
-    assert await _balances_agree(db, source["id"]) == 50
-    assert await _balances_agree(db, target["id"]) == 30
+    assert await balances_agree(db, source["id"]) == 50
+    assert await balances_agree(db, target["id"]) == 30
     too_much = await client.post(
         f"/v1/loyalties/{program['id']}/members/{target['code']}/transfers",
         json=[{"code": source["code"], "points": 51}],
     )
     assert too_much.json()["key"] == "loyalty_card_points_exceeded"
-    assert await _balances_agree(db, source["id"]) == 50
+    assert await balances_agree(db, source["id"]) == 50
 
 
 async def test_concurrent_removals_never_take_the_balance_below_zero(
@@ -209,7 +196,7 @@ async def test_concurrent_removals_never_take_the_balance_below_zero(
     responses = await asyncio.gather(*(client.post(url, json={"points": -10}) for _ in range(15)))
     outcomes = Counter("ok" if r.status_code == 200 else r.json()["key"] for r in responses)
     assert outcomes == {"ok": 5, "loyalty_card_points_exceeded": 10}
-    assert await _balances_agree(db, card["id"]) == 0
+    assert await balances_agree(db, card["id"]) == 0
 
 
 async def test_initial_points_of_generated_cards_are_in_the_ledger(
@@ -224,7 +211,7 @@ async def test_initial_points_of_generated_cards_are_in_the_ledger(
     assert len(cards) == 3
     for card in cards:
         assert card["loyalty_card"]["points"] == card["loyalty_card"]["balance"] == 15
-        assert await _balances_agree(db, card["id"]) == 15
+        assert await balances_agree(db, card["id"]) == 15
 
 
 async def test_bad_loyalty_input_gets_clear_4xx(client: httpx.AsyncClient) -> None:
@@ -271,7 +258,7 @@ async def test_balances_past_32_bits_and_oversized_amounts(
     for _ in range(3):  # 3e9 points: past PostgreSQL's 32-bit INTEGER
         resp = await client.post(url, json={"points": 1_000_000_000})
         assert resp.status_code == 200, resp.text
-    assert await _balances_agree(db, card["id"]) == 3_000_000_000
+    assert await balances_agree(db, card["id"]) == 3_000_000_000
     too_many = await client.post(url, json={"points": 1_000_000_001})
     assert too_many.status_code == 400
     huge = {"status": "PAID", "customer": {"source_id": "whale"}}
