@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voucherd.campaigns.models import Campaign
@@ -18,18 +18,24 @@ from voucherd.kit.timefmt import iso
 from voucherd.publications.models import Publication
 from voucherd.vouchers.models import Voucher, VoucherTransaction
 
+# Built once: every redemption and paid order reads a campaign.
+_BY_ID_OR_NAME = (
+    select(Campaign)
+    .where(
+        Campaign.project_id == bindparam("project_id"),
+        or_(Campaign.id == bindparam("key"), Campaign.name == bindparam("key")),
+    )
+    .order_by((Campaign.id == bindparam("key")).desc())
+    .limit(1)
+)
+
 
 async def get(session: AsyncSession, project_id: str, key: str) -> Campaign | None:
     """By id or by name (Voucherify accepts both)."""
     found = loaded(session, Campaign, key)
     if found is not None and found.project_id == project_id:
         return found
-    result = await session.execute(
-        select(Campaign)
-        .where(Campaign.project_id == project_id, or_(Campaign.id == key, Campaign.name == key))
-        .order_by((Campaign.id == key).desc())
-        .limit(1)
-    )
+    result = await session.execute(_BY_ID_OR_NAME, {"project_id": project_id, "key": key})
     return result.scalar_one_or_none()
 
 

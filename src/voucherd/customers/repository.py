@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import Select, or_, select, update
+from sqlalchemy import BigInteger, Select, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voucherd.customers.models import Customer
@@ -21,11 +21,18 @@ async def get(session: AsyncSession, project_id: str, customer_id: str) -> Custo
     return result.scalar_one_or_none()
 
 
+# Hot-path statements are built once: constructing and cache-keying a statement per call
+# costs about as much as executing it on SQLite.
+_BY_SOURCE_ID = select(Customer).where(
+    Customer.project_id == bindparam("project_id"), Customer.source_id == bindparam("source_id")
+)
+
+
 async def get_by_source_id(
     session: AsyncSession, project_id: str, source_id: str
 ) -> Customer | None:
     result = await session.execute(
-        select(Customer).where(Customer.project_id == project_id, Customer.source_id == source_id)
+        _BY_SOURCE_ID, {"project_id": project_id, "source_id": source_id}
     )
     return result.scalar_one_or_none()
 
@@ -76,21 +83,44 @@ def list_query(
     return stmt
 
 
+_RECORD_PAID_ORDER = (
+    update(Customer)
+    .where(Customer.id == bindparam("customer_id"))
+    .values(
+        orders_total_amount=Customer.orders_total_amount + bindparam("amount", type_=BigInteger),
+        orders_total_count=Customer.orders_total_count + 1,
+        last_order_amount=bindparam("amount", type_=BigInteger),
+        last_order_date=bindparam("paid_at", type_=Customer.last_order_date.type),
+    )
+    .execution_options(synchronize_session=False)
+)
+
+
 async def record_paid_order(
     session: AsyncSession, customer_id: str, amount: int, paid_at: datetime
 ) -> None:
     # Increment in SQL: two orders of one customer paid at once must both count.
     await session.execute(
-        update(Customer)
-        .where(Customer.id == customer_id)
-        .values(
-            orders_total_amount=Customer.orders_total_amount + amount,
-            orders_total_count=Customer.orders_total_count + 1,
-            last_order_amount=amount,
-            last_order_date=paid_at,
-        )
-        .execution_options(synchronize_session=False)
+        _RECORD_PAID_ORDER, {"customer_id": customer_id, "amount": amount, "paid_at": paid_at}
     )
+
+
+_BUMP_REDEMPTION_COUNTERS = (
+    update(Customer)
+    .where(Customer.id == bindparam("customer_id"))
+    .values(
+        redemptions_succeeded=Customer.redemptions_succeeded
+        + bindparam("succeeded", type_=BigInteger),
+        redemptions_failed=Customer.redemptions_failed + bindparam("failed", type_=BigInteger),
+        redemptions_rolled_back=Customer.redemptions_rolled_back
+        + bindparam("rolled_back", type_=BigInteger),
+        gift_redeemed_amount=Customer.gift_redeemed_amount
+        + bindparam("gift_amount", type_=BigInteger),
+        loyalty_redeemed_points=Customer.loyalty_redeemed_points
+        + bindparam("loyalty_points", type_=BigInteger),
+    )
+    .execution_options(synchronize_session=False)
+)
 
 
 async def bump_redemption_counters(
@@ -105,16 +135,15 @@ async def bump_redemption_counters(
 ) -> None:
     # Atomic increments: concurrent redemptions by one customer must all be counted.
     await session.execute(
-        update(Customer)
-        .where(Customer.id == customer_id)
-        .values(
-            redemptions_succeeded=Customer.redemptions_succeeded + succeeded,
-            redemptions_failed=Customer.redemptions_failed + failed,
-            redemptions_rolled_back=Customer.redemptions_rolled_back + rolled_back,
-            gift_redeemed_amount=Customer.gift_redeemed_amount + gift_amount,
-            loyalty_redeemed_points=Customer.loyalty_redeemed_points + loyalty_points,
-        )
-        .execution_options(synchronize_session=False)
+        _BUMP_REDEMPTION_COUNTERS,
+        {
+            "customer_id": customer_id,
+            "succeeded": succeeded,
+            "failed": failed,
+            "rolled_back": rolled_back,
+            "gift_amount": gift_amount,
+            "loyalty_points": loyalty_points,
+        },
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import Select, bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -65,19 +65,23 @@ async def list_rules(
     return rows.scalars().all(), int(total or 0)
 
 
+# Built once: every paid order reads it.
+_ACTIVE_RULES = (
+    select(EarningRule)
+    .where(
+        EarningRule.project_id == bindparam("project_id"),
+        EarningRule.event == bindparam("event"),
+        EarningRule.active.is_(True),
+    )
+    .order_by(EarningRule.id)
+)
+
+
 async def active_rules_for_event(
     session: AsyncSession, project_id: str, event: str
 ) -> Sequence[EarningRule]:
     """Enabled rules of every program of the project for one event, oldest first."""
-    result = await session.execute(
-        select(EarningRule)
-        .where(
-            EarningRule.project_id == project_id,
-            EarningRule.event == event,
-            EarningRule.active.is_(True),
-        )
-        .order_by(EarningRule.id)
-    )
+    result = await session.execute(_ACTIVE_RULES, {"project_id": project_id, "event": event})
     return result.scalars().all()
 
 

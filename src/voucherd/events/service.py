@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voucherd.events.dispatcher import RecordedEvent, dispatch
@@ -12,6 +13,8 @@ from voucherd.kit.clock import utcnow
 from voucherd.kit.context import RequestContext
 from voucherd.kit.ids import Prefix, new_id
 from voucherd.kit.timefmt import iso
+
+_INSERT_EVENT = insert(cast(Table, Event.__table__))
 
 
 async def record_event(
@@ -28,7 +31,7 @@ async def record_event(
     exactly when the change it describes was committed.
     """
     now = utcnow()
-    row = Event(
+    recorded = RecordedEvent(
         id=new_id(Prefix.EVENT),
         project_id=ctx.project_id,
         type=event_type,
@@ -36,18 +39,22 @@ async def record_event(
         group_id=ctx.request_id,
         event_source=ctx.event_source(),
         data=data,
-        created_at=now,
-    )
-    session.add(row)
-    recorded = RecordedEvent(
-        id=row.id,
-        project_id=row.project_id,
-        type=event_type,
-        entity_id=entity_id,
-        group_id=row.group_id,
-        event_source=row.event_source,
-        data=data,
         created_at_iso=iso(now) or "",
+    )
+    # A Core INSERT, not an ORM object: the row is never read back or changed in this unit
+    # of work, so the identity map and flush bookkeeping would be pure cost on every request.
+    await session.execute(
+        _INSERT_EVENT,
+        {
+            "id": recorded.id,
+            "project_id": recorded.project_id,
+            "type": event_type,
+            "entity_id": entity_id,
+            "group_id": recorded.group_id,
+            "event_source": recorded.event_source,
+            "data": data,
+            "created_at": now,
+        },
     )
     await dispatch(session, ctx, recorded)
     return recorded

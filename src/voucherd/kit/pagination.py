@@ -28,7 +28,7 @@ class PageParams:
     descending: bool
 
 
-def page_params(
+async def page_params(  # async: FastAPI runs a plain def in the thread pool
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     starting_after_id: Annotated[str | None, Query(max_length=200)] = None,

@@ -27,6 +27,7 @@ from voucherd.orders.models import Order, OrderItem
 from voucherd.orders.schemas import OrderCreate, OrderFields, OrderItemIn, OrderUpdate
 from voucherd.orders.serializers import order_body
 from voucherd.products import service as products
+from voucherd.products.models import Product
 
 STATUS_EVENTS = {
     "PAID": "customer.order.paid",
@@ -49,7 +50,12 @@ async def get(session: AsyncSession, ctx: RequestContext, key: str) -> Order:
 
 
 async def _build_item(
-    session: AsyncSession, ctx: RequestContext, order: Order, position: int, data: OrderItemIn
+    session: AsyncSession,
+    ctx: RequestContext,
+    order: Order,
+    position: int,
+    data: OrderItemIn,
+    known: dict[str, Product],
 ) -> OrderItem:
     product, sku = await products.resolve_for_order_item(
         session,
@@ -60,6 +66,7 @@ async def _build_item(
         related_object=data.related_object,
         product_data=data.product.model_dump(exclude_none=True) if data.product else None,
         sku_data=data.sku.model_dump(exclude_none=True) if data.sku else None,
+        known=known,
     )
     price = data.price
     if price is None:
@@ -129,9 +136,18 @@ async def _apply(
     elif data.referrer_id:
         order.referrer_id = (await customers.get(session, ctx, data.referrer_id)).id
     if "items" in fields:
+        lines = data.items or []
+        known = await products.products_named_by(
+            session,
+            ctx,
+            (
+                line.source_id or (line.product.source_id if line.product else None)
+                for line in lines
+                if line.related_object in (None, "product")
+            ),
+        )
         items = [
-            await _build_item(session, ctx, order, i, item)
-            for i, item in enumerate(data.items or [])
+            await _build_item(session, ctx, order, i, item, known) for i, item in enumerate(lines)
         ]
         order.items = items
     if "metadata" in fields:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voucherd.products.models import Product, Sku
@@ -22,13 +22,31 @@ async def get_by_id_or_source_id(
     return result.scalar_one_or_none()
 
 
+# Built once: every order item names its product by source_id.
+_BY_SOURCE_ID = select(Product).where(
+    Product.project_id == bindparam("project_id"), Product.source_id == bindparam("source_id")
+)
+
+
 async def get_by_source_id(
     session: AsyncSession, project_id: str, source_id: str
 ) -> Product | None:
     result = await session.execute(
-        select(Product).where(Product.project_id == project_id, Product.source_id == source_id)
+        _BY_SOURCE_ID, {"project_id": project_id, "source_id": source_id}
     )
     return result.scalar_one_or_none()
+
+
+async def get_many_by_source_id(
+    session: AsyncSession, project_id: str, source_ids: Iterable[str]
+) -> dict[str, Product]:
+    keys = list(set(source_ids))
+    if not keys:
+        return {}
+    result = await session.execute(
+        select(Product).where(Product.project_id == project_id, Product.source_id.in_(keys))
+    )
+    return {p.source_id: p for p in result.scalars() if p.source_id is not None}
 
 
 async def get_many(

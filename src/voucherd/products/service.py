@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -213,6 +213,17 @@ async def delete_sku(
     await session.flush()
 
 
+async def products_named_by(
+    session: AsyncSession, ctx: RequestContext, source_ids: Iterable[str | None]
+) -> dict[str, Product]:
+    """The existing products among these source_ids, in one query: an order's lines, read
+    before `resolve_for_order_item` runs for each (which uses a hit and looks up a miss)."""
+    keys = [k for k in source_ids if k]
+    if len(keys) < 2:  # one line: its own lookup is the same single query
+        return {}
+    return await repository.get_many_by_source_id(session, ctx.project_id, keys)
+
+
 async def resolve_for_order_item(
     session: AsyncSession,
     ctx: RequestContext,
@@ -223,8 +234,10 @@ async def resolve_for_order_item(
     related_object: str | None,
     product_data: dict[str, object] | None,
     sku_data: dict[str, object] | None,
+    known: Mapping[str, Product] | None = None,
 ) -> tuple[Product | None, Sku | None]:
-    """The product and SKU an order line names, by id or source_id.
+    """The product and SKU an order line names, by id or source_id (`known`: products
+    already read by source_id for this order, see `products_named_by`).
 
     An unknown product named by source_id is created, as Voucherify does for order items, so
     shops can send orders without registering their catalogue first. With `override`, the
@@ -249,7 +262,9 @@ async def resolve_for_order_item(
         if by_id:
             product = await get(session, ctx, by_id)
         elif product_key:
-            product = await repository.get_by_source_id(session, ctx.project_id, product_key)
+            product = (known or {}).get(product_key) or await repository.get_by_source_id(
+                session, ctx.project_id, product_key
+            )
             if product is None:
                 product = await upsert(
                     session,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Select, insert, or_, select, update
+from sqlalchemy import Select, bindparam, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -16,19 +16,28 @@ from voucherd.vouchers.models import Voucher, VoucherTransaction
 CODE_LOOKUP_CHUNK = 5_000
 
 
+# Hot-path statements are built once: constructing and cache-keying a statement per call
+# costs about as much as executing it on SQLite.
+_BY_CODE_OR_ID = (
+    select(Voucher)
+    .where(
+        Voucher.project_id == bindparam("project_id"),
+        or_(Voucher.code == bindparam("key"), Voucher.id == bindparam("key")),
+    )
+    .order_by((Voucher.code == bindparam("key")).desc())
+    .limit(1)
+)
+_BY_CODE_OR_ID_FOR_UPDATE = _BY_CODE_OR_ID.with_for_update(key_share=True)
+
+
 async def get(
     session: AsyncSession, project_id: str, key: str, *, for_update: bool = False
 ) -> Voucher | None:
     """By code or id (Voucherify accepts both where it says `code`)."""
-    stmt = (
-        select(Voucher)
-        .where(Voucher.project_id == project_id, or_(Voucher.code == key, Voucher.id == key))
-        .order_by((Voucher.code == key).desc())
-        .limit(1)
-    )
-    if for_update:
-        stmt = stmt.with_for_update(key_share=True)
-    return (await session.execute(stmt)).scalar_one_or_none()
+    stmt = _BY_CODE_OR_ID_FOR_UPDATE if for_update else _BY_CODE_OR_ID
+    return (
+        await session.execute(stmt, {"project_id": project_id, "key": key})
+    ).scalar_one_or_none()
 
 
 async def refresh(session: AsyncSession, voucher: Voucher) -> Voucher:
@@ -71,6 +80,24 @@ def list_query(
     return stmt
 
 
+_CONSUME_REDEMPTION = (
+    update(Voucher)
+    .where(
+        Voucher.id == bindparam("voucher_id"),
+        or_(
+            Voucher.redemption_quantity.is_(None),
+            Voucher.redeemed_quantity < Voucher.redemption_quantity,
+        ),
+    )
+    .values(
+        redeemed_quantity=Voucher.redeemed_quantity + 1,
+        updated_at=bindparam("now", type_=Voucher.updated_at.type),
+    )
+    .returning(Voucher.redeemed_quantity, Voucher.updated_at)
+    .execution_options(synchronize_session=False)
+)
+
+
 async def try_consume_redemption(session: AsyncSession, voucher: Voucher) -> bool:
     """Take one use of the voucher; False when its limit is reached.
 
@@ -80,19 +107,7 @@ async def try_consume_redemption(session: AsyncSession, voucher: Voucher) -> boo
     second read.
     """
     row = (
-        await session.execute(
-            update(Voucher)
-            .where(
-                Voucher.id == voucher.id,
-                or_(
-                    Voucher.redemption_quantity.is_(None),
-                    Voucher.redeemed_quantity < Voucher.redemption_quantity,
-                ),
-            )
-            .values(redeemed_quantity=Voucher.redeemed_quantity + 1, updated_at=utcnow())
-            .returning(Voucher.redeemed_quantity, Voucher.updated_at)
-            .execution_options(synchronize_session=False)
-        )
+        await session.execute(_CONSUME_REDEMPTION, {"voucher_id": voucher.id, "now": utcnow()})
     ).first()
     if row is None:
         return False

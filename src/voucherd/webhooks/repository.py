@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, or_, select, text, update
+from sqlalchemy import Select, and_, bindparam, exists, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voucherd.events.models import Event
@@ -51,9 +51,12 @@ async def list_endpoints(session: AsyncSession, project_id: str) -> Sequence[Web
     return (await session.execute(stmt)).scalars().all()
 
 
+# Built once: every transaction that records an event reads it.
+_ACTIVE_ENDPOINTS = select(E).where(E.project_id == bindparam("project_id"), E.active.is_(True))
+
+
 async def active_endpoints(session: AsyncSession, project_id: str) -> Sequence[WebhookEndpoint]:
-    stmt = select(E).where(E.project_id == project_id, E.active.is_(True))
-    return (await session.execute(stmt)).scalars().all()
+    return (await session.execute(_ACTIVE_ENDPOINTS, {"project_id": project_id})).scalars().all()
 
 
 # --- the send-out log ------------------------------------------------------------------------

@@ -1,0 +1,261 @@
+"""Where a request's time goes: one hot path run sequentially in-process, with no HTTP server.
+
+    python -m bench.profile redeem|earn|reward [--db sqlite|postgres] [-n 500] [--profile]
+
+Drives the real ASGI app with a minimal hand-built ASGI call (so the client costs next to
+nothing), after a warm-up, and prints the mean time per request and the SQL statements per
+request. `--profile` adds a pyinstrument report of the measured requests. On SQLite the app
+and the database share this thread, so the time is the request's CPU cost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+from sqlalchemy import event
+
+from bench.coupons import ORDER_ITEMS, campaign_body
+from bench.server import DEFAULT_PG_URL, fresh_database
+from voucherd.app import create_app
+from voucherd.config import Settings
+from voucherd.kit.db import Database
+from voucherd.migrate import upgrade
+from voucherd.projects import service as projects
+
+Call = Callable[[str, str, Any], Awaitable[tuple[int, bytes]]]
+
+
+def asgi_caller(app: Any, headers: dict[str, str]) -> Call:
+    raw_headers = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
+
+    async def call(method: str, path: str, body: Any) -> tuple[int, bytes]:
+        payload = orjson.dumps(body) if body is not None else b""
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": method,
+            "scheme": "http",
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": b"",
+            "root_path": "",
+            "headers": [
+                *raw_headers,
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(payload)).encode()),
+            ],
+            "client": ("127.0.0.1", 1),
+            "server": ("voucherd.bench", 80),
+        }
+        sent = False
+        status = 0
+        chunks: list[bytes] = []
+
+        async def receive() -> dict[str, Any]:
+            nonlocal sent
+            if sent:
+                return {"type": "http.disconnect"}
+            sent = True
+            return {"type": "http.request", "body": payload, "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        await app(scope, receive, send)
+        return status, b"".join(chunks)
+
+    return call
+
+
+async def _ok(client: httpx.AsyncClient, method: str, path: str, body: Any = None) -> Any:
+    resp = await client.request(method, path, json=body)
+    if resp.status_code >= 300:
+        raise RuntimeError(f"{method} {path}: {resp.status_code} {resp.text}")
+    return resp.json()
+
+
+async def redeem_requests(client: httpx.AsyncClient, count: int) -> list[tuple[str, str, Any]]:
+    campaign = await _ok(client, "POST", "/v1/campaigns", campaign_body("Profile", count))
+    page = await _ok(client, "GET", f"/v1/vouchers?campaign_id={campaign['id']}&limit=100")
+    codes = [v["code"] for v in page["vouchers"]]
+    while len(codes) < count:
+        more = await _ok(
+            client,
+            "GET",
+            f"/v1/vouchers?campaign_id={campaign['id']}&limit=100&page={len(codes) // 100 + 1}",
+        )
+        codes += [v["code"] for v in more["vouchers"]]
+    for i in range(50):
+        await _ok(client, "POST", "/v1/customers", {"source_id": f"prof-{i}"})
+    return [
+        (
+            "POST",
+            "/v1/redemptions",
+            {
+                "redeemables": [{"object": "voucher", "id": code}],
+                "customer": {"source_id": f"prof-{i % 50}"},
+                "order": {"items": ORDER_ITEMS},
+            },
+        )
+        for i, code in enumerate(codes[:count])
+    ]
+
+
+async def _program(client: httpx.AsyncClient, points: int) -> dict[str, Any]:
+    body = {
+        "name": f"Profile {points}",
+        "type": "AUTO_UPDATE",
+        "voucher": {"type": "LOYALTY_CARD", "loyalty_card": {"points": points}},
+    }
+    program: dict[str, Any] = await _ok(client, "POST", "/v1/loyalties", body)
+    return program
+
+
+async def _members(client: httpx.AsyncClient, program: str, prefix: str, n: int) -> list[Any]:
+    return [
+        await _ok(
+            client,
+            "POST",
+            f"/v1/loyalties/{program}/members",
+            {"customer": {"source_id": f"{prefix}-{i}"}},
+        )
+        for i in range(n)
+    ]
+
+
+async def earn_requests(client: httpx.AsyncClient, count: int) -> list[tuple[str, str, Any]]:
+    program = await _program(client, 0)
+    rule = {"event": "order.paid", "loyalty": {"type": "FIXED", "points": 10}}
+    await _ok(client, "POST", f"/v1/loyalties/{program['id']}/earning-rules", [rule])
+    cards = await _members(client, program["id"], "earn", count)
+    return [
+        (
+            "POST",
+            "/v1/orders",
+            {"status": "PAID", "customer": {"source_id": f"earn-{i}"}, "items": ORDER_ITEMS},
+        )
+        for i in range(len(cards))
+    ]
+
+
+async def reward_requests(client: httpx.AsyncClient, count: int) -> list[tuple[str, str, Any]]:
+    program = await _program(client, 1000)
+    product = await _ok(client, "POST", "/v1/products", {"source_id": "prof-mug", "name": "Mug"})
+    reward = await _ok(
+        client,
+        "POST",
+        "/v1/rewards",
+        {"name": "Mug", "type": "MATERIAL", "parameters": {"product": {"id": product["id"]}}},
+    )
+    await _ok(
+        client,
+        "POST",
+        f"/v1/rewards/{reward['id']}/assignments",
+        {"campaign": program["id"], "parameters": {"loyalty": {"points": 100}}},
+    )
+    cards = await _members(client, program["id"], "reward", count)
+    return [
+        (
+            "POST",
+            f"/v1/loyalties/members/{card['code']}/redemption",
+            {"reward": {"id": reward["id"]}},
+        )
+        for card in cards
+    ]
+
+
+SCENARIOS = {"redeem": redeem_requests, "earn": earn_requests, "reward": reward_requests}
+
+
+async def run(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        async with fresh_database(args.db, Path(tmp), args.pg_url) as url:
+            await upgrade(url)
+            db = Database(url, pool_size=5, max_overflow=5)
+            async with db.transaction() as session:
+                project = await projects.create_project(session, "Profile")
+                key = await projects.issue_key(session, kind="app", project_id=project.id)
+            headers = {"X-App-Id": key.key_id, "X-App-Token": key.token}
+            app = create_app(Settings(database_url=url, embedded_worker=False), db)
+            async with httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://p", headers=headers
+            ) as client:
+                reqs = await SCENARIOS[args.scenario](client, args.n + args.warmup)
+            call = asgi_caller(app, headers)
+            for method, path, body in reqs[: args.warmup]:
+                await _expect_ok(call, method, path, body)
+            statements = 0
+            last_request: list[str] = []
+
+            def count(_conn: Any, _cursor: Any, sql: str, *_a: Any) -> None:
+                nonlocal statements
+                statements += 1
+                last_request.append(" ".join(sql.split()))
+
+            event.listen(db.write_engine.sync_engine, "before_cursor_execute", count)
+            profiler = _profiler(args.profile)
+            started = time.perf_counter()
+            for method, path, body in reqs[args.warmup :]:
+                last_request.clear()
+                await _expect_ok(call, method, path, body)
+            elapsed = time.perf_counter() - started
+            if profiler is not None:
+                profiler.stop()
+            event.remove(db.write_engine.sync_engine, "before_cursor_execute", count)
+            n = len(reqs) - args.warmup
+            print(
+                f"{args.scenario} on {args.db}: {n} requests, "
+                f"{elapsed / n * 1000:.2f} ms each, {statements / n:.1f} statements each"
+            )
+            if args.statements:
+                print("\n".join(f"  {sql[:200]}" for sql in last_request))
+            if profiler is not None:
+                print(profiler.output_text(unicode=True, color=False, show_all=False))
+            await db.dispose()
+
+
+def _profiler(enabled: bool) -> Any:
+    if not enabled:
+        return None
+    from pyinstrument import Profiler
+
+    profiler = Profiler(interval=0.0002, async_mode="disabled")
+    profiler.start()
+    return profiler
+
+
+async def _expect_ok(call: Call, method: str, path: str, body: Any) -> None:
+    status, payload = await call(method, path, body)
+    if status >= 300:
+        raise RuntimeError(f"{method} {path}: {status} {payload[:300]!r}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("scenario", choices=sorted(SCENARIOS))
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--pg-url", default=DEFAULT_PG_URL)
+    parser.add_argument("-n", type=int, default=500)
+    parser.add_argument("--warmup", type=int, default=50)
+    parser.add_argument("--profile", action="store_true", help="print a pyinstrument report")
+    parser.add_argument(
+        "--statements", action="store_true", help="print the SQL of the last request"
+    )
+    asyncio.run(run(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
