@@ -73,13 +73,17 @@ def get_db(request: Request) -> Database:
     return db
 
 
+def get_session_of(request: Request) -> AsyncSession:
+    session: AsyncSession = request.state.session
+    return session
+
+
 async def get_session(request: Request) -> AsyncSession:
     """The session of the unit of work `TransactionalRoute` opened for this request.
 
     `async` only so FastAPI calls it inline: a plain `def` dependency is sent to the thread
     pool on every request (a thread hop each time, ~0.1 ms on the hot paths)."""
-    session: AsyncSession = request.state.session
-    return session
+    return get_session_of(request)
 
 
 class TransactionalRoute(APIRoute):

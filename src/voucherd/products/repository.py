@@ -27,6 +27,11 @@ _BY_SOURCE_ID = select(Product).where(
     Product.project_id == bindparam("project_id"), Product.source_id == bindparam("source_id")
 )
 
+_BY_SOURCE_IDS = select(Product).where(
+    Product.project_id == bindparam("project_id"),
+    Product.source_id.in_(bindparam("keys", expanding=True)),
+)
+
 
 async def get_by_source_id(
     session: AsyncSession, project_id: str, source_id: str
@@ -43,9 +48,7 @@ async def get_many_by_source_id(
     keys = list(set(source_ids))
     if not keys:
         return {}
-    result = await session.execute(
-        select(Product).where(Product.project_id == project_id, Product.source_id.in_(keys))
-    )
+    result = await session.execute(_BY_SOURCE_IDS, {"project_id": project_id, "keys": keys})
     return {p.source_id: p for p in result.scalars() if p.source_id is not None}
 
 
