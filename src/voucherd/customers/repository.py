@@ -15,14 +15,15 @@ from voucherd.kit.db import loaded as db_loaded
 async def get(session: AsyncSession, project_id: str, customer_id: str) -> Customer | None:
     if (found := loaded(session, project_id, customer_id)) is not None:
         return found
-    result = await session.execute(
-        select(Customer).where(Customer.project_id == project_id, Customer.id == customer_id)
-    )
+    result = await session.execute(_BY_ID, {"project_id": project_id, "customer_id": customer_id})
     return result.scalar_one_or_none()
 
 
 # Hot-path statements are built once: constructing and cache-keying a statement per call
 # costs about as much as executing it on SQLite.
+_BY_ID = select(Customer).where(
+    Customer.project_id == bindparam("project_id"), Customer.id == bindparam("customer_id")
+)
 _BY_SOURCE_ID = select(Customer).where(
     Customer.project_id == bindparam("project_id"), Customer.source_id == bindparam("source_id")
 )
@@ -156,6 +157,14 @@ async def get_many(session: AsyncSession, project_id: str, ids: list[str]) -> di
     return {c.id: c for c in result.scalars()}
 
 
+_LOCK = (
+    select(Customer.id)
+    .where(Customer.id.in_(bindparam("ids", expanding=True)))
+    .order_by(Customer.id)
+    .with_for_update(key_share=True)
+)
+
+
 async def lock(session: AsyncSession, customer_ids: Iterable[str | None]) -> None:
     """Row-lock customers in id order (PostgreSQL; SQLite has a single writer anyway).
 
@@ -167,10 +176,5 @@ async def lock(session: AsyncSession, customer_ids: Iterable[str | None]) -> Non
     waits for ours.
     """
     ids = sorted({i for i in customer_ids if i})
-    if ids:
-        await session.execute(
-            select(Customer.id)
-            .where(Customer.id.in_(ids))
-            .order_by(Customer.id)
-            .with_for_update(key_share=True)
-        )
+    if ids and session.get_bind().dialect.name != "sqlite":  # SQLite: FOR UPDATE is a plain read
+        await session.execute(_LOCK, {"ids": ids})

@@ -12,12 +12,38 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import BigInteger, BindParameter, bindparam, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from voucherd.kit.clock import utcnow
 from voucherd.vouchers.models import PointsBucket, Voucher, VoucherTransaction
+
+
+def _delta(name: str) -> BindParameter[int]:
+    return bindparam(name, type_=BigInteger)
+
+
+# Built once (the statement is rebuilt for nothing otherwise on every points movement).
+_BALANCE = func.coalesce(Voucher.loyalty_balance, 0)
+_ADD_TO_BALANCE = (
+    update(Voucher)
+    .where(Voucher.id == bindparam("card_id"), Voucher.type == "LOYALTY_CARD")
+    .values(
+        loyalty_balance=_BALANCE + _delta("points"),
+        loyalty_points=func.coalesce(Voucher.loyalty_points, 0) + _delta("lifetime"),
+        redeemed_points=Voucher.redeemed_points + _delta("redeemed_points"),
+        redeemed_quantity=Voucher.redeemed_quantity + _delta("redeemed_quantity"),
+        loyalty_subtracted_points=func.coalesce(Voucher.loyalty_subtracted_points, 0)
+        + _delta("subtracted"),
+        loyalty_expired_points=func.coalesce(Voucher.loyalty_expired_points, 0) + _delta("expired"),
+        updated_at=bindparam("now", type_=Voucher.updated_at.type),
+    )
+    .returning(Voucher)
+    .execution_options(synchronize_session=False, populate_existing=True)
+)
+# A take matches no row when the card has fewer points: that is the guard.
+_TAKE_FROM_BALANCE = _ADD_TO_BALANCE.where(_BALANCE + _delta("points") >= 0)
 
 
 async def add_to_balance(
@@ -37,52 +63,53 @@ async def add_to_balance(
     second read), or None when the card has fewer than `-points` (or is gone). The other
     counters move by the given deltas in the same statement.
     """
-    balance = func.coalesce(Voucher.loyalty_balance, 0)
-    stmt = (
-        update(Voucher)
-        .where(Voucher.id == card_id, Voucher.type == "LOYALTY_CARD")
-        .values(
-            loyalty_balance=balance + points,
-            loyalty_points=func.coalesce(Voucher.loyalty_points, 0) + lifetime,
-            redeemed_points=Voucher.redeemed_points + redeemed_points,
-            redeemed_quantity=Voucher.redeemed_quantity + redeemed_quantity,
-            loyalty_subtracted_points=func.coalesce(Voucher.loyalty_subtracted_points, 0)
-            + subtracted,
-            loyalty_expired_points=func.coalesce(Voucher.loyalty_expired_points, 0) + expired,
-            updated_at=utcnow(),
-        )
-        .returning(Voucher)
-        .execution_options(synchronize_session=False, populate_existing=True)
+    stmt = _TAKE_FROM_BALANCE if points < 0 else _ADD_TO_BALANCE
+    params = {
+        "card_id": card_id,
+        "points": points,
+        "lifetime": lifetime,
+        "redeemed_points": redeemed_points,
+        "redeemed_quantity": redeemed_quantity,
+        "subtracted": subtracted,
+        "expired": expired,
+        "now": utcnow(),
+    }
+    return (await session.execute(stmt, params)).scalar_one_or_none()
+
+
+_PENDING = func.coalesce(Voucher.loyalty_pending_points, 0)
+_ADD_TO_PENDING = (
+    update(Voucher)
+    .where(Voucher.id == bindparam("card_id"), _PENDING + _delta("points") >= 0)
+    .values(
+        loyalty_pending_points=_PENDING + _delta("points"),
+        updated_at=bindparam("now", type_=Voucher.updated_at.type),
     )
-    if points < 0:
-        stmt = stmt.where(balance + points >= 0)
-    return (await session.execute(stmt)).scalar_one_or_none()
+    .returning(Voucher.loyalty_pending_points)
+    .execution_options(synchronize_session=False)
+)
 
 
 async def add_to_pending(session: AsyncSession, card_id: str, points: int) -> int | None:
     """Move the card's pending total; returns it, or None if it would go below zero."""
-    pending = func.coalesce(Voucher.loyalty_pending_points, 0)
-    stmt = (
-        update(Voucher)
-        .where(Voucher.id == card_id, pending + points >= 0)
-        .values(loyalty_pending_points=pending + points, updated_at=utcnow())
-        .returning(Voucher.loyalty_pending_points)
-        .execution_options(synchronize_session=False)
+    params = {"card_id": card_id, "points": points, "now": utcnow()}
+    return (await session.execute(_ADD_TO_PENDING, params)).scalar_one_or_none()
+
+
+_SPENDABLE_BUCKETS = (
+    select(PointsBucket)
+    .where(PointsBucket.voucher_id == bindparam("card_id"), PointsBucket.remaining > 0)
+    .order_by(
+        case((PointsBucket.expires_on.is_(None), 1), else_=0),
+        PointsBucket.expires_on,
+        PointsBucket.id,
     )
-    return (await session.execute(stmt)).scalar_one_or_none()
+)
 
 
 async def spendable_buckets(session: AsyncSession, card_id: str) -> Sequence[PointsBucket]:
     """Buckets holding points, soonest-expiring first and never-expiring last."""
-    result = await session.execute(
-        select(PointsBucket)
-        .where(PointsBucket.voucher_id == card_id, PointsBucket.remaining > 0)
-        .order_by(
-            case((PointsBucket.expires_on.is_(None), 1), else_=0),
-            PointsBucket.expires_on,
-            PointsBucket.id,
-        )
-    )
+    result = await session.execute(_SPENDABLE_BUCKETS, {"card_id": card_id})
     return result.scalars().all()
 
 

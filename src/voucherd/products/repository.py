@@ -9,16 +9,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from voucherd.products.models import Product, Sku
 
+# Built once: order lines and rewards name products on every request.
+_BY_ID_OR_SOURCE_ID = (
+    select(Product)
+    .where(
+        Product.project_id == bindparam("project_id"),
+        or_(Product.id == bindparam("key"), Product.source_id == bindparam("key")),
+    )
+    .order_by((Product.id == bindparam("key")).desc())
+    .limit(1)
+)
+
 
 async def get_by_id_or_source_id(
     session: AsyncSession, project_id: str, key: str
 ) -> Product | None:
-    result = await session.execute(
-        select(Product)
-        .where(Product.project_id == project_id, or_(Product.id == key, Product.source_id == key))
-        .order_by((Product.id == key).desc())
-        .limit(1)
-    )
+    result = await session.execute(_BY_ID_OR_SOURCE_ID, {"project_id": project_id, "key": key})
     return result.scalar_one_or_none()
 
 

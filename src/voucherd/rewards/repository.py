@@ -10,18 +10,34 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voucherd.kit.clock import utcnow
 from voucherd.rewards.models import Reward, RewardAssignment, RewardRedemption
 from voucherd.vouchers.models import VoucherTransaction
 
+# The reward redemption path's statements, built once.
+_REWARD = select(Reward).where(
+    Reward.project_id == bindparam("project_id"), Reward.id == bindparam("reward_id")
+)
+_ASSIGNMENT_OF = select(RewardAssignment).where(
+    RewardAssignment.reward_id == bindparam("reward_id"),
+    RewardAssignment.campaign_id == bindparam("campaign_id"),
+)
+_TAKE_ONE = (
+    update(Reward)
+    .where(
+        Reward.id == bindparam("reward_id"),
+        Reward.stock.is_(None) | (Reward.redeemed < Reward.stock),
+    )
+    .values(redeemed=Reward.redeemed + 1)
+    .execution_options(synchronize_session=False)
+)
+
 
 async def get_reward(session: AsyncSession, project_id: str, reward_id: str) -> Reward | None:
-    result = await session.execute(
-        select(Reward).where(Reward.project_id == project_id, Reward.id == reward_id)
-    )
+    result = await session.execute(_REWARD, {"project_id": project_id, "reward_id": reward_id})
     return result.scalar_one_or_none()
 
 
@@ -52,9 +68,7 @@ async def assignment_of(
 ) -> RewardAssignment | None:
     """The assignment of a reward to a program (at most one: a unique constraint)."""
     result = await session.execute(
-        select(RewardAssignment).where(
-            RewardAssignment.reward_id == reward_id, RewardAssignment.campaign_id == campaign_id
-        )
+        _ASSIGNMENT_OF, {"reward_id": reward_id, "campaign_id": campaign_id}
     )
     return result.scalar_one_or_none()
 
@@ -97,15 +111,7 @@ async def take_one(session: AsyncSession, reward_id: str) -> bool:
 
     Conditional UPDATE: of simultaneous redemptions of the last unit exactly one matches.
     """
-    result = await session.execute(
-        update(Reward)
-        .where(
-            Reward.id == reward_id,
-            Reward.stock.is_(None) | (Reward.redeemed < Reward.stock),
-        )
-        .values(redeemed=Reward.redeemed + 1)
-        .execution_options(synchronize_session=False)
-    )
+    result = await session.execute(_TAKE_ONE, {"reward_id": reward_id})
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, text, update
+from sqlalchemy import and_, bindparam, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voucherd.earning.models import EarningRule
@@ -37,13 +37,17 @@ async def get_in_program(
     return result.scalar_one_or_none()
 
 
+# Built once: every points movement re-checks the member's tier.
+_PROGRAM_TIERS = (
+    select(LoyaltyTier)
+    .where(LoyaltyTier.campaign_id == bindparam("campaign_id"))
+    .order_by(LoyaltyTier.points_from, LoyaltyTier.id)
+)
+
+
 async def program_tiers(session: AsyncSession, campaign_id: str) -> Sequence[LoyaltyTier]:
     """Every tier of a program, lowest range first."""
-    result = await session.execute(
-        select(LoyaltyTier)
-        .where(LoyaltyTier.campaign_id == campaign_id)
-        .order_by(LoyaltyTier.points_from, LoyaltyTier.id)
-    )
+    result = await session.execute(_PROGRAM_TIERS, {"campaign_id": campaign_id})
     return result.scalars().all()
 
 

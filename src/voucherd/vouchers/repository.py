@@ -206,14 +206,22 @@ async def claim_free_voucher(
     return None
 
 
+_HOLDERS_VOUCHER = (
+    select(Voucher)
+    .where(
+        Voucher.campaign_id == bindparam("campaign_id"),
+        Voucher.holder_id == bindparam("customer_id"),
+    )
+    .order_by(Voucher.id)
+    .limit(1)
+)
+
+
 async def holder_has_campaign_voucher(
     session: AsyncSession, campaign_id: str, customer_id: str
 ) -> Voucher | None:
     result = await session.execute(
-        select(Voucher)
-        .where(Voucher.campaign_id == campaign_id, Voucher.holder_id == customer_id)
-        .order_by(Voucher.id)
-        .limit(1)
+        _HOLDERS_VOUCHER, {"campaign_id": campaign_id, "customer_id": customer_id}
     )
     return result.scalar_one_or_none()
 
