@@ -242,8 +242,9 @@ async def _deliver(ctx: Context) -> Row:
         row.ratio = ours / bare
         row.met = verdict(ours >= DELIVER_TARGET, row.ratio >= 0.5)
         row.notes.append(
-            f"{ctx.concurrency} endpoints (one request in flight each) vs a bare httpx client "
-            f"with {ctx.concurrency} in flight, same bodies, same receiver process"
+            f"{ctx.concurrency} endpoints (one request in flight each) vs a bare aiohttp client "
+            f"(the library voucherd sends with) with {ctx.concurrency} in flight, same bodies, "
+            "same receiver process"
         )
 
     await _guarded(row, go)

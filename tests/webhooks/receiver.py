@@ -28,6 +28,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     # The receiver being slow (real time, on the receiver's side; business time never sleeps).
     delay: float = 0.0
+    body: bytes = b"ok"
 
 
 @dataclass(frozen=True)
@@ -112,4 +113,4 @@ class Receiver:
         finally:
             with self._lock:
                 inbox.in_flight[key] -= 1
-        return Response(b"ok", status_code=reply.status, headers=reply.headers)
+        return Response(reply.body, status_code=reply.status, headers=reply.headers)

@@ -1,21 +1,30 @@
 """Sending one webhook over HTTP: a total time limit, a short response excerpt, no redirects.
 
-Every connection goes through the SSRF guard (`ssrf.GuardedTransport`).
+Every connection goes through the SSRF guard (`ssrf.GuardedResolver`, and `vet` for IP
+literals).
 """
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import urlsplit
 
-import httpx
+import aiohttp
 
 from voucherd.config import Settings
 from voucherd.webhooks.schedule import DEFAULT_RETRY_DELAYS, RetrySchedule, parse_schedule
-from voucherd.webhooks.ssrf import BlockedAddress, GuardedTransport, IPNetwork, parse_networks
+from voucherd.webhooks.ssrf import (
+    BlockedAddress,
+    GuardedResolver,
+    IPNetwork,
+    parse_networks,
+    vet,
+)
 
 # Enough of a receiver's answer to debug it from the send-out log, small enough to store
 # for every attempt.
@@ -69,7 +78,8 @@ class DeliveryResult:
 
 
 class Sender:
-    """One pooled HTTP client per worker process."""
+    """One pooled HTTP client per worker process (aiohttp: several times the requests per
+    second of httpx for the same CPU, which is what bounds delivery throughput)."""
 
     def __init__(
         self,
@@ -79,17 +89,16 @@ class Sender:
         max_connections: int,
     ) -> None:
         self.timeout = timeout
-        limits = httpx.Limits(
-            max_connections=max_connections, max_keepalive_connections=max_connections
-        )
-        self._client = httpx.AsyncClient(
-            transport=GuardedTransport(
-                allowed_networks, lambda: httpx.AsyncHTTPTransport(limits=limits)
+        self._allowed = tuple(allowed_networks)
+        self._session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(
+                limit=max_connections, resolver=GuardedResolver(self._allowed)
             ),
-            timeout=httpx.Timeout(timeout),
-            follow_redirects=False,
+            timeout=aiohttp.ClientTimeout(total=timeout),
             # Proxies from the environment would connect on our behalf, past the guard.
             trust_env=False,
+            # Only the headers a lane sets (aiohttp would add its own User-Agent).
+            skip_auto_headers=("User-Agent",),
         )
 
     async def post(self, url: str, body: bytes, headers: dict[str, str]) -> DeliveryResult:
@@ -99,33 +108,43 @@ class Sender:
             return int((time.perf_counter() - started) * 1000)
 
         try:
-            # httpx's timeout applies per read; the receiver gets `timeout` seconds in total.
             async with asyncio.timeout(self.timeout):
+                await self._vet_literal(url)
                 return await self._send(url, body, headers, started)
         except TimeoutError:
             return DeliveryResult(None, elapsed_ms(), error=f"timeout after {self.timeout:g}s")
-        except httpx.TimeoutException:
-            return DeliveryResult(None, elapsed_ms(), error=f"timeout after {self.timeout:g}s")
         except BlockedAddress as exc:
             return DeliveryResult(None, elapsed_ms(), error=f"blocked: {exc}")
-        except httpx.HTTPError as exc:
+        except (aiohttp.ClientError, OSError, ValueError) as exc:
             return DeliveryResult(None, elapsed_ms(), error=f"{type(exc).__name__}: {exc}"[:500])
+
+    async def _vet_literal(self, url: str) -> None:
+        # aiohttp connects to an IP literal without asking the resolver: vet it here.
+        host = urlsplit(url).hostname or ""
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            return
+        await vet(host, 0, self._allowed)
 
     async def _send(
         self, url: str, body: bytes, headers: dict[str, str], started: float
     ) -> DeliveryResult:
-        async with self._client.stream("POST", url, content=body, headers=headers) as resp:
+        async with self._session.post(
+            url, data=body, headers=headers, allow_redirects=False
+        ) as resp:
             excerpt = bytearray()
-            async for chunk in resp.aiter_raw():
-                excerpt += chunk
-                if len(excerpt) >= EXCERPT_BYTES:
+            while len(excerpt) < EXCERPT_BYTES:
+                chunk = await resp.content.read(EXCERPT_BYTES - len(excerpt))
+                if not chunk:
                     break
+                excerpt += chunk
             return DeliveryResult(
-                status_code=resp.status_code,
+                status_code=resp.status,
                 latency_ms=int((time.perf_counter() - started) * 1000),
-                response_excerpt=bytes(excerpt[:EXCERPT_BYTES]).decode("utf-8", "replace"),
+                response_excerpt=bytes(excerpt).decode("utf-8", "replace"),
                 retry_after=resp.headers.get("retry-after"),
             )
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        await self._session.close()

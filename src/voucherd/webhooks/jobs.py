@@ -3,8 +3,6 @@ importing the service), for `voucherd serve` and `voucherd worker`."""
 
 from __future__ import annotations
 
-import logging
-
 from voucherd.config import get_settings
 from voucherd.kit.db import Database
 from voucherd.webhooks import service as _service  # noqa: F401  (subscribes to every event)
@@ -14,9 +12,6 @@ from voucherd.worker import on_shutdown, register_job
 # How long the worker waits before looking again when nothing was due: the delay a new event
 # may sit before its first attempt, against one small claim query per interval.
 IDLE_SECONDS = 0.25
-
-# httpx logs every request at INFO; the send-out log already records each attempt.
-logging.getLogger("httpx").setLevel(logging.WARNING)
 
 _deliverer: Deliverer | None = None
 

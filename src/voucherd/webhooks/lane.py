@@ -31,7 +31,7 @@ from voucherd.webhooks.delivery import (
     Sender,
 )
 from voucherd.webhooks.envelope import build_envelope, encode
-from voucherd.webhooks.models import SUCCEEDED, WebhookAttempt
+from voucherd.webhooks.models import SUCCEEDED
 from voucherd.webhooks.outcome import Outcome, decide
 from voucherd.webhooks.repository import ClaimedSendout
 from voucherd.webhooks.signing import sign_headers
@@ -58,7 +58,7 @@ class _Finished:
 
     item: ClaimedSendout
     changes: dict[str, Any]
-    attempt: WebhookAttempt
+    attempt: dict[str, Any]  # a webhook_attempts row
     outcome: Outcome
 
 
@@ -203,17 +203,17 @@ class Lane:
         return _Finished(
             item=item,
             changes=_changes(item, result, outcome, attempted_at, first, now),
-            attempt=WebhookAttempt(
-                id=new_id(ATTEMPT_PREFIX),
-                sendout_id=item.id,
-                number=item.attempts + 1,
-                attempted_at=attempted_at,
-                succeeded=result.succeeded,
-                status_code=result.status_code,
-                latency_ms=result.latency_ms,
-                error=result.error,
-                response_excerpt=result.response_excerpt,
-            ),
+            attempt={
+                "id": new_id(ATTEMPT_PREFIX),
+                "sendout_id": item.id,
+                "number": item.attempts + 1,
+                "attempted_at": attempted_at,
+                "succeeded": result.succeeded,
+                "status_code": result.status_code,
+                "latency_ms": result.latency_ms,
+                "error": result.error,
+                "response_excerpt": result.response_excerpt,
+            },
             outcome=outcome,
         )
 

@@ -1,7 +1,7 @@
 """SSRF guard: webhook targets must be public addresses unless an operator allows a network.
 
 The check runs when an endpoint is saved *and* when each delivery connects: a name can
-resolve somewhere else later (DNS rebinding), so `GuardedTransport` resolves the host itself,
+resolve somewhere else later (DNS rebinding), so `GuardedResolver` resolves the host itself,
 checks the address, and connects to exactly that address (TLS still checks the name).
 """
 
@@ -10,10 +10,10 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from urllib.parse import urlsplit
 
-import httpx
+from aiohttp.abc import AbstractResolver, ResolveResult
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -119,35 +119,29 @@ async def check_target_on_save(url: str, allowed: Sequence[IPNetwork]) -> str | 
     return None
 
 
-class GuardedTransport(httpx.AsyncBaseTransport):
-    """Resolves, vets and pins the address of every request before httpx connects."""
+class GuardedResolver(AbstractResolver):
+    """aiohttp's resolver for webhook connections: every name is resolved here and vetted,
+    and the connection goes to exactly the address that passed. TLS still checks the name,
+    and aiohttp pools connections per name, so two targets sharing an address (a CDN) never
+    share a TLS connection. IP literals skip resolvers in aiohttp: `Sender` vets those."""
 
-    def __init__(
-        self, allowed: Iterable[IPNetwork], make_pool: Callable[[], httpx.AsyncBaseTransport]
-    ) -> None:
+    def __init__(self, allowed: Iterable[IPNetwork]) -> None:
         self._allowed = tuple(allowed)
-        self._make_pool = make_pool
-        # One connection pool per target name: pools are keyed by the address we connect to,
-        # and a TLS connection made for one name must not carry another name's requests
-        # when two targets share an address (a CDN). Targets are operator-configured, so few.
-        self._pools: dict[tuple[str, str, int], httpx.AsyncBaseTransport] = {}
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        host = request.url.host
-        port = request.url.port or (443 if request.url.scheme == "https" else 80)
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
         address = await vet(host, port, self._allowed)
-        key = (request.url.scheme, host, port)
-        pool = self._pools.get(key)
-        if pool is None:
-            pool = self._pools[key] = self._make_pool()
-        if str(address) != host:
-            # Keep the Host header (set when the request was built) and let TLS verify the
-            # certificate for the name, but connect to the address we checked.
-            request.extensions = {**request.extensions, "sni_hostname": host}
-            request.url = request.url.copy_with(host=str(address))
-        return await pool.handle_async_request(request)
+        return [
+            ResolveResult(
+                hostname=host,
+                host=str(address),
+                port=port,
+                family=socket.AF_INET6 if address.version == 6 else socket.AF_INET,
+                proto=0,
+                flags=socket.AI_NUMERICHOST,
+            )
+        ]
 
-    async def aclose(self) -> None:
-        pools, self._pools = list(self._pools.values()), {}
-        for pool in pools:
-            await pool.aclose()
+    async def close(self) -> None:
+        return None
