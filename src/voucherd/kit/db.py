@@ -9,15 +9,13 @@ PostgreSQL gets one pooled engine; concurrency rules there use row locks and con
 from __future__ import annotations
 
 import asyncio
-import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Generator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-import aiosqlite
 import orjson
-from sqlalchemy import JSON, BigInteger, DateTime, MetaData, event, make_url
+from sqlalchemy import JSON, BigInteger, DateTime, MetaData, event
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -29,6 +27,8 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.orm.util import identity_key
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
+
+from voucherd.kit.sqlite_inline import CONNECT_ARGS, inline_url
 
 T = TypeVar("T")
 
@@ -102,70 +102,6 @@ def async_url(url: str) -> str:
     return url
 
 
-class _InlineQueue:
-    """Stands in for aiosqlite's queue to its thread: runs the work at once."""
-
-    def put_nowait(self, item: tuple[asyncio.Future[Any] | None, Callable[[], Any]]) -> None:
-        future, function = item
-        try:
-            result = function()
-        except BaseException as exc:  # handed to the awaiting caller, as the thread would
-            if future is not None:
-                future.set_exception(exc)
-            return
-        if future is not None:
-            future.set_result(result)
-
-
-class InlineSqliteConnection(aiosqlite.Connection):
-    """aiosqlite's interface, but each call runs on the event loop's own thread.
-
-    aiosqlite hands every statement to a helper thread and wakes the loop with the result:
-    two thread switches and a future per statement, several times the cost of the statement
-    itself (our statements are point reads and single-row writes of a few microseconds).
-    Running them inline is safe here because nothing waits inside SQLite: readers never
-    block in WAL mode and this process serialises its writers with an asyncio lock; only
-    another process's write lock could make a call wait (up to busy_timeout).
-    """
-
-    def __init__(self, connector: Callable[[], sqlite3.Connection]) -> None:
-        super().__init__(connector, iter_chunk_size=64)
-        # SQLAlchemy's adapter also queues work on aiosqlite's queue directly.
-        self._tx = _InlineQueue()  # type: ignore[assignment]
-
-    async def _execute(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        if self._connection is None:
-            raise ValueError("Connection closed")
-        return fn(*args, **kwargs)
-
-    async def _connect(self) -> InlineSqliteConnection:
-        if self._connection is None:
-            self._connection = self._connector()
-        return self
-
-    def __await__(self) -> Generator[Any, None, InlineSqliteConnection]:
-        return self._connect().__await__()
-
-    def stop(self) -> None:
-        self._running = False
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
-
-    async def close(self) -> None:
-        self.stop()
-
-
-def _inline_sqlite_creator(url: str) -> Callable[[], Awaitable[InlineSqliteConnection]]:
-    path = make_url(url).database or ":memory:"
-
-    async def connect() -> InlineSqliteConnection:
-        connection = InlineSqliteConnection(lambda: sqlite3.connect(path, check_same_thread=False))
-        return await connection
-
-    return connect
-
-
 def _configure_sqlite(engine: AsyncEngine, *, immediate: bool) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
@@ -196,22 +132,17 @@ class Database:
         self._write_lock: asyncio.Lock | None = None
         if self.is_sqlite:
             # One writer connection: SQLite allows one writer at a time anyway.
-            self.write_engine = create_async_engine(
-                self.url,
-                pool_size=1,
-                max_overflow=0,
-                pool_timeout=120,
-                async_creator=_inline_sqlite_creator(self.url),
+            # Statements run to completion on the loop thread (see kit.sqlite_inline).
+            url = inline_url(self.url)
+            sqlite_args: dict[str, Any] = {
+                "connect_args": CONNECT_ARGS,
                 **JSON_CODEC,
+            }
+            self.write_engine = create_async_engine(
+                url, pool_size=1, max_overflow=0, pool_timeout=120, **sqlite_args
             )
             _configure_sqlite(self.write_engine, immediate=True)
-            self.read_engine = create_async_engine(
-                self.url,
-                pool_size=5,
-                max_overflow=5,
-                async_creator=_inline_sqlite_creator(self.url),
-                **JSON_CODEC,
-            )
+            self.read_engine = create_async_engine(url, pool_size=5, max_overflow=5, **sqlite_args)
             _configure_sqlite(self.read_engine, immediate=False)
         else:
             self.write_engine = create_async_engine(
