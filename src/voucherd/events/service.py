@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voucherd.events.dispatcher import RecordedEvent, dispatch
 from voucherd.events.models import Event
 from voucherd.kit.clock import utcnow
 from voucherd.kit.context import RequestContext
+from voucherd.kit.deferred import defer_insert
 from voucherd.kit.ids import Prefix, new_id
 from voucherd.kit.timefmt import iso
 
-_INSERT_EVENT = insert(cast(Table, Event.__table__))
+EVENTS = cast(Table, Event.__table__)
 
 
 async def record_event(
@@ -41,10 +42,11 @@ async def record_event(
         data=data,
         created_at_iso=iso(now) or "",
     )
-    # A Core INSERT, not an ORM object: the row is never read back or changed in this unit
-    # of work, so the identity map and flush bookkeeping would be pure cost on every request.
-    await session.execute(
-        _INSERT_EVENT,
+    # Written at COMMIT with the unit of work's other events, in one INSERT (kit.deferred):
+    # the row is never read back or changed in this unit of work.
+    defer_insert(
+        session,
+        EVENTS,
         {
             "id": recorded.id,
             "project_id": recorded.project_id,

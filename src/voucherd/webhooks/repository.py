@@ -299,7 +299,7 @@ async def claim_batch(
 
 
 # Core executemany statements (the ORM's bulk paths cost more than the SQL here).
-_SENDOUTS = cast(Table, S.__table__)
+SENDOUTS = cast(Table, S.__table__)
 RESULT_COLUMNS = (
     "status",
     "attempts",
@@ -313,8 +313,8 @@ RESULT_COLUMNS = (
     "claim_token",
 )
 _RECORD_RESULT = (
-    update(_SENDOUTS)
-    .where(_SENDOUTS.c.seq == bindparam("result_seq"))
+    update(SENDOUTS)
+    .where(SENDOUTS.c.seq == bindparam("result_seq"))
     .values({name: bindparam(name) for name in RESULT_COLUMNS})
 )
 _INSERT_ATTEMPT = insert(cast(Table, WebhookAttempt.__table__))

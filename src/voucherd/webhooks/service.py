@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from voucherd.events.dispatcher import ALL_EVENTS, RecordedEvent, subscribe
 from voucherd.kit.clock import utcnow
 from voucherd.kit.context import RequestContext
+from voucherd.kit.deferred import defer_insert
 from voucherd.kit.errors import ApiError, InvalidPayload, NotFound
 from voucherd.kit.ids import Prefix, new_id
 from voucherd.projects import service as projects
@@ -27,6 +28,7 @@ from voucherd.webhooks.models import (
     WebhookEndpoint,
     WebhookSendout,
 )
+from voucherd.webhooks.repository import SENDOUTS
 from voucherd.webhooks.schemas import WebhookCreate, WebhookUpdate
 from voucherd.webhooks.ssrf import IPNetwork, check_target_on_save
 from voucherd.webhooks.subscriptions import wants
@@ -152,17 +154,22 @@ async def queue_sendouts(session: AsyncSession, _ctx: RequestContext, event: Rec
     now = utcnow()
     for endpoint in endpoints:
         if wants(endpoint.events, event.type):
-            session.add(
-                WebhookSendout(
-                    id=new_id(Prefix.SENDOUT),
-                    project_id=event.project_id,
-                    endpoint_id=endpoint.id,
-                    event_id=event.id,
-                    event_type=event.type,
-                    status=PENDING,
-                    next_attempt_at=now,
-                    created_at=now,
-                )
+            # Deferred like the event itself, and written after it (kit.deferred).
+            defer_insert(
+                session,
+                SENDOUTS,
+                {
+                    "id": new_id(Prefix.SENDOUT),
+                    "project_id": event.project_id,
+                    "endpoint_id": endpoint.id,
+                    "event_id": event.id,
+                    "event_type": event.type,
+                    "status": PENDING,
+                    "attempts": 0,
+                    "schedule_attempts": 0,
+                    "next_attempt_at": now,
+                    "created_at": now,
+                },
             )
 
 
