@@ -115,7 +115,7 @@ async def _load(
         )
         return
     try:
-        voucher = await vouchers.get(session, ctx, redeemable.id)
+        voucher, _campaign = await vouchers.get_with_campaign(session, ctx, redeemable.id)
     except NotFound:
         candidate.error = inapplicable(
             "resource_not_found", f"Voucher {redeemable.id} does not exist", 404

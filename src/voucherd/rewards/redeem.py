@@ -223,14 +223,14 @@ async def redeem(
 
     flow = events.RewardFlow(card, program, holder, assignment, rr, redemption, result)
     await events.record_state(session, ctx, flow)
-    await _advance(session, flow, rules.PENDING)
+    _advance(flow, rules.PENDING)
     await events.record_state(session, ctx, flow)
     delivered = await deliver(session, ctx, reward, holder, reward_redemption_id=rr.id)
     if delivered.voucher is not None:
         flow.reward = redemption.reward = {**result, "voucher": simple_voucher(delivered.voucher)}
     flow.publication, flow.balance = delivered.publication, delivered.balance
     rr.result = {**rr.result, **_delivery_record(delivered.voucher, delivered.publication)}
-    await _advance(session, flow, rules.COMPLETED)  # the card is current: the ledger reads it back
+    _advance(flow, rules.COMPLETED)  # the card is current: the ledger reads it back
     await events.record_state(session, ctx, flow)
     await events.record_rewarded(session, ctx, flow)
     # The reward's counter is one row every redemption of it updates: taken last (and last
@@ -298,10 +298,11 @@ def _delivery_record(voucher: Voucher | None, publication: dict[str, Any] | None
     }
 
 
-async def _advance(session: AsyncSession, flow: events.RewardFlow, to: str) -> None:
+def _advance(flow: events.RewardFlow, to: str) -> None:
     rr = flow.reward_redemption
     if not rules.can_move(rr.state, to):
         raise RuntimeError(f"reward redemption {rr.id}: {rr.state} -> {to} is not a transition")
     rr.state = to
     rr.updated_at = utcnow()
-    await session.flush()
+    # No flush: the row is written by the next one, so PENDING then COMPLETED in one unit of
+    # work (nothing else reads the row in between) cost a single UPDATE.

@@ -9,6 +9,7 @@ from sqlalchemy import Select, bindparam, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
+from voucherd.campaigns.models import Campaign
 from voucherd.kit.clock import utcnow
 from voucherd.vouchers.models import Voucher, VoucherTransaction
 
@@ -28,6 +29,18 @@ _BY_CODE_OR_ID = (
     .limit(1)
 )
 _BY_CODE_OR_ID_FOR_UPDATE = _BY_CODE_OR_ID.with_for_update(key_share=True)
+# The same with the voucher's campaign in the one round trip (validation and redemption read
+# both): the campaign lands in the identity map, where campaign lookups find it.
+_WITH_CAMPAIGN = (
+    select(Voucher, Campaign)
+    .outerjoin(Campaign, Campaign.id == Voucher.campaign_id)
+    .where(
+        Voucher.project_id == bindparam("project_id"),
+        or_(Voucher.code == bindparam("key"), Voucher.id == bindparam("key")),
+    )
+    .order_by((Voucher.code == bindparam("key")).desc())
+    .limit(1)
+)
 
 
 async def get(
@@ -38,6 +51,13 @@ async def get(
     return (
         await session.execute(stmt, {"project_id": project_id, "key": key})
     ).scalar_one_or_none()
+
+
+async def get_with_campaign(
+    session: AsyncSession, project_id: str, key: str
+) -> tuple[Voucher, Campaign | None] | None:
+    row = (await session.execute(_WITH_CAMPAIGN, {"project_id": project_id, "key": key})).first()
+    return None if row is None else (row[0], row[1])
 
 
 async def refresh(session: AsyncSession, voucher: Voucher) -> Voucher:

@@ -283,6 +283,15 @@ async def get(session: AsyncSession, ctx: RequestContext, key: str) -> Voucher:
     return voucher
 
 
+async def get_with_campaign(
+    session: AsyncSession, ctx: RequestContext, key: str
+) -> tuple[Voucher, Campaign | None]:
+    found = await repository.get_with_campaign(session, ctx.project_id, key)
+    if found is None:
+        raise NotFound("voucher", key)
+    return found
+
+
 async def update(
     session: AsyncSession, ctx: RequestContext, key: str, data: VoucherUpdate
 ) -> Voucher:
