@@ -7,27 +7,20 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, case, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voucherd.campaigns.models import Campaign
 from voucherd.events.models import Event
 from voucherd.kit.clock import utcnow
 from voucherd.kit.db import loaded
+from voucherd.kit.queries import one_by_either
 from voucherd.kit.timefmt import iso
 from voucherd.publications.models import Publication
 from voucherd.vouchers.models import Voucher, VoucherTransaction
 
 # Built once: every redemption and paid order reads a campaign.
-_BY_ID_OR_NAME = (
-    select(Campaign)
-    .where(
-        Campaign.project_id == bindparam("project_id"),
-        or_(Campaign.id == bindparam("key"), Campaign.name == bindparam("key")),
-    )
-    .order_by((Campaign.id == bindparam("key")).desc())
-    .limit(1)
-)
+_BY_ID_OR_NAME = one_by_either(select(Campaign), Campaign.project_id, Campaign.id, Campaign.name)
 
 
 async def get(session: AsyncSession, project_id: str, key: str) -> Campaign | None:

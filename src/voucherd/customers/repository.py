@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Select, bindparam, or_, select, update
+from sqlalchemy import BigInteger, Select, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voucherd.customers.models import Customer
 from voucherd.kit.db import loaded as db_loaded
+from voucherd.kit.queries import one_by_either
 
 
 async def get(session: AsyncSession, project_id: str, customer_id: str) -> Customer | None:
@@ -23,6 +24,9 @@ async def get(session: AsyncSession, project_id: str, customer_id: str) -> Custo
 # costs about as much as executing it on SQLite.
 _BY_ID = select(Customer).where(
     Customer.project_id == bindparam("project_id"), Customer.id == bindparam("customer_id")
+)
+_BY_ID_OR_SOURCE_ID = one_by_either(
+    select(Customer), Customer.project_id, Customer.id, Customer.source_id
 )
 _BY_SOURCE_ID = select(Customer).where(
     Customer.project_id == bindparam("project_id"), Customer.source_id == bindparam("source_id")
@@ -47,17 +51,8 @@ def loaded(session: AsyncSession, project_id: str, customer_id: str) -> Customer
 async def get_by_id_or_source_id(
     session: AsyncSession, project_id: str, key: str
 ) -> Customer | None:
-    """Voucherify addresses a customer by either its id or its source_id."""
-    result = await session.execute(
-        select(Customer)
-        .where(
-            Customer.project_id == project_id,
-            or_(Customer.id == key, Customer.source_id == key),
-        )
-        # An id match wins over a customer whose source_id happens to equal another's id.
-        .order_by((Customer.id == key).desc())
-        .limit(1)
-    )
+    """Voucherify addresses a customer by either its id or its source_id (an id match wins)."""
+    result = await session.execute(_BY_ID_OR_SOURCE_ID, {"project_id": project_id, "key": key})
     return result.scalar_one_or_none()
 
 

@@ -7,17 +7,12 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from voucherd.kit.queries import one_by_either
 from voucherd.products.models import Product, Sku
 
 # Built once: order lines and rewards name products on every request.
-_BY_ID_OR_SOURCE_ID = (
-    select(Product)
-    .where(
-        Product.project_id == bindparam("project_id"),
-        or_(Product.id == bindparam("key"), Product.source_id == bindparam("key")),
-    )
-    .order_by((Product.id == bindparam("key")).desc())
-    .limit(1)
+_BY_ID_OR_SOURCE_ID = one_by_either(
+    select(Product), Product.project_id, Product.id, Product.source_id
 )
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from voucherd.campaigns.models import Campaign
 from voucherd.kit.clock import utcnow
+from voucherd.kit.queries import one_by_either
 from voucherd.vouchers.models import Voucher, VoucherTransaction
 
 # SQLite allows 32,766 bound parameters per statement; stay well below.
@@ -19,27 +20,15 @@ CODE_LOOKUP_CHUNK = 5_000
 
 # Hot-path statements are built once: constructing and cache-keying a statement per call
 # costs about as much as executing it on SQLite.
-_BY_CODE_OR_ID = (
-    select(Voucher)
-    .where(
-        Voucher.project_id == bindparam("project_id"),
-        or_(Voucher.code == bindparam("key"), Voucher.id == bindparam("key")),
-    )
-    .order_by((Voucher.code == bindparam("key")).desc())
-    .limit(1)
-)
+_BY_CODE_OR_ID = one_by_either(select(Voucher), Voucher.project_id, Voucher.code, Voucher.id)
 _BY_CODE_OR_ID_FOR_UPDATE = _BY_CODE_OR_ID.with_for_update(key_share=True)
 # The same with the voucher's campaign in the one round trip (validation and redemption read
 # both): the campaign lands in the identity map, where campaign lookups find it.
-_WITH_CAMPAIGN = (
-    select(Voucher, Campaign)
-    .outerjoin(Campaign, Campaign.id == Voucher.campaign_id)
-    .where(
-        Voucher.project_id == bindparam("project_id"),
-        or_(Voucher.code == bindparam("key"), Voucher.id == bindparam("key")),
-    )
-    .order_by((Voucher.code == bindparam("key")).desc())
-    .limit(1)
+_WITH_CAMPAIGN = one_by_either(
+    select(Voucher, Campaign).outerjoin(Campaign, Campaign.id == Voucher.campaign_id),
+    Voucher.project_id,
+    Voucher.code,
+    Voucher.id,
 )
 
 
