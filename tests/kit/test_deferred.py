@@ -6,8 +6,10 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from tests.support import ProjectKeys
+from voucherd.customers.models import Customer
 from voucherd.events.models import Event
 from voucherd.events.service import EVENTS
 from voucherd.kit.clock import utcnow
@@ -79,3 +81,26 @@ async def test_a_rolled_back_unit_of_work_writes_nothing(
         defer_insert(session, EVENTS, _event(project.project_id, "next"))
 
     assert await _stored_tags(db, project.project_id) == ["next"]
+
+
+async def test_a_failed_flush_caught_in_a_savepoint_keeps_earlier_rows(
+    db: Database, project: ProjectKeys
+) -> None:
+    # The upsert-race shape: a row deferred, then an INSERT that hits a unique constraint
+    # inside a savepoint, the IntegrityError caught, the unit of work going on.
+    async with db.transaction() as session:
+        defer_insert(session, EVENTS, _event(project.project_id, "before"))
+        first = Customer(id=new_id(Prefix.CUSTOMER), project_id=project.project_id, source_id="dup")
+        session.add(first)
+        await session.flush()
+        with pytest.raises(IntegrityError):
+            async with session.begin_nested():
+                defer_insert(session, EVENTS, _event(project.project_id, "inside-undone"))
+                twin = Customer(
+                    id=new_id(Prefix.CUSTOMER), project_id=project.project_id, source_id="dup"
+                )
+                session.add(twin)
+                await session.flush()
+        defer_insert(session, EVENTS, _event(project.project_id, "after"))
+
+    assert await _stored_tags(db, project.project_id) == ["before", "after"]

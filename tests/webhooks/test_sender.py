@@ -8,8 +8,9 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 
 from tests.webhooks.receiver import Receiver, Reply
-from voucherd.webhooks.delivery import EXCERPT_BYTES, USER_AGENT, Sender
-from voucherd.webhooks.ssrf import parse_networks
+from voucherd.webhooks import delivery
+from voucherd.webhooks.delivery import ERROR_CHARS, EXCERPT_BYTES, USER_AGENT, Sender
+from voucherd.webhooks.ssrf import BlockedAddress, parse_networks
 
 LOOPBACK = parse_networks("127.0.0.0/8,::1/128")
 HEADERS = {"content-type": "application/json", "user-agent": USER_AGENT, "webhook-id": "whs_1"}
@@ -113,3 +114,49 @@ async def test_a_refused_connection_is_an_error_not_an_exception(
 
     assert result.status_code is None
     assert result.error is not None and "Connect" in result.error
+
+
+async def test_an_ip_literal_spelled_in_other_digits_is_vetted_as_dialled(
+    receiver: Receiver, make_sender: MakeSender
+) -> None:
+    # aiohttp's URL parsing maps U+1FBF1 (a segmented digit one) to "1": this is 127.0.0.1.
+    inbox = receiver.inbox()
+    url = inbox.url.replace("127.0.0.1", "127.0.0.\U0001fbf1")
+
+    result = await make_sender(allowed=()).post(url, b"{}", HEADERS)
+
+    assert result.error is not None and "loopback" in result.error
+    assert inbox.requests == []
+
+
+async def test_the_socket_itself_is_guarded(
+    receiver: Receiver, make_sender: MakeSender, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Whatever the host checks miss, no socket opens to a refused address.
+    inbox = receiver.inbox()
+    sender = make_sender(allowed=())
+    monkeypatch.setattr(sender, "_vet_literal", _no_check)
+
+    result = await sender.post(inbox.url, b"{}", HEADERS)
+
+    assert result.error is not None and result.error.startswith("blocked:")
+    assert "loopback" in result.error
+    assert inbox.requests == []
+
+
+async def _no_check(_url: str) -> None:
+    return None
+
+
+async def test_a_long_refusal_fits_the_send_out_log(
+    receiver: Receiver, make_sender: MakeSender, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def refuse(*_args: object) -> None:
+        raise BlockedAddress("; ".join(f"10.0.0.{i} is a private address" for i in range(60)))
+
+    monkeypatch.setattr(delivery, "vet", refuse)
+
+    result = await make_sender().post(receiver.inbox().url, b"{}", HEADERS)
+
+    assert result.error is not None and result.error.startswith("blocked:")
+    assert len(result.error) == ERROR_CHARS

@@ -64,7 +64,14 @@ async def test_private_target_is_refused_when_saved_by_default(
     anon_client: httpx.AsyncClient, management_headers: dict[str, str], project: ProjectKeys
 ) -> None:
     # `anon_client` runs the app with default settings: no allowed networks.
-    for url in ("http://127.0.0.1:9000/x", "http://localhost:9000/x", "http://169.254.169.254/"):
+    for url in (
+        "http://127.0.0.1:9000/x",
+        "http://localhost:9000/x",
+        "http://169.254.169.254/",
+        # Spelled with other digits; dialled as 127.0.0.1 and 169.254.169.254.
+        "http://127.0.0.\U0001fbf1:9000/x",
+        "http://169.254.169.25\U0001fbf4/",
+    ):
         resp = await anon_client.post(
             f"/management/v1/projects/{project.project_id}/webhooks",
             json={"target_url": url, "events": ["customer.created"]},

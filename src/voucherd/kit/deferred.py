@@ -11,6 +11,8 @@ transaction, so an event still exists exactly when the change it describes was c
   have been; a rolled-back unit of work drops them all.
 - Nothing may read these tables back in the same unit of work (nothing does: send-outs and
   events are read by the delivery worker and the list endpoints, in later transactions).
+- Rows are written by the unit of work's COMMIT, not by a savepoint's release; every savepoint
+  here is a context manager, closed before its unit of work commits.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from sqlalchemy.sql.dml import Insert
 
 _ROWS = "voucherd.deferred_rows"
 _MARKS = "voucherd.deferred_marks"
+_RELEASED = "voucherd.deferred_released"
 _INSERTS: dict[Table, Insert] = {}
 
 
@@ -43,27 +46,17 @@ def _remember_savepoint_start(session: Session, transaction: SessionTransaction)
         session.info.setdefault(_MARKS, {})[transaction] = len(session.info.get(_ROWS, ()))
 
 
-@event.listens_for(Session, "after_soft_rollback")
-def _drop_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
-    rows: list[tuple[Table, dict[str, Any]]] | None = session.info.get(_ROWS)
-    if not rows:
-        return
-    if not previous_transaction.nested:
-        rows.clear()
-        return
-    mark = session.info.get(_MARKS, {}).pop(previous_transaction, None)
-    if mark is not None:
-        del rows[mark:]
-
-
 @event.listens_for(Session, "before_commit")
 def _write_deferred(session: Session) -> None:
-    if session.in_nested_transaction():  # a savepoint's release: its rows wait for COMMIT
+    if session.in_nested_transaction():
+        # A savepoint's release: its rows wait for the COMMIT of the unit of work.
+        session.info.setdefault(_RELEASED, set()).add(session.get_nested_transaction())
         return
-    rows: list[tuple[Table, dict[str, Any]]] | None = session.info.pop(_ROWS, None)
-    session.info.pop(_MARKS, None)
-    if not rows:
+    if not session.info.get(_ROWS):
         return
+    # Pending ORM rows first (COMMIT would flush them next): a deferred row may reference one.
+    session.flush()
+    rows: list[tuple[Table, dict[str, Any]]] = session.info.pop(_ROWS)
     by_table: dict[Table, list[dict[str, Any]]] = {}
     for table, row in rows:
         by_table.setdefault(table, []).append(row)
@@ -72,3 +65,20 @@ def _write_deferred(session: Session) -> None:
         if stmt is None:
             stmt = _INSERTS[table] = insert(table)
         session.execute(stmt, group)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _settle(session: Session, transaction: SessionTransaction) -> None:
+    """A savepoint that ended without being released was rolled back (by an exception in its
+    block, or by a failed flush inside it, which fires no rollback event of its own): its rows
+    go. The unit of work's end drops whatever was not written (a rollback)."""
+    if transaction.nested:
+        mark = session.info.get(_MARKS, {}).pop(transaction, None)
+        released = session.info.get(_RELEASED, set())
+        if transaction in released:
+            released.discard(transaction)
+        elif mark is not None and session.info.get(_ROWS):
+            del session.info[_ROWS][mark:]
+    elif transaction.parent is None:
+        for key in (_ROWS, _MARKS, _RELEASED):
+            session.info.pop(key, None)

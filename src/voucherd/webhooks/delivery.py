@@ -12,7 +12,6 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 import aiohttp
 
@@ -22,6 +21,8 @@ from voucherd.webhooks.ssrf import (
     BlockedAddress,
     GuardedResolver,
     IPNetwork,
+    connect_target,
+    guarded_socket_factory,
     parse_networks,
     vet,
 )
@@ -30,6 +31,7 @@ from voucherd.webhooks.ssrf import (
 # for every attempt.
 EXCERPT_BYTES = 1024
 USER_AGENT = "voucherd-webhooks/0.1"
+ERROR_CHARS = 500
 # A lane renews its lease when less than one POST (the timeout) plus this is left.
 LEASE_MARGIN = timedelta(seconds=2)
 
@@ -77,6 +79,11 @@ class DeliveryResult:
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
+def _error(message: str) -> str:
+    # The send-out log's error columns hold 500 characters (a refusal can list many addresses).
+    return message[:ERROR_CHARS]
+
+
 class Sender:
     """One pooled HTTP client per worker process (aiohttp: several times the requests per
     second of httpx for the same CPU, which is what bounds delivery throughput)."""
@@ -92,7 +99,9 @@ class Sender:
         self._allowed = tuple(allowed_networks)
         self._session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(
-                limit=max_connections, resolver=GuardedResolver(self._allowed)
+                limit=max_connections,
+                resolver=GuardedResolver(self._allowed),
+                socket_factory=guarded_socket_factory(self._allowed),
             ),
             timeout=aiohttp.ClientTimeout(total=timeout),
             # Proxies from the environment would connect on our behalf, past the guard.
@@ -114,13 +123,18 @@ class Sender:
         except TimeoutError:
             return DeliveryResult(None, elapsed_ms(), error=f"timeout after {self.timeout:g}s")
         except BlockedAddress as exc:
-            return DeliveryResult(None, elapsed_ms(), error=f"blocked: {exc}")
+            return DeliveryResult(None, elapsed_ms(), error=_error(f"blocked: {exc}"))
+        except aiohttp.ClientConnectorError as exc:
+            if isinstance(exc.os_error, BlockedAddress):
+                return DeliveryResult(None, elapsed_ms(), error=_error(f"blocked: {exc.os_error}"))
+            return DeliveryResult(None, elapsed_ms(), error=_error(f"{type(exc).__name__}: {exc}"))
         except (aiohttp.ClientError, OSError, ValueError) as exc:
-            return DeliveryResult(None, elapsed_ms(), error=f"{type(exc).__name__}: {exc}"[:500])
+            return DeliveryResult(None, elapsed_ms(), error=_error(f"{type(exc).__name__}: {exc}"))
 
     async def _vet_literal(self, url: str) -> None:
-        # aiohttp connects to an IP literal without asking the resolver: vet it here.
-        host = urlsplit(url).hostname or ""
+        # aiohttp connects to an IP literal without asking the resolver: vet it here (the
+        # socket factory would refuse it too, with a less readable error).
+        host, _port = connect_target(url)
         try:
             ipaddress.ip_address(host)
         except ValueError:

@@ -10,13 +10,17 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp.abc import AbstractResolver, ResolveResult
+from yarl import URL
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+# (family, type, proto, canonical name, sockaddr): what aiohttp hands a socket factory.
+AddrInfo = tuple[Any, Any, int, str, tuple[Any, ...]]
 
 
 class BlockedAddress(Exception):
@@ -98,6 +102,14 @@ def check_url_syntax(url: str) -> str | None:
     return None
 
 
+def connect_target(url: str) -> tuple[str, int]:
+    """The host and port a delivery to `url` connects to, normalised as aiohttp does (yarl's
+    IDNA mapping turns fullwidth digits, or a segmented-digit last label, into 127.0.0.1;
+    Python's `urlsplit` would not), so the guard judges the address actually dialled."""
+    target = URL(url)
+    return target.raw_host or "", target.port or (443 if target.scheme == "https" else 80)
+
+
 async def check_target_on_save(url: str, allowed: Sequence[IPNetwork]) -> str | None:
     """Refuse targets that resolve only to forbidden addresses when they are saved.
 
@@ -106,9 +118,7 @@ async def check_target_on_save(url: str, allowed: Sequence[IPNetwork]) -> str | 
     problem = check_url_syntax(url)
     if problem is not None:
         return problem
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    port = parts.port or (443 if parts.scheme == "https" else 80)
+    host, port = connect_target(url)
     try:
         addresses = await resolve(host, port)
     except OSError:
@@ -117,6 +127,26 @@ async def check_target_on_save(url: str, allowed: Sequence[IPNetwork]) -> str | 
     if addresses and len(reasons) == len(addresses):
         return f"target_url is not allowed: {'; '.join(reasons)}"
     return None
+
+
+class RefusedPeer(BlockedAddress, OSError):
+    """Raised while opening a socket to a refused address (the last line of the guard)."""
+
+
+def guarded_socket_factory(allowed: Iterable[IPNetwork]) -> Callable[[AddrInfo], socket.socket]:
+    """aiohttp's socket factory for webhook connections: whatever host parsing, resolving or
+    caching came before, the address a socket is about to connect to is vetted here."""
+    networks = tuple(allowed)
+
+    def make_socket(addr_info: AddrInfo) -> socket.socket:
+        family, kind, proto, _canonical, sockaddr = addr_info
+        address = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
+        reason = refusal(address, networks)
+        if reason is not None:
+            raise RefusedPeer(reason)
+        return socket.socket(family=family, type=kind, proto=proto)
+
+    return make_socket
 
 
 class GuardedResolver(AbstractResolver):
