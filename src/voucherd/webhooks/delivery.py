@@ -1,7 +1,7 @@
 """Sending one webhook over HTTP: a total time limit, a short response excerpt, no redirects.
 
-Every connection goes through the SSRF guard (`ssrf.GuardedResolver`, and `vet` for IP
-literals).
+Every connection goes through the SSRF guard: `ssrf.GuardedResolver` for names, `vet` for IP
+literals, and `ssrf.guarded_socket_factory` for the address every socket connects to.
 """
 
 from __future__ import annotations

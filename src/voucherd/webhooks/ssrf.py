@@ -2,7 +2,8 @@
 
 The check runs when an endpoint is saved *and* when each delivery connects: a name can
 resolve somewhere else later (DNS rebinding), so `GuardedResolver` resolves the host itself,
-checks the address, and connects to exactly that address (TLS still checks the name).
+checks the address, and connects to exactly that address (TLS still checks the name); and
+`guarded_socket_factory` vets the peer of every socket, whatever came before it.
 """
 
 from __future__ import annotations
