@@ -176,3 +176,16 @@ async def test_a_disabled_card_cannot_redeem(client: httpx.AsyncClient) -> None:
     resp = await h.redeem(client, card["code"], reward["id"])
     assert (resp.status_code, resp.json()["key"]) == (400, "voucher_disabled")
     assert (await h.card(client, card["code"]))["loyalty_card"]["balance"] == 500
+
+
+async def test_a_card_of_a_program_that_has_ended_cannot_redeem(client: httpx.AsyncClient) -> None:
+    # The program's dates count as they do for any voucher of a campaign.
+    program, card, _, reward = await _setup(client)
+    h.ok(
+        await client.put(
+            f"/v1/loyalties/{program['id']}", json={"expiration_date": "2001-01-01T00:00:00Z"}
+        )
+    )
+    resp = await h.redeem(client, card["code"], reward["id"])
+    assert (resp.status_code, resp.json()["key"]) == (400, "voucher_disabled")
+    assert (await h.card(client, card["code"]))["loyalty_card"]["balance"] == 500

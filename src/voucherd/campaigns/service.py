@@ -55,6 +55,15 @@ def _template(campaign_type: str, spec: CampaignVoucherSpec) -> dict[str, Any]:
     return template
 
 
+def is_live(campaign: Campaign, now: datetime) -> bool:
+    """Active and within its dates (both ends inclusive, as a voucher's own dates)."""
+    return (
+        campaign.active
+        and (campaign.start_date is None or now >= campaign.start_date)
+        and (campaign.expiration_date is None or now <= campaign.expiration_date)
+    )
+
+
 async def get(session: AsyncSession, ctx: RequestContext, key: str) -> Campaign:
     campaign = await repository.get(session, ctx.project_id, key)
     if campaign is None:

@@ -57,11 +57,7 @@ class Trigger:
 
 
 def _program_is_live(program: Campaign, now: datetime) -> bool:
-    if not program.active or program.campaign_type != loyalty.PROGRAM:
-        return False
-    if program.start_date is not None and now < program.start_date:
-        return False
-    return program.expiration_date is None or now < program.expiration_date
+    return program.campaign_type == loyalty.PROGRAM and campaigns.is_live(program, now)
 
 
 async def _card(

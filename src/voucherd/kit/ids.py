@@ -6,6 +6,7 @@ sorting by id follows creation order and `starting_after_id` pagination is a ran
 
 from __future__ import annotations
 
+import base64
 import secrets
 import time
 
@@ -34,6 +35,12 @@ def new_id(prefix: str) -> str:
         rand = secrets.randbelow(_RANDOM_LIMIT // 2)  # leaves room to count up
     _last_millis, _last_random = millis, rand
     return f"{prefix}_{millis:012x}{rand:0{_RANDOM_HEX}x}"
+
+
+def new_tracking_id() -> str:
+    """Voucherify's `track_…` id of a validation or redemption that names a customer
+    (seed 002's form: base64 of 16 random bytes)."""
+    return f"{Prefix.TRACKING}_" + base64.b64encode(secrets.token_bytes(16)).decode()
 
 
 def new_request_id() -> str:

@@ -6,8 +6,6 @@ Each redeemable is checked (exists, active, dates, limits, balance), its discoun
 
 from __future__ import annotations
 
-import base64
-import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -68,11 +66,6 @@ class Evaluation:
         return [c for c in self.candidates if c.error is not None]
 
 
-def new_tracking_id() -> str:
-    """Voucherify's `track_…` id, given to a validation or redemption that names a customer."""
-    return "track_" + base64.b64encode(secrets.token_bytes(16)).decode()
-
-
 def inapplicable(key: str, message: str, status: int = 400) -> ApiError:
     return ApiError(message, key=key, message=message, status=status)
 
@@ -105,7 +98,6 @@ async def _load(
     session: AsyncSession,
     ctx: RequestContext,
     candidate: Candidate,
-    campaigns_seen: dict[str, Campaign],
     seen_codes: set[str],
 ) -> None:
     redeemable = candidate.redeemable
@@ -115,7 +107,7 @@ async def _load(
         )
         return
     try:
-        voucher, _campaign = await vouchers.get_with_campaign(session, ctx, redeemable.id)
+        voucher, campaign = await vouchers.get_with_campaign(session, ctx, redeemable.id)
     except NotFound:
         candidate.error = inapplicable(
             "resource_not_found", f"Voucher {redeemable.id} does not exist", 404
@@ -126,23 +118,15 @@ async def _load(
         return
     seen_codes.add(voucher.id)
     candidate.voucher = voucher
-    if voucher.campaign_id:
-        campaign = campaigns_seen.get(voucher.campaign_id)
-        if campaign is None:
-            campaign = await campaigns.get_by_id(session, ctx, voucher.campaign_id)
-            campaigns_seen[campaign.id] = campaign
-        candidate.campaign = campaign
+    # The identity map makes vouchers of one campaign share one Campaign object.
+    candidate.campaign = campaign
 
 
 def _check(candidate: Candidate, now: Any) -> None:
     voucher, campaign = candidate.voucher, candidate.campaign
     if voucher is None or candidate.error is not None:
         return
-    campaign_active = campaign is None or (
-        campaign.active
-        and (campaign.start_date is None or now >= campaign.start_date)
-        and (campaign.expiration_date is None or now <= campaign.expiration_date)
-    )
+    campaign_active = campaign is None or campaigns.is_live(campaign, now)
     problem = vouchers.status_error(voucher, now, campaign_active)
     if problem is not None:
         candidate.error = inapplicable(*problem)
@@ -215,10 +199,9 @@ async def evaluate(
 ) -> Evaluation:
     now = utcnow()
     candidates = [Candidate(r) for r in redeemables]
-    campaigns_seen: dict[str, Campaign] = {}
     seen: set[str] = set()
     for candidate in candidates:
-        await _load(session, ctx, candidate, campaigns_seen, seen)
+        await _load(session, ctx, candidate, seen)
         _check(candidate, now)
         _resolve(candidate, order, customer, order_metadata, request_metadata, now)
     usable = [c for c in candidates if c.error is None and c.discount is not None]

@@ -23,9 +23,9 @@ from voucherd.events.service import record_event
 from voucherd.kit.clock import utcnow
 from voucherd.kit.context import RequestContext
 from voucherd.kit.errors import ApiError, NotFound
-from voucherd.kit.ids import Prefix, new_id
+from voucherd.kit.ids import Prefix, new_id, new_tracking_id
 from voucherd.kit.timefmt import iso
-from voucherd.redemptions.engine import Candidate, new_tracking_id
+from voucherd.redemptions.engine import Candidate
 from voucherd.redemptions.models import Redemption
 from voucherd.redemptions.schemas import StackableRequest
 from voucherd.redemptions.serializers import simple_redemption

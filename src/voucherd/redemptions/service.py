@@ -19,7 +19,7 @@ from voucherd.customers.serializers import simple_customer
 from voucherd.events.service import record_event
 from voucherd.kit.clock import utcnow
 from voucherd.kit.context import RequestContext
-from voucherd.kit.ids import Prefix, new_id
+from voucherd.kit.ids import Prefix, new_id, new_tracking_id
 from voucherd.kit.timefmt import iso
 from voucherd.orders import service as orders
 from voucherd.orders.models import Order
@@ -31,7 +31,6 @@ from voucherd.redemptions.engine import (
     Evaluation,
     evaluate,
     inapplicable,
-    new_tracking_id,
     payload_order_input,
 )
 from voucherd.redemptions.models import Redemption

@@ -8,8 +8,6 @@ wait on each other in opposite orders.
 
 from __future__ import annotations
 
-import base64
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -30,7 +28,7 @@ from voucherd.discounts.calculation import (
 from voucherd.kit.clock import utcnow
 from voucherd.kit.context import RequestContext
 from voucherd.kit.errors import ApiError, InvalidPayload
-from voucherd.kit.ids import Prefix, new_id
+from voucherd.kit.ids import Prefix, new_id, new_tracking_id
 from voucherd.kit.timefmt import iso
 from voucherd.loyalty import ledger
 from voucherd.loyalty import service as loyalty
@@ -46,6 +44,7 @@ from voucherd.rewards.deliver import deliver
 from voucherd.rewards.models import Reward, RewardAssignment, RewardRedemption
 from voucherd.rewards.schemas import RewardPick, RewardRedeem
 from voucherd.rewards.serializers import reward_result
+from voucherd.vouchers import service as vouchers
 from voucherd.vouchers.models import Voucher
 from voucherd.vouchers.serializers import simple_voucher
 
@@ -69,19 +68,9 @@ class RedeemedReward:
     holder: Customer
 
 
-def new_tracking_id() -> str:
-    # Voucherify's form (seed 002): `track_` + base64 of 16 random bytes.
-    return "track_" + base64.b64encode(secrets.token_bytes(16)).decode()
-
-
 def _check_card(card: Voucher, program: Campaign, now: datetime) -> None:
-    problem: tuple[str, str] | None = None
-    if not card.active or not program.active:
-        problem = ("voucher_disabled", f"Loyalty card {card.code} is disabled")
-    elif card.start_date is not None and now < card.start_date:
-        problem = ("voucher_not_active", f"Loyalty card {card.code} is not active yet")
-    elif card.expiration_date is not None and now > card.expiration_date:
-        problem = ("voucher_expired", f"Loyalty card {card.code} has expired")
+    # The same rules as redeeming any voucher: the card's own dates and the program's.
+    problem = vouchers.status_error(card, now, campaigns.is_live(program, now))
     if problem is not None:
         raise ApiError(problem[1], key=problem[0], message=problem[1])
 
