@@ -82,7 +82,6 @@ async def _undo_one(
             await vouchers.release(session, voucher)
         if redemption.gift_credits:
             await gift.refund_gift(session, voucher, redemption.gift_credits)
-        voucher = await vouchers.reload(session, voucher)
     if order is not None:
         orders.remove_discount(order, redemption.applied or {})
     rollback = Redemption(

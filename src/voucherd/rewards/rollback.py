@@ -30,6 +30,8 @@ async def rollback_reward_redemption(
     Runs once per reward redemption: the COMPLETED -> ROLLEDBACK change is conditional, so
     a second (or simultaneous) rollback finds nothing to do.
     """
+    if redemption.reward is None:  # a coupon's or gift card's redemption: no query needed
+        return False
     rr = await repository.reward_redemption_of(session, ctx.project_id, redemption.id)
     if rr is None:
         return False

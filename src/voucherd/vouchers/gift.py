@@ -32,7 +32,7 @@ async def add_transaction(
     redemption_id: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> VoucherTransaction:
-    await repository.refresh(session, voucher)
+    # The voucher's balance is current: every gift change reads its new values back.
     tx = VoucherTransaction(
         id=new_id(Prefix.VOUCHER_TRANSACTION),
         project_id=ctx.project_id,
@@ -60,7 +60,7 @@ async def change_gift_balance(
         raise InvalidPayload(f"Voucher {voucher.code} is not a gift card", key="invalid_voucher")
     if change.amount == 0:
         raise InvalidPayload("amount must not be 0")
-    if not await repository.add_gift_balance(session, voucher.id, change.amount):
+    if not await repository.add_gift_balance(session, voucher, change.amount):
         raise ApiError(
             f"Voucher {voucher.code} has less than {-change.amount} to remove",
             key="gift_amount_exceeded",
@@ -95,4 +95,4 @@ async def spend_gift(session: AsyncSession, voucher: Voucher, amount: int) -> bo
 
 
 async def refund_gift(session: AsyncSession, voucher: Voucher, amount: int) -> None:
-    await repository.refund_gift(session, voucher.id, amount)
+    await repository.refund_gift(session, voucher, amount)

@@ -49,11 +49,6 @@ async def get_with_campaign(
     return None if row is None else (row[0], row[1])
 
 
-async def refresh(session: AsyncSession, voucher: Voucher) -> Voucher:
-    await session.refresh(voucher)
-    return voucher
-
-
 async def existing_codes(session: AsyncSession, project_id: str, codes: Iterable[str]) -> set[str]:
     codes = list(codes)
     found: set[str] = set()
@@ -125,13 +120,19 @@ async def try_consume_redemption(session: AsyncSession, voucher: Voucher) -> boo
     return True
 
 
-async def release_redemption(session: AsyncSession, voucher_id: str) -> None:
-    await session.execute(
-        update(Voucher)
-        .where(Voucher.id == voucher_id, Voucher.redeemed_quantity > 0)
-        .values(redeemed_quantity=Voucher.redeemed_quantity - 1, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
+async def release_redemption(session: AsyncSession, voucher: Voucher) -> None:
+    row = (
+        await session.execute(
+            update(Voucher)
+            .where(Voucher.id == voucher.id, Voucher.redeemed_quantity > 0)
+            .values(redeemed_quantity=Voucher.redeemed_quantity - 1, updated_at=utcnow())
+            .returning(Voucher.redeemed_quantity, Voucher.updated_at)
+            .execution_options(synchronize_session=False)
+        )
+    ).first()
+    if row is not None:
+        set_committed_value(voucher, "redeemed_quantity", row[0])
+        set_committed_value(voucher, "updated_at", row[1])
 
 
 async def try_spend_gift(session: AsyncSession, voucher: Voucher, amount: int) -> bool:
@@ -158,27 +159,39 @@ async def try_spend_gift(session: AsyncSession, voucher: Voucher, amount: int) -
     return True
 
 
-async def add_gift_balance(session: AsyncSession, voucher_id: str, amount: int) -> bool:
-    """Add (or, negative, remove) credits; removal never goes below zero."""
-    result = await session.execute(
-        update(Voucher)
-        .where(Voucher.id == voucher_id, Voucher.gift_balance + amount >= 0)
-        .values(gift_balance=Voucher.gift_balance + amount)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-async def refund_gift(session: AsyncSession, voucher_id: str, amount: int) -> None:
-    await session.execute(
-        update(Voucher)
-        .where(Voucher.id == voucher_id)
-        .values(
-            gift_balance=Voucher.gift_balance + amount,
-            redeemed_amount=Voucher.redeemed_amount - amount,
+async def add_gift_balance(session: AsyncSession, voucher: Voucher, amount: int) -> bool:
+    """Add (or, negative, remove) credits; removal never goes below zero. The loaded voucher
+    gets the new balance back (RETURNING), like every counter change here."""
+    row = (
+        await session.execute(
+            update(Voucher)
+            .where(Voucher.id == voucher.id, Voucher.gift_balance + amount >= 0)
+            .values(gift_balance=Voucher.gift_balance + amount)
+            .returning(Voucher.gift_balance)
+            .execution_options(synchronize_session=False)
         )
-        .execution_options(synchronize_session=False)
-    )
+    ).first()
+    if row is None:
+        return False
+    set_committed_value(voucher, "gift_balance", row[0])
+    return True
+
+
+async def refund_gift(session: AsyncSession, voucher: Voucher, amount: int) -> None:
+    row = (
+        await session.execute(
+            update(Voucher)
+            .where(Voucher.id == voucher.id)
+            .values(
+                gift_balance=Voucher.gift_balance + amount,
+                redeemed_amount=Voucher.redeemed_amount - amount,
+            )
+            .returning(Voucher.gift_balance, Voucher.redeemed_amount)
+            .execution_options(synchronize_session=False)
+        )
+    ).one()
+    set_committed_value(voucher, "gift_balance", row[0])
+    set_committed_value(voucher, "redeemed_amount", row[1])
 
 
 async def claim_free_voucher(

@@ -372,11 +372,7 @@ async def consume(session: AsyncSession, voucher: Voucher) -> bool:
 
 
 async def release(session: AsyncSession, voucher: Voucher) -> None:
-    await repository.release_redemption(session, voucher.id)
-
-
-async def reload(session: AsyncSession, voucher: Voucher) -> Voucher:
-    return await repository.refresh(session, voucher)
+    await repository.release_redemption(session, voucher)
 
 
 async def claim_for_customer(
