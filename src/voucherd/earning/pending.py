@@ -202,7 +202,7 @@ async def activate(
     await session.refresh(card)
     data = await _event_data(session, ctx, card, entry)
     data["balance"] = points_balance(card, entry.points, operation_type=operation_type)
-    data["transaction"] = transaction_body(tx, card) if tx is not None else None
+    data["transaction"] = transaction_body(tx) if tx is not None else None
     await record_pending_event(session, ctx, "activated", card, data)
     return tx
 

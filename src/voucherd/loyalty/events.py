@@ -47,7 +47,7 @@ async def record_card_movement(
     """`voucher.loyalty_card.transaction.created` for every ledger row, and for credits
     `voucher.loyalty_card.points_added` with its customer-scoped twin."""
     customer, campaign = await card_parties(session, ctx, card)
-    transaction = transaction_body(tx, card)
+    transaction = transaction_body(tx)
     await record_event(
         session,
         ctx,

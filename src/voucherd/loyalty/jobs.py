@@ -53,7 +53,7 @@ async def _record_expiry(
 ) -> None:
     customer, campaign = await card_parties(session, ctx, card)
     expired: dict[str, int] = dict(tx.details.get(ledger.BUCKETS_KEY) or {})
-    transaction = transaction_body(tx, card)  # source "Automation": the worker made it
+    transaction = transaction_body(tx)  # source "Automation": the worker made it
     data = {
         "voucher": simple_voucher(card),
         "points": -tx.amount,

@@ -165,7 +165,6 @@ async def credit(
     reason: str | None = None,
     details: dict[str, Any] | None = None,
     dedupe_key: str | None = None,
-    redemption_id: str | None = None,
     related_transaction_id: str | None = None,
     operation_type: str = "MANUAL",
 ) -> VoucherTransaction | None:
@@ -186,7 +185,7 @@ async def credit(
         reason=reason,
         details=details,
         dedupe_key=dedupe_key,
-        redemption_id=redemption_id,
+        redemption_id=None,
         related_transaction_id=related_transaction_id,
     )
     lifetime = points if kind in LIFETIME_CREDITS else 0
@@ -263,7 +262,6 @@ async def debit(
     reason: str | None = None,
     details: dict[str, Any] | None = None,
     redemption_id: str | None = None,
-    related_transaction_id: str | None = None,
 ) -> VoucherTransaction:
     """Take `points` from the card, or raise `loyalty_card_points_exceeded` and change nothing.
 
@@ -297,7 +295,7 @@ async def debit(
         details={**(details or {}), BUCKETS_KEY: taken},
         dedupe_key=None,
         redemption_id=redemption_id,
-        related_transaction_id=related_transaction_id,
+        related_transaction_id=None,
     )
     tx.balance_after = card.loyalty_balance or 0
     session.add(tx)
@@ -311,7 +309,6 @@ async def refund(
     card: Voucher,
     spent: VoucherTransaction,
     *,
-    source_id: str | None = None,
     reason: str | None = None,
     details: dict[str, Any] | None = None,
     redemption_id: str | None = None,
@@ -353,7 +350,7 @@ async def refund(
         card,
         REFUND,
         points,
-        source_id=source_id,
+        source_id=None,
         reason=reason,
         details=details,
         dedupe_key=None,

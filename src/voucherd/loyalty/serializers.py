@@ -40,7 +40,7 @@ def pending_balance(card: Voucher, points: int, operation_type: str) -> dict[str
     }
 
 
-def transaction_body(tx: VoucherTransaction, card: Voucher | None = None) -> dict[str, Any]:
+def transaction_body(tx: VoucherTransaction) -> dict[str, Any]:
     details = {k: v for k, v in tx.details.items() if not k.startswith("_")}
     details["balance"] = {
         "type": "loyalty_card",

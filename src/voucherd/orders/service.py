@@ -287,8 +287,6 @@ async def stage(session: AsyncSession, ctx: RequestContext, data: OrderCreate) -
         # Another request created the same source_id first: this one becomes an update.
         if order in session:  # a rolled-back savepoint already dropped it
             session.expunge(order)
-        if not data.source_id:
-            raise
         existing = await repository.get_by_source_id(session, ctx.project_id, data.source_id)
         if existing is None:
             raise

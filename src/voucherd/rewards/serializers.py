@@ -77,17 +77,16 @@ def reward_result(
     card: Voucher,
     product: Product | None = None,
     sku: Sku | None = None,
-    issued: Voucher | None = None,
 ) -> dict[str, Any]:
     """Voucherify's `RedemptionRewardResult`: what the member got, stored on the redemption.
 
-    `voucher` is the code a CAMPAIGN reward issued (or the card it credited); `product` and
-    `sku` are set for MATERIAL rewards only.
+    `voucher` (the code a CAMPAIGN reward issues, or the card it credits) is filled in by the
+    redemption once delivered; `product` and `sku` are set for MATERIAL rewards only.
     """
     return {
         "customer": simple_customer(customer) if customer else None,
         "assignment_id": assignment.id,
-        "voucher": simple_voucher(issued) if issued else None,
+        "voucher": None,
         "product": simple_product(product) if product else None,
         "sku": sku_body(sku) if sku else None,
         "loyalty_tier_id": card.loyalty_tier_id,
