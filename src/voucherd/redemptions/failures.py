@@ -69,7 +69,6 @@ class RedemptionFailed(ApiError):
             resource_type=error.resource_type,
             extra=error.extra,
         )
-        self.error = error
         self.attempt = attempt
 
 

@@ -5,6 +5,7 @@ Reward redemption is in `redeem.py` (and its rollback in `rollback.py`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -313,6 +314,13 @@ def affordable(card: Voucher, reward: Reward, assignment: RewardAssignment) -> b
     if assignment.points is None:  # pay with points: any balance pays part of an order
         return balance > 0
     return balance >= assignment.points
+
+
+async def program_rewards(
+    session: AsyncSession, program: Campaign
+) -> Sequence[tuple[RewardAssignment, Reward]]:
+    """Every reward assigned to the program with its assignment, oldest assignment first."""
+    return await repository.program_rewards(session, program.project_id, program.id)
 
 
 async def member_rewards(

@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from voucherd.earning.models import EarningRule
 from voucherd.kit.timefmt import as_utc
-from voucherd.rewards.models import Reward, RewardAssignment
 from voucherd.tiers.models import LoyaltyTier
 from voucherd.vouchers.models import Voucher, VoucherTransaction
 
@@ -91,18 +90,6 @@ async def program_earning_rules(session: AsyncSession, campaign_id: str) -> Sequ
         select(EarningRule).where(EarningRule.campaign_id == campaign_id).order_by(EarningRule.id)
     )
     return result.scalars().all()
-
-
-async def program_reward_assignments(
-    session: AsyncSession, campaign_id: str
-) -> Sequence[tuple[RewardAssignment, Reward]]:
-    result = await session.execute(
-        select(RewardAssignment, Reward)
-        .join(Reward, Reward.id == RewardAssignment.reward_id)
-        .where(RewardAssignment.campaign_id == campaign_id)
-        .order_by(RewardAssignment.id)
-    )
-    return [(assignment, reward) for assignment, reward in result.all()]
 
 
 async def set_card_tier(

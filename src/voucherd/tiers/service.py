@@ -15,6 +15,7 @@ from voucherd.kit.context import RequestContext
 from voucherd.kit.errors import InvalidPayload, NotFound
 from voucherd.kit.ids import Prefix, new_id
 from voucherd.loyalty import service as loyalty
+from voucherd.rewards import service as rewards
 from voucherd.tiers import repository, rules
 from voucherd.tiers.models import LoyaltyTier
 from voucherd.tiers.schemas import TierCreate
@@ -46,7 +47,7 @@ async def _check_mapping_keys(
     reward ids; both are accepted.
     """
     rule_ids = {r.id for r in await repository.program_earning_rules(session, program.id)}
-    assigned = await repository.program_reward_assignments(session, program.id)
+    assigned = await rewards.program_rewards(session, program)
     reward_keys = {a.id for a, _ in assigned} | {r.id for _, r in assigned}
     for index, item in enumerate(items):
         for key in item.earning_rules or {}:
@@ -156,7 +157,7 @@ async def tier_rewards(
     program, tier = await get_tier(session, ctx, campaign_key, tier_id)
     mapping = tier.rewards or {}
     bodies = []
-    for assignment, reward in await repository.program_reward_assignments(session, program.id):
+    for assignment, reward in await rewards.program_rewards(session, program):
         rule = mapping.get(assignment.id) or mapping.get(reward.id)
         points = None if assignment.points is None else rules.apply_mapping(assignment.points, rule)
         bodies.append(tier_reward_body(reward, assignment, points))
