@@ -110,7 +110,6 @@ async def hold(
         return False
     if await cards.add_to_pending(session, card.id, entry.points) is None:
         raise RuntimeError(f"card {card.id}: pending total cannot grow")
-    await session.refresh(card)
     data = {
         "voucher": simple_voucher(card),
         "voucher_pending_points_balance": pending_balance(card, entry.points, "AUTOMATIC"),
@@ -199,7 +198,6 @@ async def activate(
             dedupe_key=f"pending:{entry.id}",
             operation_type=operation_type,
         )
-    await session.refresh(card)
     data = await _event_data(session, ctx, card, entry)
     data["balance"] = points_balance(card, entry.points, operation_type=operation_type)
     data["transaction"] = transaction_body(tx) if tx is not None else None
@@ -215,7 +213,6 @@ async def cancel(session: AsyncSession, ctx: RequestContext, member_id: str, ent
     await session.refresh(entry)
     if await cards.add_to_pending(session, card.id, -entry.points) is None:
         raise RuntimeError(f"card {card.id}: pending total below its pending entries")
-    await session.refresh(card)
     data = await _event_data(session, ctx, card, entry)
     data["voucher_pending_points_balance"] = pending_balance(card, -entry.points, "MANUAL")
     await record_pending_event(session, ctx, "canceled", card, data)
@@ -240,7 +237,6 @@ async def adjust(
     await session.refresh(entry)
     if await cards.add_to_pending(session, card.id, points) is None:
         raise RuntimeError(f"card {card.id}: pending total below its pending entries")
-    await session.refresh(card)
     data = await _event_data(session, ctx, card, entry)
     data["voucher_pending_points_balance"] = pending_balance(card, points, "MANUAL")
     await record_pending_event(session, ctx, "updated", card, data)

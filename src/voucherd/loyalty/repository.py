@@ -85,13 +85,14 @@ _ADD_TO_PENDING = (
         loyalty_pending_points=_PENDING + _delta("points"),
         updated_at=bindparam("now", type_=Voucher.updated_at.type),
     )
-    .returning(Voucher.loyalty_pending_points)
-    .execution_options(synchronize_session=False)
+    .returning(Voucher)
+    .execution_options(synchronize_session=False, populate_existing=True)
 )
 
 
-async def add_to_pending(session: AsyncSession, card_id: str, points: int) -> int | None:
-    """Move the card's pending total; returns it, or None if it would go below zero."""
+async def add_to_pending(session: AsyncSession, card_id: str, points: int) -> Voucher | None:
+    """Move the card's pending total; returns the card as the statement left it (loaded into
+    the session, as `add_to_balance` does), or None if the total would go below zero."""
     params = {"card_id": card_id, "points": points, "now": utcnow()}
     return (await session.execute(_ADD_TO_PENDING, params)).scalar_one_or_none()
 
