@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import orjson
-from sqlalchemy import JSON, BigInteger, DateTime, MetaData, event
+from sqlalchemy import JSON, BigInteger, DateTime, MetaData, event, text
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -90,6 +90,15 @@ def loaded(session: AsyncSession, model: type[T], primary_key: str) -> T | None:
     """
     found = session.sync_session.identity_map.get(identity_key(model, primary_key))
     return found if isinstance(found, model) else None
+
+
+async def advisory_xact_lock(session: AsyncSession, key: str) -> None:
+    """Serialise transactions that name the same `key` until each commits (PostgreSQL; SQLite
+    has a single writer, so there is nothing to do)."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key}
+        )
 
 
 def async_url(url: str) -> str:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from voucherd.kit.db import advisory_xact_lock
 from voucherd.projects.models import ApiKey, Project
 
 
@@ -46,11 +47,6 @@ async def list_keys(session: AsyncSession, project_id: str | None = None) -> Seq
     return result.scalars().all()
 
 
-# An arbitrary constant naming the default-project bootstrap among PostgreSQL advisory locks.
-BOOTSTRAP_LOCK_KEY = 0x766F756368657201
-
-
 async def lock_bootstrap(session: AsyncSession) -> None:
-    """Serialise default-project creation across processes (PostgreSQL; SQLite has one writer)."""
-    if session.get_bind().dialect.name == "postgresql":
-        await session.execute(text(f"SELECT pg_advisory_xact_lock({BOOTSTRAP_LOCK_KEY})"))
+    """Serialise default-project creation across processes."""
+    await advisory_xact_lock(session, "voucherd:default_project")

@@ -10,10 +10,11 @@ from collections.abc import Sequence
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, or_, select, text, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voucherd.earning.models import EarningRule
+from voucherd.kit.db import advisory_xact_lock
 from voucherd.kit.timefmt import as_utc
 from voucherd.tiers.models import LoyaltyTier
 from voucherd.vouchers.models import Voucher, VoucherTransaction
@@ -77,12 +78,7 @@ async def lock_program_tiers(session: AsyncSession, campaign_id: str) -> None:
     insert overlapping ranges. On PostgreSQL a transaction-scoped advisory lock keyed on the
     program makes the second wait for the first to commit; SQLite has one writer anyway.
     """
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    await session.execute(
-        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
-        {"key": f"loyalty_tiers:{campaign_id}"},
-    )
+    await advisory_xact_lock(session, f"loyalty_tiers:{campaign_id}")
 
 
 async def program_earning_rules(session: AsyncSession, campaign_id: str) -> Sequence[EarningRule]:
