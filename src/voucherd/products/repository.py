@@ -120,7 +120,7 @@ async def products_and_skus(
         .where(Product.project_id == project_id, or_(Product.id.in_(keys), Sku.id.is_not(None)))
     )
     found: dict[str, tuple[Product, Sku | None]] = {}
-    for product, sku in result.tuples():
+    for product, sku in result:
         if product.id in wanted:
             found[product.id] = (product, None)
         if sku is not None:
