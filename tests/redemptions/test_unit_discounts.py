@@ -58,8 +58,9 @@ async def _stored_order(client: httpx.AsyncClient, order_id: str) -> dict[str, A
     # The invariant the defect broke: a stored order's items add up to its amount, and its
     # discounts to what the redemption took.
     assert sum(item["amount"] for item in order["items"]) == order["amount"]
-    assert sum(item.get("discount_amount", 0) for item in order["items"]) == (
-        order["items_discount_amount"]
+    assert (
+        sum(item.get("discount_amount", 0) for item in order["items"])
+        == (order["items_discount_amount"])
     )
     return order
 
@@ -216,7 +217,8 @@ async def test_a_free_item_missing_from_the_catalogue_is_refused(
     client: httpx.AsyncClient,
 ) -> None:
     code = await _voucher(
-        client, {"type": "UNIT", "unit_off": 1, "unit_type": "prod_nosuch", "effect": "ADD_NEW_ITEMS"}
+        client,
+        {"type": "UNIT", "unit_off": 1, "unit_type": "prod_nosuch", "effect": "ADD_NEW_ITEMS"},
     )
     resp = await client.post("/v1/redemptions", json=_body(code))
     assert resp.status_code == 400, resp.text

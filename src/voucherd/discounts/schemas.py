@@ -99,7 +99,7 @@ class DiscountSpec(BaseModel):
         # AMOUNT and PERCENT (DiscountAmount / DiscountPercent in its OpenAPI spec).
         for limit, types in LIMIT_FIELDS.items():
             if getattr(self, limit) is not None and self.type not in types:
-                raise ValueError(f"{limit} is not supported for a {self.type} discount")
+                raise ValueError(f"{limit} is not supported for {self.type} discounts")
         if self.type == "UNIT":
             if self.effect == "ADD_MANY_ITEMS":
                 if not self.units:
