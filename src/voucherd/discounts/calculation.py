@@ -172,26 +172,11 @@ def _apply(
     # The per-order cap first, then what the order has left: each keeps the proportions of
     # the lines' uncapped parts, so both are order independent.
     if limit is not None:
-        parts = _trim(parts, limit)
-    parts = _trim(parts, state.remaining())
+        parts = item_rules.trim(parts, limit)
+    parts = item_rules.trim(parts, state.remaining())
     for index, cents in parts.items():
         state.lines[index].applied_discount += cents
     return 0, parts
-
-
-def _trim(parts: Parts, cap: int) -> Parts:
-    """`parts` cut down to `cap` cents in all, in proportion to their sizes.
-
-    Largest-remainder apportionment (:func:`~voucherd.discounts.items.allocate`), not
-    rounding: the parts must sum to exactly ``min(total, cap)``, and each stays at most its
-    uncapped size (so within its line).  Ties go to the lowest line index.
-    """
-    if sum(parts.values()) <= cap:
-        return parts
-    indexes = sorted(parts)
-    proposed = [parts[i] for i in indexes]
-    trimmed = item_rules.allocate(cap, proposed, proposed)
-    return {i: part for i, part in zip(indexes, trimmed, strict=True) if part > 0}
 
 
 def _item_parts(

@@ -95,6 +95,21 @@ def allocate(total: int, weights: Sequence[int], caps: Sequence[int]) -> list[in
     return parts
 
 
+def trim(parts: Parts, cap: int) -> Parts:
+    """`parts` cut down to `cap` cents in all, in proportion to their sizes.
+
+    Apportionment by :func:`allocate`, not rounding: the parts must sum to exactly
+    ``min(total, cap)`` and each stays at most its uncapped size (so within its line);
+    ties go to the lowest line index, so the split is deterministic.
+    """
+    if sum(parts.values()) <= cap:
+        return parts
+    indexes = sorted(parts)
+    proposed = [parts[i] for i in indexes]
+    trimmed = allocate(cap, proposed, proposed)
+    return {i: part for i, part in zip(indexes, trimmed, strict=True) if part > 0}
+
+
 def _largest_remainder(total: int, weights: Sequence[int]) -> list[int]:
     """Exact integer apportionment of `total` by positive `weights` (see :func:`allocate`)."""
     weight_sum = sum(weights)
