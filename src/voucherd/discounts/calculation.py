@@ -48,6 +48,7 @@ from voucherd.discounts.calculation_types import (
     OrderInput,
     OrderItemInput,
     UnitInput,
+    UnitProduct,
 )
 from voucherd.discounts.items import Line, Parts
 from voucherd.kit.money import percent_of
@@ -73,6 +74,7 @@ __all__ = [
     "OrderInput",
     "OrderItemInput",
     "UnitInput",
+    "UnitProduct",
     "calculate_order",
     "discount_value",
 ]
@@ -81,16 +83,20 @@ __all__ = [
 def calculate_order(
     order: OrderInput,
     discounts: Sequence[DiscountInput],
-    unit_prices: Mapping[str, int] | None = None,
+    unit_prices: Mapping[str, int | UnitProduct] | None = None,
 ) -> CalculatedOrder:
     """Apply `discounts` to `order` in sequence and return the calculated order.
 
-    `unit_prices` prices free units (UNIT discounts) of products that aren't in the order.
-    Raises :class:`DiscountError` on invalid input; never returns negative amounts.
+    `unit_prices` prices free units (UNIT discounts) of products that aren't in the order,
+    by ``unit_type``: a plain price, or the catalogue entry (price and what the added line
+    names).  Raises :class:`DiscountError` on invalid input; never returns negative amounts.
     """
-    prices = dict(unit_prices or {})
-    for product, price in prices.items():
-        _check_cents(f"unit_prices[{product!r}]", price)
+    prices = {
+        key: entry if isinstance(entry, UnitProduct) else UnitProduct(entry, key)
+        for key, entry in (unit_prices or {}).items()
+    }
+    for product, entry in prices.items():
+        _check_cents(f"unit_prices[{product!r}]", entry.price)
     for position, discount in enumerate(discounts):
         _validate_discount(discount, f"discounts[{position}]", len(order.items))
 
@@ -114,7 +120,9 @@ def calculate_order(
 
 
 def discount_value(
-    order: OrderInput, discount: DiscountInput, unit_prices: Mapping[str, int] | None = None
+    order: OrderInput,
+    discount: DiscountInput,
+    unit_prices: Mapping[str, int | UnitProduct] | None = None,
 ) -> int:
     """What `discount` alone takes from `order`, in cents."""
     return calculate_order(order, [discount], unit_prices).applied[0]
@@ -146,11 +154,14 @@ def _steps(discount: DiscountInput) -> list[DiscountInput]:
 
 
 def _apply(
-    state: _State, discount: DiscountInput, unit_prices: Mapping[str, int]
+    state: _State, discount: DiscountInput, unit_prices: Mapping[str, UnitProduct]
 ) -> tuple[int, Parts]:
     """Apply one (single-step) discount to `state`; returns ``(order-level cents, item parts)``."""
+    limit = discount.aggregated_amount_limit
     if discount.effect == APPLY_TO_ORDER:
         cents = _order_level(discount, state.remaining())
+        if limit is not None:
+            cents = min(cents, limit)
         state.order_applied += cents
         return cents, {}
 
@@ -158,21 +169,18 @@ def _apply(
     parts = _item_parts(discount, state.lines, unit_prices)
     # Free units added by UNIT discounts grow the order.
     state.amount += sum(line.applied_quantity_amount for line in state.lines) - added_before
-    left = state.remaining()
-    if sum(parts.values()) > left:
-        # The lines have room but the order doesn't (order-level discounts ate it): cut the
-        # parts down to what is left, keeping their proportions.
-        indexes = sorted(parts)
-        proposed = [parts[i] for i in indexes]
-        trimmed = item_rules.allocate(left, proposed, proposed)
-        parts = {i: part for i, part in zip(indexes, trimmed, strict=True) if part > 0}
+    # The per-order cap first, then what the order has left: each keeps the proportions of
+    # the lines' uncapped parts, so both are order independent.
+    if limit is not None:
+        parts = item_rules.trim(parts, limit)
+    parts = item_rules.trim(parts, state.remaining())
     for index, cents in parts.items():
         state.lines[index].applied_discount += cents
     return 0, parts
 
 
 def _item_parts(
-    discount: DiscountInput, lines: list[Line], unit_prices: Mapping[str, int]
+    discount: DiscountInput, lines: list[Line], unit_prices: Mapping[str, UnitProduct]
 ) -> Parts:
     """An item-level discount's take per line, each capped by its line (not yet the order)."""
     effect = discount.effect
@@ -281,6 +289,7 @@ def _validate_discount(discount: DiscountInput, where: str, item_count: int) -> 
         raise DiscountError(
             f"{where}.effect: {discount.effect!r} is not a valid effect for {discount.type}"
         )
+    _check_cents(f"{where}.aggregated_amount_limit", discount.aggregated_amount_limit)
     if discount.type == "AMOUNT":
         _check_cents(f"{where}.amount_off", discount.amount_off, required=True)
     elif discount.type == "PERCENT":

@@ -76,6 +76,19 @@ class UnitInput:
 
 
 @dataclass(frozen=True)
+class UnitProduct:
+    """What a free unit is, read from the catalogue: its price and the line it becomes.
+
+    ``price`` is the SKU's price when the unit is a SKU (else its product's), ``None`` when
+    the catalogue has none.  An added line names ``product_id`` and, for a SKU, ``sku_id``.
+    """
+
+    price: int | None
+    product_id: str
+    sku_id: str | None = None
+
+
+@dataclass(frozen=True)
 class DiscountInput:
     """A resolved discount.  ``applicable_item_indexes`` index ``OrderInput.items`` and limit
     item-level effects (``None`` = every line); order-level and UNIT effects ignore it."""
@@ -85,6 +98,9 @@ class DiscountInput:
     amount_off: int | None = None
     percent_off: Decimal | None = None
     amount_limit: int | None = None
+    # The most this discount may take from one order (Voucherify's "maximum discount amount
+    # per order"); for item-level effects it is split over the lines it touched.
+    aggregated_amount_limit: int | None = None
     fixed_amount: int | None = None
     unit_off: int | None = None
     unit_type: str | None = None

@@ -435,13 +435,14 @@ def evaluate_number(text: str, context: FormulaContext, fallback: Decimal) -> tu
     """``(value, True)`` for a numeric result, else ``(fallback, False)``.
 
     Voucherify: "the static value is the fallback when the formula can't be evaluated", so
-    any :class:`FormulaError`, and a boolean or non-numeric text result, yields the fallback.
+    any :class:`FormulaError`, a boolean or non-numeric text result, and a number that is not
+    finite (``POW(0;-1)`` is Infinity without a trap) yield the fallback.
     """
     try:
         value = evaluate_formula(text, context)
     except FormulaError:
         return fallback, False
     number = None if isinstance(value, bool) else maybe_number(value)
-    if number is None:
+    if number is None or not number.is_finite():
         return fallback, False
     return number, True

@@ -393,9 +393,12 @@ def _pow(args: Sequence[Value], _context: FormulaContext) -> Value:
     base = as_number(args[0], "base of POW")
     exponent = as_number(args[1], "exponent of POW")
     try:
-        return DECIMAL_CONTEXT.power(base, exponent)
+        result = DECIMAL_CONTEXT.power(base, exponent)
     except ArithmeticError as exc:
         raise FormulaEvaluationError(f"POW({base};{exponent}) is undefined or too large") from exc
+    if not result.is_finite():  # POW(0;-1) is Infinity: the DivisionByZero trap doesn't fire
+        raise FormulaEvaluationError(f"POW({base};{exponent}) is undefined or too large")
+    return result
 
 
 def _rounding(name: str, mode: str) -> Builtin:

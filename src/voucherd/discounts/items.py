@@ -17,7 +17,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from voucherd.discounts.calculation_types import ADD_NEW_ITEMS
+from voucherd.discounts.calculation_types import (
+    ADD_MANY_ITEMS,
+    ADD_NEW_ITEMS,
+    DiscountInput,
+    OrderItemInput,
+    UnitProduct,
+)
 from voucherd.kit.money import percent_of, round_half_up
 
 Parts = dict[int, int]
@@ -87,6 +93,21 @@ def allocate(total: int, weights: Sequence[int], caps: Sequence[int]) -> list[in
         if not capped:
             break
     return parts
+
+
+def trim(parts: Parts, cap: int) -> Parts:
+    """`parts` cut down to `cap` cents in all, in proportion to their sizes.
+
+    Apportionment by :func:`allocate`, not rounding: the parts must sum to exactly
+    ``min(total, cap)`` and each stays at most its uncapped size (so within its line);
+    ties go to the lowest line index, so the split is deterministic.
+    """
+    if sum(parts.values()) <= cap:
+        return parts
+    indexes = sorted(parts)
+    proposed = [parts[i] for i in indexes]
+    trimmed = allocate(cap, proposed, proposed)
+    return {i: part for i, part in zip(indexes, trimmed, strict=True) if part > 0}
 
 
 def _largest_remainder(total: int, weights: Sequence[int]) -> list[int]:
@@ -164,24 +185,30 @@ def fixed_price_items(lines: Sequence[Line], targets: Sequence[int], fixed_amoun
 
 
 def free_units(
-    lines: list[Line], unit_type: str, unit_off: int, effect: str, unit_prices: Mapping[str, int]
+    lines: list[Line],
+    unit_type: str,
+    unit_off: int,
+    effect: str,
+    catalogue: Mapping[str, UnitProduct],
 ) -> Parts:
     """UNIT discounts: add free units of `unit_type` to the order and discount them.
 
     ADD_NEW_ITEMS appends a new line of `unit_off` units, fully discounted.  ADD_MISSING_ITEMS
     tops the order up to `unit_off` units (on the first line holding the product, or a new
     line) and discounts `unit_off` units, walking the product's lines in order.  Units are
-    priced at the order line's unit price, else at ``unit_prices[unit_type]``; with neither,
-    the units are still added but the discount is 0.  Mutates `lines` (added units/lines).
+    priced at the order line's unit price, else at ``catalogue[unit_type].price``; with
+    neither, the units are still added but the discount is 0 (the API refuses such a
+    discount first, see :func:`unpriced_units`).  Mutates `lines` (added units/lines).
     """
     matching = [i for i, line in enumerate(lines) if line.matches(unit_type)]
     # Unit prices are read before any units are added, so added units can't skew them.
     line_prices = {i: lines[i].unit_price() for i in matching}
     known = next((p for p in line_prices.values() if p is not None), None)
-    price = known if known is not None else unit_prices.get(unit_type)
+    entry = catalogue.get(unit_type) or UnitProduct(None, unit_type)
+    price = known if known is not None else entry.price
 
     if effect == ADD_NEW_ITEMS or not matching:
-        index = _add_line(lines, unit_type, unit_off, price)
+        index = _add_line(lines, entry, unit_off, price)
         line = lines[index]
         line.applied_discount_quantity += unit_off
         return _positive([(index, line.remaining)])
@@ -207,6 +234,39 @@ def free_units(
     return _positive(parts.items())
 
 
+def unit_grants(discount: DiscountInput) -> list[tuple[str, int]]:
+    """``(unit_type, unit_off)`` of every free-unit grant of a UNIT discount (else none)."""
+    if discount.type != "UNIT":
+        return []
+    if discount.effect == ADD_MANY_ITEMS:
+        return [(unit.unit_type, unit.unit_off) for unit in discount.units]
+    if discount.unit_type is None or discount.unit_off is None:
+        return []
+    return [(discount.unit_type, discount.unit_off)]
+
+
+def unpriced_units(
+    items: Sequence[OrderItemInput], discount: DiscountInput, catalogue: Mapping[str, UnitProduct]
+) -> list[str]:
+    """The products `discount` gives away that neither an order line nor `catalogue` prices.
+
+    :func:`free_units` would add those units at no price, so 0 off: the caller refuses the
+    discount instead (a use taken for nothing is worse than a clear refusal).
+    """
+    unpriced: list[str] = []
+    for unit_type, unit_off in unit_grants(discount):
+        in_order = any(
+            (item.price is not None or (item.amount is not None and item.quantity > 0))
+            and unit_type in (item.product_id, item.sku_id, item.source_id)
+            for item in items
+        )
+        entry = catalogue.get(unit_type)
+        priced = in_order or (entry is not None and entry.price is not None)
+        if unit_off > 0 and not priced and unit_type not in unpriced:
+            unpriced.append(unit_type)
+    return unpriced
+
+
 def _add_units(line: Line, units: int, price: int | None) -> None:
     """Add `units` units at `price` (0 when unknown) to an existing line."""
     added_amount = units * price if price is not None else 0
@@ -217,16 +277,16 @@ def _add_units(line: Line, units: int, price: int | None) -> None:
     line.priced = line.priced or price is not None
 
 
-def _add_line(lines: list[Line], unit_type: str, units: int, price: int | None) -> int:
-    """Append a line of `units` free units of `unit_type`; returns its index."""
+def _add_line(lines: list[Line], entry: UnitProduct, units: int, price: int | None) -> int:
+    """Append a line of `units` free units of `entry`; returns its index."""
     amount = units * price if price is not None else 0
     lines.append(
         Line(
             quantity=units,
             price=price,
             amount=amount,
-            product_id=unit_type,
-            sku_id=None,
+            product_id=entry.product_id,
+            sku_id=entry.sku_id,
             source_id=None,
             existing_discount=0,
             initial_quantity=0,

@@ -1,7 +1,9 @@
 """From a stored discount (with formulas) to the numbers the calculation needs.
 
 Formulas see money in major units; amount results come back here as cents. A formula that
-cannot be evaluated falls back to the static value (Voucherify's rule).
+cannot be evaluated falls back to the static value (Voucherify's rule), and so does one whose
+result no discount could hold: money beyond MAX_AMOUNT cents, more units than MAX_UNITS (a
+result like ``POW(10;30)`` or metadata of 1e26 is a broken formula, not a price).
 """
 
 from __future__ import annotations
@@ -14,7 +16,11 @@ from typing import Any
 from voucherd.discounts.calculation import DiscountInput, OrderInput, UnitInput
 from voucherd.discounts.formula import FormulaContext, evaluate_number
 from voucherd.discounts.schemas import DEFAULT_EFFECT
-from voucherd.kit.money import cents_to_major, major_to_cents, round_half_up
+from voucherd.kit.money import MAX_AMOUNT, cents_to_major, major_to_cents, round_half_up
+
+# The most free units one grant may give: the bound the discount schema puts on `unit_off`.
+MAX_UNITS = 1_000_000
+_MAX_MAJOR = cents_to_major(MAX_AMOUNT)
 
 
 def order_variables(order: OrderInput) -> dict[str, Decimal | str | bool | None]:
@@ -45,17 +51,40 @@ def formula_context(
 
 
 def _number(
-    discount: Mapping[str, Any], field: str, context: FormulaContext, *, money: bool
+    discount: Mapping[str, Any], field: str, context: FormulaContext, *, bound: Decimal
 ) -> tuple[Decimal, bool]:
+    """The field's value: its formula's result if it has a usable one, else the static value.
+
+    A result beyond ``±bound`` counts as a failed formula: it is the static value that applies
+    (it is checked against the same bounds when saved), never a clamp of a runaway number.
+    """
     static = discount.get(field)
     fallback = Decimal(str(static)) if static is not None else Decimal(0)
     formula = discount.get(f"{field}_formula")
     if not formula:
         return fallback, False
-    if money:
-        value, dynamic = evaluate_number(formula, context, cents_to_major(int(fallback)))
-        return Decimal(major_to_cents(value)), dynamic
-    return evaluate_number(formula, context, fallback)
+    value, dynamic = evaluate_number(formula, context, fallback)
+    if dynamic and not abs(value) <= bound:
+        return fallback, False
+    return value, dynamic
+
+
+def _money(discount: Mapping[str, Any], field: str, context: FormulaContext) -> tuple[int, bool]:
+    """A money field in cents, within ``[0, MAX_AMOUNT]``; its formula works in major units."""
+    static = discount.get(field)
+    major = Decimal(0) if static is None else cents_to_major(int(static))
+    value, dynamic = _number(
+        {field: major, f"{field}_formula": discount.get(f"{field}_formula")},
+        field,
+        context,
+        bound=_MAX_MAJOR,
+    )
+    return min(MAX_AMOUNT, max(0, major_to_cents(value))), dynamic
+
+
+def _units(unit: Mapping[str, Any], context: FormulaContext) -> tuple[int, bool]:
+    value, dynamic = _number(unit, "unit_off", context, bound=Decimal(MAX_UNITS))
+    return min(MAX_UNITS, max(0, round_half_up(value))), dynamic
 
 
 def resolve_discount(
@@ -67,45 +96,49 @@ def resolve_discount(
     dtype = discount["type"]
     effect = discount.get("effect") or DEFAULT_EFFECT[dtype]
     limit = discount.get("amount_limit")
+    aggregated = discount.get("aggregated_amount_limit")
     if dtype == "AMOUNT":
-        value, dynamic = _number(discount, "amount_off", context, money=True)
+        cents, dynamic = _money(discount, "amount_off", context)
         return DiscountInput(
             type="AMOUNT",
             effect=effect,
-            amount_off=max(0, int(value)),
+            amount_off=cents,
+            aggregated_amount_limit=int(aggregated) if aggregated is not None else None,
             applicable_item_indexes=applicable_item_indexes,
         ), dynamic
     if dtype == "PERCENT":
-        value, dynamic = _number(discount, "percent_off", context, money=False)
+        # Any finite percent is harmless here: it is clamped to 0..100 below.
+        value, dynamic = _number(discount, "percent_off", context, bound=Decimal("Infinity"))
         percent = min(Decimal(100), max(Decimal(0), value))
         return DiscountInput(
             type="PERCENT",
             effect=effect,
             percent_off=percent,
             amount_limit=int(limit) if limit is not None else None,
+            aggregated_amount_limit=int(aggregated) if aggregated is not None else None,
             applicable_item_indexes=applicable_item_indexes,
         ), dynamic
     if dtype == "FIXED":
-        value, dynamic = _number(discount, "fixed_amount", context, money=True)
+        cents, dynamic = _money(discount, "fixed_amount", context)
         return DiscountInput(
             type="FIXED",
             effect=effect,
-            fixed_amount=max(0, int(value)),
+            fixed_amount=cents,
             applicable_item_indexes=applicable_item_indexes,
         ), dynamic
     units = tuple(
         UnitInput(
-            unit_off=max(0, round_half_up(_number(u, "unit_off", context, money=False)[0])),
+            unit_off=_units(u, context)[0],
             unit_type=u["unit_type"],
             effect=u.get("effect", "ADD_MISSING_ITEMS"),
         )
         for u in discount.get("units") or ()
     )
-    value, dynamic = _number(discount, "unit_off", context, money=False)
+    unit_off, dynamic = _units(discount, context)
     return DiscountInput(
         type="UNIT",
         effect=effect,
-        unit_off=max(0, round_half_up(value)),
+        unit_off=unit_off,
         unit_type=discount.get("unit_type"),
         units=units,
     ), dynamic

@@ -26,6 +26,11 @@ DEFAULT_EFFECT = {
     "FIXED": "APPLY_TO_ORDER",
     "UNIT": "ADD_MISSING_ITEMS",
 }
+# Limit fields and the discount types that apply them (see DiscountSpec._consistent).
+LIMIT_FIELDS = {
+    "amount_limit": ("PERCENT",),
+    "aggregated_amount_limit": ("AMOUNT", "PERCENT"),
+}
 FORMULA_FIELDS = (
     "amount_off_formula",
     "percent_off_formula",
@@ -89,6 +94,12 @@ class DiscountSpec(BaseModel):
             and not getattr(self, f"{value_field}_formula")
         ):
             raise ValueError(f"a {self.type} discount needs {value_field}")
+        # A limit the calculation would not apply is refused, never stored and ignored:
+        # Voucherify defines amount_limit for PERCENT only and aggregated_amount_limit for
+        # AMOUNT and PERCENT (DiscountAmount / DiscountPercent in its OpenAPI spec).
+        for limit, types in LIMIT_FIELDS.items():
+            if getattr(self, limit) is not None and self.type not in types:
+                raise ValueError(f"{limit} is not supported for {self.type} discounts")
         if self.type == "UNIT":
             if self.effect == "ADD_MANY_ITEMS":
                 if not self.units:

@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from voucherd.customers import service as customers
 from voucherd.customers.models import Customer
 from voucherd.customers.serializers import simple_customer
-from voucherd.discounts.calculation import CalculatedOrder, OrderInput, OrderItemInput
 from voucherd.events.service import record_event
 from voucherd.kit.clock import utcnow
 from voucherd.kit.context import RequestContext
@@ -24,6 +23,10 @@ from voucherd.kit.money import MAX_AMOUNT
 from voucherd.kit.timefmt import as_utc
 from voucherd.orders import repository
 from voucherd.orders.models import Order, OrderItem
+from voucherd.orders.pricing import apply_calculation as apply_calculation
+from voucherd.orders.pricing import order_input as order_input
+from voucherd.orders.pricing import product_snapshot, sku_snapshot
+from voucherd.orders.pricing import remove_discount as remove_discount
 from voucherd.orders.schemas import OrderCreate, OrderFields, OrderItemIn, OrderUpdate
 from voucherd.orders.serializers import order_body
 from voucherd.products import service as products
@@ -94,30 +97,8 @@ async def _build_item(
         amount=amount,
         initial_amount=data.initial_amount,
         discount_amount=discount,
-        product=(
-            {
-                "id": product.id,
-                "source_id": product.source_id,
-                "name": product.name,
-                "price": product.price,
-                "metadata": product.metadata_ or {},
-                "object": "product",
-            }
-            if product
-            else None
-        ),
-        sku=(
-            {
-                "id": sku.id,
-                "source_id": sku.source_id,
-                "sku": sku.sku,
-                "price": sku.price,
-                "metadata": sku.metadata_ or {},
-                "object": "sku",
-            }
-            if sku
-            else None
-        ),
+        product=product_snapshot(product),
+        sku=sku_snapshot(sku),
         metadata_=dict(data.metadata or {}),
     )
 
@@ -323,54 +304,6 @@ async def upsert(session: AsyncSession, ctx: RequestContext, data: OrderCreate) 
 async def update(session: AsyncSession, ctx: RequestContext, key: str, data: OrderUpdate) -> Order:
     order = await get(session, ctx, key)
     return await announce(session, ctx, await _stage_existing(session, ctx, order, data))
-
-
-def order_input(order: Order) -> OrderInput:
-    """The order as the discount calculation sees it (existing discounts included)."""
-    return OrderInput(
-        items=tuple(
-            OrderItemInput(
-                quantity=item.quantity or 1,
-                price=item.price,
-                amount=item.amount,
-                product_id=item.product_id,
-                sku_id=item.sku_id,
-                source_id=item.source_id,
-                discount_amount=item.discount_amount,
-            )
-            for item in order.items
-        ),
-        amount=order.amount,
-        discount_amount=order.discount_amount,
-    )
-
-
-def apply_calculation(order: Order, calc: CalculatedOrder, redemptions: dict[str, Any]) -> None:
-    """Write a redemption's calculated amounts onto the order."""
-    order.amount = calc.amount
-    order.discount_amount = calc.discount_amount
-    order.items_discount_amount = calc.items_discount_amount
-    order.applied_discount_amount = calc.applied_discount_amount
-    order.items_applied_discount_amount = calc.items_applied_discount_amount
-    for item, calculated in zip(order.items, calc.items, strict=False):
-        item.discount_amount = calculated.discount_amount
-        item.applied_discount_amount = calculated.applied_discount_amount
-        item.amount = calculated.amount
-    order.redemptions = {**(order.redemptions or {}), **redemptions}
-
-
-def remove_discount(order: Order, applied: dict[str, Any]) -> None:
-    """Give back what one redemption took from the order (on rollback)."""
-    order.discount_amount = max(0, order.discount_amount - int(applied.get("order", 0)))
-    for index, cents in (applied.get("items") or {}).items():
-        position = int(index)
-        if position < len(order.items):
-            item = order.items[position]
-            item.discount_amount = max(0, item.discount_amount - int(cents))
-    order.items_discount_amount = sum(i.discount_amount for i in order.items)
-    order.applied_discount_amount = None
-    order.items_applied_discount_amount = None
-    order.updated_at = utcnow()
 
 
 async def get_for_redemption(session: AsyncSession, ctx: RequestContext, order_id: str) -> Order:

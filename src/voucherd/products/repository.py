@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Select, bindparam, or_, select
+from sqlalchemy import Select, and_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voucherd.kit.queries import one_by_either
@@ -97,3 +97,32 @@ async def get_skus(session: AsyncSession, project_id: str, ids: Iterable[str]) -
         return {}
     result = await session.execute(select(Sku).where(Sku.project_id == project_id, Sku.id.in_(ids)))
     return {s.id: s for s in result.scalars()}
+
+
+async def products_and_skus(
+    session: AsyncSession, project_id: str, ids: Iterable[str]
+) -> dict[str, tuple[Product, Sku | None]]:
+    """Each id that names a product or a SKU of the project -> (product, the SKU or None).
+
+    One statement for any number of ids: products named directly, and SKUs joined to their
+    product (so a SKU comes with what its added order line must name).
+    """
+    wanted = set(ids)
+    keys = sorted(wanted)
+    if not keys:
+        return {}
+    result = await session.execute(
+        select(Product, Sku)
+        .outerjoin(
+            Sku,
+            and_(Sku.product_id == Product.id, Sku.project_id == project_id, Sku.id.in_(keys)),
+        )
+        .where(Product.project_id == project_id, or_(Product.id.in_(keys), Sku.id.is_not(None)))
+    )
+    found: dict[str, tuple[Product, Sku | None]] = {}
+    for product, sku in result:
+        if product.id in wanted:
+            found[product.id] = (product, None)
+        if sku is not None:
+            found[sku.id] = (product, sku)
+    return found

@@ -224,6 +224,24 @@ async def products_named_by(
     return await repository.get_many_by_source_id(session, ctx.project_id, keys)
 
 
+# Products and SKUs by id -> (product, the SKU or None): what free items are, see below.
+Catalogue = Mapping[str, tuple[Product, Sku | None]]
+
+
+async def catalogue_entries(
+    session: AsyncSession, ctx: RequestContext, ids: Iterable[str]
+) -> dict[str, tuple[Product, Sku | None]]:
+    """Products and SKUs named by id (free items of UNIT discounts), read in one query."""
+    return await repository.products_and_skus(session, ctx.project_id, ids)
+
+
+def unit_price(product: Product, sku: Sku | None) -> int | None:
+    """What one unit costs: the SKU's price, else its product's (as order lines do)."""
+    if sku is not None and sku.price is not None:
+        return sku.price
+    return product.price
+
+
 async def resolve_for_order_item(
     session: AsyncSession,
     ctx: RequestContext,

@@ -21,13 +21,18 @@ from voucherd.discounts.calculation import (
     DiscountInput,
     OrderInput,
     OrderItemInput,
+    UnitProduct,
     calculate_order,
 )
+from voucherd.discounts.items import unit_grants, unpriced_units
 from voucherd.discounts.resolve import formula_context, resolve_discount
 from voucherd.kit.clock import utcnow
 from voucherd.kit.context import RequestContext
 from voucherd.kit.errors import ApiError, NotFound
+from voucherd.kit.money import MAX_AMOUNT
 from voucherd.orders.service import InvalidOrder
+from voucherd.products import service as products
+from voucherd.products.service import Catalogue
 from voucherd.redemptions.schemas import OrderIn, RedeemableIn
 from voucherd.vouchers import service as vouchers
 from voucherd.vouchers.models import Voucher
@@ -56,6 +61,8 @@ class Evaluation:
     candidates: list[Candidate]
     order_input: OrderInput
     calculated: CalculatedOrder
+    # The products and SKUs UNIT discounts give away, by id: the lines they add name them.
+    catalogue: Catalogue = field(default_factory=dict)
 
     @property
     def valid(self) -> bool:
@@ -204,14 +211,66 @@ async def evaluate(
         await _load(session, ctx, candidate, seen)
         _check(candidate, now)
         _resolve(candidate, order, customer, order_metadata, request_metadata, now)
+    catalogue = await _price_free_units(session, ctx, candidates, order)
+    prices = _unit_products(catalogue)
     usable = [c for c in candidates if c.error is None and c.discount is not None]
     try:
-        calculated = calculate_order(order, [c.discount for c in usable if c.discount])
+        calculated = calculate_order(order, [c.discount for c in usable if c.discount], prices)
     except DiscountError as exc:
         raise InvalidOrder(str(exc)) from exc
+    if calculated.amount > MAX_AMOUNT:  # free units can grow an order past any real one
+        raise InvalidOrder(
+            f"The free items make the order amount exceed the largest accepted ({MAX_AMOUNT})"
+        )
     for candidate, cents, items in zip(
         usable, calculated.applied, calculated.applied_items, strict=True
     ):
         candidate.applied = cents
         candidate.applied_items = items
-    return Evaluation(candidates, order, calculated)
+    return Evaluation(candidates, order, calculated, catalogue)
+
+
+async def _price_free_units(
+    session: AsyncSession, ctx: RequestContext, candidates: list[Candidate], order: OrderInput
+) -> Catalogue:
+    """Read every product or SKU the request's UNIT discounts give away, in one query.
+
+    A free unit is priced like an order line: by the order's own line for the product, else
+    by the catalogue (the SKU's price when the discount names a SKU, else the product's).
+    With neither, the discount would add the item at no price and take nothing off while
+    still using the voucher up; Voucherify prices free items from its product inventory, so
+    such a voucher is refused as `invalid_order` (the order can't be priced), which a client
+    can fix by sending the item with its price.
+    """
+    unit_types = {
+        unit_type
+        for c in candidates
+        if c.error is None and c.discount is not None
+        for unit_type, _ in unit_grants(c.discount)
+    }
+    if not unit_types:
+        return {}
+    catalogue = await products.catalogue_entries(session, ctx, unit_types)
+    prices = _unit_products(catalogue)
+    for candidate in candidates:
+        if candidate.error is not None or candidate.discount is None:
+            continue
+        missing = unpriced_units(order.items, candidate.discount, prices)
+        if missing and candidate.voucher is not None:
+            what = (
+                "has no price in the order or the product catalogue"
+                if missing[0] in catalogue
+                else "is not in the product catalogue"
+            )
+            candidate.error = inapplicable(
+                "invalid_order",
+                f"Voucher {candidate.voucher.code} gives away {missing[0]}, which {what}",
+            )
+    return catalogue
+
+
+def _unit_products(catalogue: Catalogue) -> dict[str, UnitProduct]:
+    return {
+        key: UnitProduct(products.unit_price(product, sku), product.id, sku.id if sku else None)
+        for key, (product, sku) in catalogue.items()
+    }

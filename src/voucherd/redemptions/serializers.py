@@ -6,7 +6,7 @@ from typing import Any
 
 from voucherd.customers.models import Customer
 from voucherd.customers.serializers import simple_customer
-from voucherd.discounts.calculation import CalculatedOrder
+from voucherd.discounts.calculation import CalculatedItem, CalculatedOrder
 from voucherd.kit.timefmt import iso
 from voucherd.redemptions.models import Redemption
 from voucherd.redemptions.schemas import MAX_REDEEMABLES
@@ -108,6 +108,20 @@ def simple_redemption(
     return body
 
 
+def _unit_fields(item: CalculatedItem) -> dict[str, Any]:
+    """What free units did to a line (none of it on lines UNIT discounts did not touch)."""
+    if item.discount_quantity is None and item.applied_quantity is None:
+        return {}
+    return {
+        "discount_quantity": item.discount_quantity,
+        "applied_discount_quantity": item.applied_discount_quantity,
+        "applied_quantity": item.applied_quantity,
+        "applied_quantity_amount": item.applied_quantity_amount,
+        "initial_quantity": item.initial_quantity,
+        "initial_amount": item.initial_amount,
+    }
+
+
 def calculated_order_body(
     calc: CalculatedOrder, *, source: dict[str, Any], customer: Customer | None
 ) -> dict[str, Any]:
@@ -131,6 +145,7 @@ def calculated_order_body(
                     "applied_discount_amount": item.applied_discount_amount or None,
                     "price": item.price,
                     "subtotal_amount": item.subtotal_amount,
+                    **_unit_fields(item),
                 }.items()
                 if v is not None
             }

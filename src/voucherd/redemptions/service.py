@@ -292,6 +292,7 @@ async def _take(
             }
             for r in children
         },
+        evaluation.catalogue,
     )
     return evaluation, children, parent
 
