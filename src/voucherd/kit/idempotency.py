@@ -221,26 +221,39 @@ async def claim(
         "created_at": now,
         "expires_at": now + TTL,
     }
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(IdempotencyKey)
-    inserted = await session.execute(
-        insert.values(**values).on_conflict_do_nothing().returning(IdempotencyKey.key)
+    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = (
+        dialect_insert(IdempotencyKey)
+        .values(**values)
+        .on_conflict_do_nothing()
+        .returning(IdempotencyKey.key)
     )
-    if inserted.first() is None:
-        await _reuse(session, values, now)
+    # At most twice: a second INSERT follows only the removal of an expired row (ours, or
+    # the purge job's, which does not take the key's lock), and then nobody else can insert.
+    for _ in range(2):
+        if (await session.execute(insert)).first() is not None:
+            break
+        await _existing(session, values, now)
+    else:
+        raise IdempotencyKeyInUse("The request with this Idempotency-Key has not finished")
     # The endpoint's work runs inside a savepoint, so a refusal can undo it and still commit
     # the key with the refusal as its answer.
     savepoint = await session.begin_nested()
     setattr(request.state, _STATE, Claim(project_id, api_key_id, key, savepoint))
 
 
-async def _reuse(session: AsyncSession, values: dict[str, Any], now: datetime) -> None:
-    """The key has a row: replay its answer, refuse, or take over an expired key."""
+async def _existing(session: AsyncSession, values: dict[str, Any], now: datetime) -> None:
+    """The key has a row: replay its answer or refuse; an expired row is deleted (the key is
+    free again even before the purge job runs)."""
     where = _row_filter(values["project_id"], values["api_key_id"], values["key"])
     row = (
         await session.execute(
             select(IdempotencyKey).where(*where).execution_options(populate_existing=True)
         )
-    ).scalar_one()
+    ).scalar_one_or_none()
+    if row is None:  # PostgreSQL: the purge job deleted the expired row meanwhile
+        return
+    session.expunge(row)
     if row.expires_at > now:
         if row.request_hash != values["request_hash"]:
             raise IdempotencyKeyReused(
@@ -250,23 +263,9 @@ async def _reuse(session: AsyncSession, values: dict[str, Any], now: datetime) -
         if row.status_code is None:  # not expected (answers commit with their rows)
             raise IdempotencyKeyInUse("The request with this Idempotency-Key has not finished")
         raise Replayed(_replay(row))
-    # Expired (the purge job has not deleted it yet): the key is free for a new request. We
-    # hold the key (PostgreSQL: its advisory lock; SQLite: the write lock).
-    await session.execute(
-        update(IdempotencyKey)
-        .where(*where)
-        .values(
-            request_hash=values["request_hash"],
-            method=values["method"],
-            path=values["path"],
-            status_code=None,
-            response_body=None,
-            response_headers=None,
-            created_at=now,
-            expires_at=values["expires_at"],
-        )
-    )
-    session.expunge(row)
+    # Only while still expired: we hold the key (PostgreSQL: its advisory lock; SQLite: the
+    # write lock), so the row can only have been deleted since, never renewed.
+    await session.execute(delete(IdempotencyKey).where(*where, IdempotencyKey.expires_at <= now))
 
 
 async def run(
