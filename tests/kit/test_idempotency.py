@@ -284,3 +284,20 @@ async def test_no_row_is_left_behind_by_a_refused_key(
     await client.post("/v1/customers", json={"name": 1}, headers=keyed("b"))  # validation
     rows = await _key_rows(db, project)
     assert [(r.key, r.status_code) for r in rows] == [("a", 200)]
+
+
+async def test_the_purge_deletes_in_bounded_batches(
+    client: httpx.AsyncClient,
+    db: Database,
+    project: ProjectKeys,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for i in range(5):
+        await client.post("/v1/customers", json={"name": f"c{i}"}, headers=keyed(f"p{i}"))
+    clock.advance(idempotency.TTL + timedelta(seconds=1))
+    monkeypatch.setattr(idempotency, "PURGE_BATCH", 2)
+    runs = []
+    while deleted := await idempotency.purge_expired(db):
+        runs.append(deleted)
+    assert runs[0] == 2 and max(runs) == 2 and sum(runs) >= 5
+    assert await _key_rows(db, project) == []
