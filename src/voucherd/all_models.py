@@ -5,6 +5,7 @@ from voucherd.customers.models import Customer
 from voucherd.earning.models import EarningRule
 from voucherd.events.models import Event
 from voucherd.kit.db import Base
+from voucherd.kit.idempotency import IdempotencyKey
 from voucherd.loyalty.models import PendingPoints
 from voucherd.orders.models import Order, OrderItem
 from voucherd.products.models import Product, Sku
@@ -28,6 +29,7 @@ __all__ = [
     "Customer",
     "EarningRule",
     "Event",
+    "IdempotencyKey",
     "LoyaltyTier",
     "Order",
     "OrderItem",

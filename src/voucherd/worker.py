@@ -12,6 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from voucherd.kit import idempotency
 from voucherd.kit.db import Database
 
 log = logging.getLogger("voucherd.worker")
@@ -36,6 +37,12 @@ def register_job(name: str, idle_seconds: float = 1.0) -> Callable[[Job], Job]:
         return job
 
     return decorator
+
+
+# Expired idempotency keys (kit/idempotency.py) are already ignored; this keeps the table small.
+register_job("idempotency.purge_expired", idle_seconds=idempotency.PURGE_IDLE_SECONDS)(
+    idempotency.purge_expired
+)
 
 
 def registered_jobs() -> list[RegisteredJob]:

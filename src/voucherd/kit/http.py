@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from voucherd.kit import idempotency
 from voucherd.kit.context import current_request_id
 from voucherd.kit.db import Database
 from voucherd.kit.errors import ApiError, InvalidPayload, InvalidQueryParams, PayloadTooLarge
@@ -104,9 +105,15 @@ class TransactionalRoute(APIRoute):
             db = get_db(request)
             async with db.transaction(write=request.method not in READ_METHODS) as session:
                 request.state.session = session
-                return await handler(request)
+                # Idempotency-Key (kit/idempotency.py): replays a stored answer, or stores this
+                # one in this unit of work; without the header just `await handler(request)`.
+                return await idempotency.run(session, request, handler, self.after_refusal)
 
         return transactional_handler
+
+    async def after_refusal(self, session: AsyncSession, error: ApiError) -> None:
+        """Work a refused request owes once its changes are undone, in its own unit of work
+        (only when an Idempotency-Key keeps that unit of work open to store the refusal)."""
 
 
 class RequestIdAndRawPathMiddleware:

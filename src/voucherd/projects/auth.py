@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from voucherd.kit import idempotency
 from voucherd.kit.context import RequestContext, current_request_id
 from voucherd.kit.errors import Unauthorized
 from voucherd.kit.http import get_session, get_session_of
@@ -54,7 +55,10 @@ async def app_context(request: Request) -> RequestContext:
     x_app_token = headers.get("x-app-token")
     session = get_session_of(request)
     project_id, name = await _verify(session, "app", x_app_id, x_app_token)
-    assert project_id is not None
+    assert project_id is not None and x_app_id is not None
+    # Idempotency-Key (kit/idempotency.py): claimed only once the key is known to be genuine,
+    # so a stored answer is replayed to the API key that caused it and to no other.
+    await idempotency.claim(session, request, project_id=project_id, api_key_id=x_app_id)
     return RequestContext(
         project_id=project_id,
         request_id=current_request_id.get() or new_request_id(),

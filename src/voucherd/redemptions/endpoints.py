@@ -7,10 +7,12 @@ from collections.abc import Callable, Coroutine
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Request
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
 from voucherd.campaigns import service as campaigns
 from voucherd.customers import service as customers
+from voucherd.kit.errors import ApiError
 from voucherd.kit.http import TransactionalRoute, get_db
 from voucherd.kit.pagination import Page, list_body, paginate
 from voucherd.kit.responses import JsonResponse
@@ -52,6 +54,12 @@ class FailureRecordingRoute(TransactionalRoute):
                 raise
 
         return recording_handler
+
+    async def after_refusal(self, session: AsyncSession, error: ApiError) -> None:
+        # Idempotency-Key (kit/idempotency.py): the refusal is recorded in the request's own
+        # unit of work, which commits it with the stored answer (a replay records nothing).
+        if isinstance(error, failures.RedemptionFailed):
+            await failures.record(session, error.attempt)
 
 
 async def redeem(body: StackableRequest, ctx: AppContext, session: Session) -> Response:
