@@ -23,6 +23,7 @@ from voucherd.kit.errors import ApiError, DuplicateFound, InvalidPayload, NotFou
 from voucherd.kit.ids import Prefix, new_id
 from voucherd.kit.timefmt import as_utc
 from voucherd.loyalty.expiry import program_rules
+from voucherd.vouchers import gift as gift_cards
 from voucherd.vouchers import repository
 from voucherd.vouchers.models import Voucher
 from voucherd.vouchers.opening_points import record_opening_points
@@ -295,16 +296,26 @@ async def get_with_campaign(
 async def update(
     session: AsyncSession, ctx: RequestContext, key: str, data: VoucherUpdate
 ) -> Voucher:
-    voucher = await get(session, ctx, key)
+    gift_change = data.gift if "gift" in data.model_fields_set else None
+    # A new gift amount moves the balance by the difference from the stored amount: read the
+    # voucher under its row lock, so a redemption spending from the card concurrently cannot
+    # slip between that read and the move (it waits, or this waits for it).
+    voucher = (
+        await repository.get(session, ctx.project_id, key, for_update=True)
+        if gift_change is not None and gift_change.amount is not None
+        else await repository.get(session, ctx.project_id, key)
+    )
+    if voucher is None:
+        raise NotFound("voucher", key)
     fields = data.model_fields_set
     if "discount" in fields and data.discount is not None:
         data.discount.check_formulas()
         voucher.discount = data.discount.as_stored()
-    if "gift" in fields and data.gift is not None and voucher.type == "GIFT_VOUCHER":
-        # The amount is the card's face value; the balance moves by the difference.
-        delta = data.gift.amount - (voucher.gift_amount or 0)
-        voucher.gift_amount = data.gift.amount
-        voucher.gift_balance = max(0, (voucher.gift_balance or 0) + delta)
+    if gift_change is not None and voucher.type == "GIFT_VOUCHER":
+        if gift_change.amount is not None:
+            await gift_cards.set_gift_amount(session, ctx, voucher, gift_change.amount)
+        if gift_change.effect is not None:
+            voucher.gift_effect = gift_change.effect
     for name in ("category", "category_id", "additional_info", "active"):
         if name in fields and getattr(data, name) is not None:
             setattr(voucher, name, getattr(data, name))
@@ -395,8 +406,4 @@ async def get_many(
 
 async def assign_holder(session: AsyncSession, voucher: Voucher, customer_id: str) -> None:
     """Publishing a given code: it now belongs to the customer (the first holder stays)."""
-    if voucher.holder_id is None:
-        voucher.holder_id = customer_id
-    voucher.publish_count += 1
-    voucher.updated_at = utcnow()
-    await session.flush()
+    await repository.add_publication(session, voucher, customer_id)
