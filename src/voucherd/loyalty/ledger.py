@@ -52,6 +52,12 @@ class LoyaltyCardPointsExceeded(ApiError):
     message = "Loyalty card points exceeded"
 
 
+class CardQuantityExceeded(ApiError):
+    status = 400
+    key = "quantity_exceeded"
+    message = "Quantity exceeded"
+
+
 class NotALoyaltyCard(ApiError):
     status = 400
     key = "invalid_voucher"
@@ -281,6 +287,11 @@ async def debit(
     )
     if moved is None:
         await session.refresh(card)
+        limit = card.redemption_quantity
+        if kind == REDEMPTION and limit is not None and card.redeemed_quantity >= limit:
+            raise CardQuantityExceeded(
+                f"Loyalty card {card.code} has reached its redemption limit ({limit})"
+            )
         raise LoyaltyCardPointsExceeded(
             f"Card {card.code} has {card.loyalty_balance or 0} points, {points} are needed"
         )

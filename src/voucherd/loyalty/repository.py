@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import BigInteger, BindParameter, bindparam, case, func, select, update
+from sqlalchemy import BigInteger, BindParameter, bindparam, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -44,6 +44,15 @@ _ADD_TO_BALANCE = (
 )
 # A take matches no row when the card has fewer points: that is the guard.
 _TAKE_FROM_BALANCE = _ADD_TO_BALANCE.where(_BALANCE + _delta("points") >= 0)
+# A redemption also takes one use of the card's `redemption.quantity` in the same statement,
+# so concurrent reward redemptions cannot all pass a limit checked beforehand (the second
+# waits on the row, then re-checks both conditions).
+_REDEEM_FROM_BALANCE = _TAKE_FROM_BALANCE.where(
+    or_(
+        Voucher.redemption_quantity.is_(None),
+        Voucher.redeemed_quantity + _delta("redeemed_quantity") <= Voucher.redemption_quantity,
+    )
+)
 
 
 async def add_to_balance(
@@ -60,10 +69,14 @@ async def add_to_balance(
     """Move the cached balance by `points` (negative = take), never below zero.
 
     Returns the card as the statement left it (RETURNING, loaded into the session: no
-    second read), or None when the card has fewer than `-points` (or is gone). The other
-    counters move by the given deltas in the same statement.
+    second read), or None when the card has fewer than `-points` (or is gone), or when a
+    take counting `redeemed_quantity` uses would exceed the card's `redemption.quantity`.
+    The other counters move by the given deltas in the same statement.
     """
-    stmt = _TAKE_FROM_BALANCE if points < 0 else _ADD_TO_BALANCE
+    if points < 0:
+        stmt = _REDEEM_FROM_BALANCE if redeemed_quantity > 0 else _TAKE_FROM_BALANCE
+    else:
+        stmt = _ADD_TO_BALANCE
     params = {
         "card_id": card_id,
         "points": points,
