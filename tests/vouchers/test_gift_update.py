@@ -15,7 +15,9 @@ SPENDS = 10
 
 
 async def _gift_card(client: httpx.AsyncClient, amount: int) -> dict[str, Any]:
-    resp = await client.post("/v1/vouchers", json={"type": "GIFT_VOUCHER", "gift": {"amount": amount}})
+    resp = await client.post(
+        "/v1/vouchers", json={"type": "GIFT_VOUCHER", "gift": {"amount": amount}}
+    )
     assert resp.status_code == 200, resp.text
     card: dict[str, Any] = resp.json()
     return card
@@ -92,7 +94,9 @@ async def test_gift_amount_update_records_the_difference_as_a_transaction(
     )
     assert same.status_code == 200, same.text
     assert same.json()["gift"] == {"amount": 8_000, "balance": 5_000, "effect": "APPLY_TO_ITEMS"}
-    effect_only = await client.put(f"/v1/vouchers/{code}", json={"gift": {"effect": "APPLY_TO_ORDER"}})
+    effect_only = await client.put(
+        f"/v1/vouchers/{code}", json={"gift": {"effect": "APPLY_TO_ORDER"}}
+    )
     assert effect_only.status_code == 200, effect_only.text
     assert effect_only.json()["gift"]["effect"] == "APPLY_TO_ORDER"
     assert len(await _transactions(client, code)) == 2
