@@ -130,3 +130,17 @@ async def test_gift_amount_decrease_beyond_the_balance_is_refused_and_changes_no
     to_zero = await client.put(f"/v1/vouchers/{code}", json={"gift": {"amount": 7_000}})
     assert to_zero.status_code == 200, to_zero.text
     assert to_zero.json()["gift"]["balance"] == 0
+
+
+async def test_concurrent_balance_additions_all_grow_the_face_value(
+    client: httpx.AsyncClient,
+) -> None:
+    # The face value grows in the same relative UPDATE as the balance (it was an ORM
+    # read-modify-write of gift_amount, which lost concurrent additions).
+    code = (await _gift_card(client, 1_000))["code"]
+    responses = await asyncio.gather(
+        *(client.post(f"/v1/vouchers/{code}/balance", json={"amount": 100}) for _ in range(12))
+    )
+    assert [r.status_code for r in responses] == [200] * 12, [r.text for r in responses]
+    after = await _card(client, code)
+    assert after["gift"]["amount"] == after["gift"]["balance"] == 1_000 + 12 * 100
