@@ -81,3 +81,42 @@ async def test_material_stock_is_never_oversold_under_concurrency(
     assert member["loyalty_card"]["balance"] == 10_000 - stock * 50
     assert member["redemption"]["redeemed_quantity"] == stock
     assert await _ledger_agrees(db, card["id"]) == member["loyalty_card"]["balance"]
+
+
+async def test_card_redemption_quantity_allows_exactly_that_many_reward_redemptions(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    # The limit is taken in the same conditional UPDATE as the points: checked beforehand in
+    # Python, all ten concurrent requests saw "0 used" on PostgreSQL.
+    program = h.ok(
+        await client.post(
+            "/v1/loyalties",
+            json={
+                "name": "Once only",
+                "type": "AUTO_UPDATE",
+                "voucher": {
+                    "type": "LOYALTY_CARD",
+                    "loyalty_card": {"points": 0},
+                    "redemption": {"quantity": 1},
+                },
+            },
+        )
+    )
+    card = await h.member(client, program["id"], points=10 * COST)
+    assert card["redemption"]["quantity"] == 1
+    bottle = await h.product(client)
+    reward = await h.material_reward(client, bottle["id"])
+    await h.assign(client, reward["id"], program["id"], COST)
+
+    responses = await asyncio.gather(
+        *(h.redeem(client, card["code"], reward["id"]) for _ in range(10))
+    )
+    outcomes = Counter(
+        "ok" if r.status_code == 200 else f"{r.status_code} {r.json()['key']}" for r in responses
+    )
+    assert outcomes == {"ok": 1, "400 quantity_exceeded": 9}
+    member = await h.card(client, card["code"])
+    assert member["redemption"]["redeemed_quantity"] == 1
+    assert member["loyalty_card"]["balance"] == 9 * COST
+    assert await _ledger_agrees(db, card["id"]) == member["loyalty_card"]["balance"]
+    assert h.ok(await client.get(f"/v1/rewards/{reward['id']}"))["redeemed"] == 1

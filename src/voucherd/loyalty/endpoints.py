@@ -90,14 +90,16 @@ async def list_members(
     program = await service.get_program(session, ctx, campaign_id)
     stmt = repository.members_query(ctx.project_id, program.id, customer)
     rows, total, has_more = await paginate(session, stmt, Voucher.id, page)
+    cards = [await service.as_spendable(session, v) for v in rows]
     return JsonResponse(
-        list_body("vouchers", [voucher_body(v) for v in rows], total, has_more=has_more)
+        list_body("vouchers", [voucher_body(v) for v in cards], total, has_more=has_more)
     )
 
 
 @router.get("/members/{member_id}")
 async def get_member(member_id: str, ctx: AppContext, session: Session) -> Response:
-    return JsonResponse(voucher_body(await service.get_member(session, ctx, member_id)))
+    card = await service.get_member(session, ctx, member_id)
+    return JsonResponse(voucher_body(await service.as_spendable(session, card)))
 
 
 @router.get("/{campaign_id}/members/{member_id}")
@@ -105,7 +107,7 @@ async def get_program_member(
     campaign_id: str, member_id: str, ctx: AppContext, session: Session
 ) -> Response:
     card = await service.get_member(session, ctx, member_id, campaign_id)
-    return JsonResponse(voucher_body(card))
+    return JsonResponse(voucher_body(await service.as_spendable(session, card)))
 
 
 # -- points -----------------------------------------------------------------------------------

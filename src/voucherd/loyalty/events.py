@@ -14,8 +14,12 @@ from voucherd.customers.models import Customer
 from voucherd.customers.serializers import simple_customer
 from voucherd.events.service import record_event
 from voucherd.kit.context import RequestContext
-from voucherd.loyalty.serializers import points_balance, transaction_body
-from voucherd.vouchers.models import Voucher, VoucherTransaction
+from voucherd.loyalty.serializers import (
+    expiration_bucket_body,
+    points_balance,
+    transaction_body,
+)
+from voucherd.vouchers.models import PointsBucket, Voucher, VoucherTransaction
 from voucherd.vouchers.serializers import simple_voucher, voucher_body
 
 
@@ -77,6 +81,43 @@ async def record_card_movement(
             session,
             ctx,
             "customer.voucher.loyalty_card.points_added",
+            entity_id=customer.id,
+            data=data,
+        )
+
+
+def _expired_bucket_body(bucket: PointsBucket, expired: int) -> dict[str, Any]:
+    """`LoyaltyPointsBucket` as it stood when it expired (the row itself is now empty)."""
+    return {**expiration_bucket_body(bucket), "bucket": {"total_points": expired}}
+
+
+async def record_points_expired(
+    session: AsyncSession,
+    ctx: RequestContext,
+    card: Voucher,
+    tx: VoucherTransaction,
+    buckets: list[PointsBucket],
+    expired: dict[str, int],
+) -> None:
+    """`voucher.loyalty_card.points_expired` and its customer twin, for the expiry job and
+    for points expired on the spot before a spend (the same events either way)."""
+    customer, campaign = await card_parties(session, ctx, card)
+    data = {
+        "voucher": simple_voucher(card),
+        "points": -tx.amount,
+        "campaign": simple_campaign(campaign) if campaign else None,
+        "customer": _simple(customer),
+        "buckets": [_expired_bucket_body(b, expired.get(b.id, 0)) for b in buckets],
+        "transaction": transaction_body(tx),  # source "Automation" when the worker made it
+    }
+    await record_event(
+        session, ctx, "voucher.loyalty_card.points_expired", entity_id=card.id, data=data
+    )
+    if customer is not None:
+        await record_event(
+            session,
+            ctx,
+            "customer.voucher.loyalty_card.points_expired",
             entity_id=customer.id,
             data=data,
         )

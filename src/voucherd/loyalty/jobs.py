@@ -9,23 +9,14 @@ from __future__ import annotations
 
 import logging
 from datetime import date, timedelta
-from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from voucherd.campaigns.serializers import simple_campaign
-from voucherd.customers.serializers import simple_customer
-from voucherd.events.service import record_event
 from voucherd.kit.backoff import Quarantine
 from voucherd.kit.clock import utcnow
 from voucherd.kit.context import RequestContext
 from voucherd.kit.db import Database
 from voucherd.kit.ids import new_request_id
 from voucherd.loyalty import ledger, repository
-from voucherd.loyalty.events import card_parties
-from voucherd.loyalty.serializers import expiration_bucket_body, transaction_body
-from voucherd.vouchers.models import PointsBucket, Voucher, VoucherTransaction
-from voucherd.vouchers.serializers import simple_voucher
+from voucherd.vouchers.models import Voucher
 from voucherd.worker import register_job
 
 log = logging.getLogger("voucherd.loyalty")
@@ -37,42 +28,6 @@ EXPIRY_BATCH = 100
 # Expiry is due once a day at midnight UTC; a minute's delay is invisible, and the idle scan
 # is one indexed query (ix_points_buckets_expires_remaining).
 EXPIRY_IDLE_SECONDS = 60.0
-
-
-def _bucket_body(bucket: PointsBucket, expired: int) -> dict[str, Any]:
-    """`LoyaltyPointsBucket` as it stood when it expired (the row itself is now empty)."""
-    return {**expiration_bucket_body(bucket), "bucket": {"total_points": expired}}
-
-
-async def _record_expiry(
-    session: AsyncSession,
-    ctx: RequestContext,
-    card: Voucher,
-    tx: VoucherTransaction,
-    buckets: list[PointsBucket],
-) -> None:
-    customer, campaign = await card_parties(session, ctx, card)
-    expired: dict[str, int] = dict(tx.details.get(ledger.BUCKETS_KEY) or {})
-    transaction = transaction_body(tx)  # source "Automation": the worker made it
-    data = {
-        "voucher": simple_voucher(card),
-        "points": -tx.amount,
-        "campaign": simple_campaign(campaign) if campaign else None,
-        "customer": simple_customer(customer) if customer else None,
-        "buckets": [_bucket_body(b, expired.get(b.id, 0)) for b in buckets],
-        "transaction": transaction,
-    }
-    await record_event(
-        session, ctx, "voucher.loyalty_card.points_expired", entity_id=card.id, data=data
-    )
-    if customer is not None:
-        await record_event(
-            session,
-            ctx,
-            "customer.voucher.loyalty_card.points_expired",
-            entity_id=customer.id,
-            data=data,
-        )
 
 
 async def expire_card(db: Database, card_id: str, today: date) -> bool:
@@ -88,12 +43,7 @@ async def expire_card(db: Database, card_id: str, today: date) -> bool:
         ctx = RequestContext(
             project_id=card.project_id, request_id=new_request_id(), channel="INTERNAL"
         )
-        result = await ledger.expire_overdue(session, ctx, card, today)
-        if result is None:
-            return False
-        tx, buckets = result
-        await _record_expiry(session, ctx, card, tx, buckets)
-        return True
+        return await ledger.expire_due(session, ctx, card, today)
 
 
 @register_job("loyalty.expire_points", idle_seconds=EXPIRY_IDLE_SECONDS)

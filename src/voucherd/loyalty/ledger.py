@@ -22,7 +22,7 @@ from voucherd.kit.context import RequestContext
 from voucherd.kit.errors import ApiError, InvalidPayload
 from voucherd.kit.ids import Prefix, new_id
 from voucherd.loyalty import repository
-from voucherd.loyalty.events import record_card_movement
+from voucherd.loyalty.events import record_card_movement, record_points_expired
 from voucherd.vouchers.models import PointsBucket, Voucher, VoucherTransaction
 
 # Voucherify's `LoyaltyCardTransactionsType`.
@@ -50,6 +50,12 @@ class LoyaltyCardPointsExceeded(ApiError):
     status = 400
     key = "loyalty_card_points_exceeded"
     message = "Loyalty card points exceeded"
+
+
+class CardQuantityExceeded(ApiError):
+    status = 400
+    key = "quantity_exceeded"
+    message = "Quantity exceeded"
 
 
 class NotALoyaltyCard(ApiError):
@@ -221,11 +227,12 @@ async def credit(
         )
     )
     await _after_move(session, ctx, card, tx, operation_type, new_bucket=(expires_on, points))
+    await _expire_if_due(session, ctx, card)
     return tx
 
 
 async def _drain(
-    session: AsyncSession, card_id: str, points: int
+    session: AsyncSession, card_id: str, points: int, today: date
 ) -> tuple[dict[str, int], tuple[date | None, int | None]]:
     """Take `points` from the card's buckets, soonest-expiring first.
 
@@ -234,7 +241,7 @@ async def _drain(
     """
     taken: dict[str, int] = {}
     left = points
-    buckets = await repository.spendable_buckets(session, card_id)
+    buckets = await repository.spendable_buckets(session, card_id, today)
     for bucket in buckets:
         if left == 0:
             break
@@ -271,20 +278,37 @@ async def debit(
     _check_card(card)
     if points <= 0:
         raise InvalidPayload("points must be a positive integer")
-    moved = await repository.add_to_balance(
-        session,
-        card.id,
-        -points,
-        redeemed_points=points if kind == REDEMPTION else 0,
-        redeemed_quantity=1 if kind == REDEMPTION else 0,
-        subtracted=points if kind == REMOVAL else 0,
-    )
+    today = utcnow().date()
+
+    async def take() -> Voucher | None:
+        return await repository.add_to_balance(
+            session,
+            card.id,
+            -points,
+            redeemed_points=points if kind == REDEMPTION else 0,
+            redeemed_quantity=1 if kind == REDEMPTION else 0,
+            subtracted=points if kind == REMOVAL else 0,
+            spendable_on=today,
+        )
+
+    moved = await take()
+    # Refused: too few points, the card's redemption limit, or points past their last valid
+    # day still in the balance (the expiry job has not reached the card yet). Those are
+    # expired here, under the card's lock and as the job does it, then the take runs again:
+    # expired points are never spent, and the ledger stays equal to the buckets and balance.
+    if moved is None and await expire_due(session, ctx, card, today):
+        moved = await take()
     if moved is None:
         await session.refresh(card)
+        limit = card.redemption_quantity
+        if kind == REDEMPTION and limit is not None and card.redeemed_quantity >= limit:
+            raise CardQuantityExceeded(
+                f"Loyalty card {card.code} has reached its redemption limit ({limit})"
+            )
         raise LoyaltyCardPointsExceeded(
             f"Card {card.code} has {card.loyalty_balance or 0} points, {points} are needed"
         )
-    taken, next_expiry = await _drain(session, card.id, points)
+    taken, next_expiry = await _drain(session, card.id, points, today)
     tx = _transaction(
         ctx,
         card,
@@ -361,6 +385,7 @@ async def refund(
     session.add(tx)
     await session.flush()  # restored buckets before the expiry cache is recomputed
     await _after_move(session, ctx, card, tx)
+    await _expire_if_due(session, ctx, card)  # points given back into a bucket now expired
     return tx
 
 
@@ -398,3 +423,30 @@ async def expire_overdue(
     await session.flush()  # emptied buckets before the expiry cache is recomputed
     await _after_move(session, ctx, card, tx, "AUTOMATIC")
     return tx, overdue
+
+
+async def expire_due(
+    session: AsyncSession, ctx: RequestContext, card: Voucher, today: date
+) -> bool:
+    """Expire the card's points whose last valid day is before `today`, with their events;
+    False if none were due. The expiry job's work for one card, also done on the spot when a
+    movement finds such points (it runs in the caller's transaction, under the card's lock,
+    so the job finds those buckets empty afterwards and nothing expires twice)."""
+    result = await expire_overdue(session, ctx, card, today)
+    if result is None:
+        return False
+    tx, buckets = result
+    await record_points_expired(
+        session, ctx, card, tx, buckets, dict(tx.details.get(BUCKETS_KEY) or {})
+    )
+    return True
+
+
+async def _expire_if_due(session: AsyncSession, ctx: RequestContext, card: Voucher) -> None:
+    """After a credit or refund (the card row as its UPDATE returned it, so current and
+    locked): points past their last valid day leave now, so the balance the response reports
+    is what can be spent. Costs nothing when none are due (the cached soonest expiry says so)."""
+    today = utcnow().date()
+    soonest = card.loyalty_next_expiration_date
+    if soonest is not None and soonest < today:
+        await expire_due(session, ctx, card, today)

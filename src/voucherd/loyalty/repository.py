@@ -12,7 +12,17 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import BigInteger, BindParameter, bindparam, case, func, select, update
+from sqlalchemy import (
+    BigInteger,
+    BindParameter,
+    Date,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -44,6 +54,25 @@ _ADD_TO_BALANCE = (
 )
 # A take matches no row when the card has fewer points: that is the guard.
 _TAKE_FROM_BALANCE = _ADD_TO_BALANCE.where(_BALANCE + _delta("points") >= 0)
+# A spend also matches no row while any bucket is past its last valid day (the card's cached
+# soonest expiry is before today): the balance still counts points the expiry job has not
+# removed yet, and they must not be spent. The ledger then expires them under the card's lock
+# and tries again (ledger.debit); the expiry's own take is the plain one above.
+_SPEND_FROM_BALANCE = _TAKE_FROM_BALANCE.where(
+    or_(
+        Voucher.loyalty_next_expiration_date.is_(None),
+        Voucher.loyalty_next_expiration_date >= bindparam("today", type_=Date),
+    )
+)
+# A redemption also takes one use of the card's `redemption.quantity` in the same statement,
+# so concurrent reward redemptions cannot all pass a limit checked beforehand (the second
+# waits on the row, then re-checks both conditions).
+_REDEEM_FROM_BALANCE = _SPEND_FROM_BALANCE.where(
+    or_(
+        Voucher.redemption_quantity.is_(None),
+        Voucher.redeemed_quantity + _delta("redeemed_quantity") <= Voucher.redemption_quantity,
+    )
+)
 
 
 async def add_to_balance(
@@ -56,15 +85,18 @@ async def add_to_balance(
     redeemed_quantity: int = 0,
     subtracted: int = 0,
     expired: int = 0,
+    spendable_on: date | None = None,
 ) -> Voucher | None:
     """Move the cached balance by `points` (negative = take), never below zero.
 
     Returns the card as the statement left it (RETURNING, loaded into the session: no
-    second read), or None when the card has fewer than `-points` (or is gone). The other
-    counters move by the given deltas in the same statement.
+    second read), or None when the card has fewer than `-points` (or is gone), or when a
+    take counting `redeemed_quantity` uses would exceed the card's `redemption.quantity`.
+    The other counters move by the given deltas in the same statement. With `spendable_on`,
+    a take also matches no row while the card holds points whose last valid day is before
+    that date (a spend; an expiry passes no date).
     """
-    stmt = _TAKE_FROM_BALANCE if points < 0 else _ADD_TO_BALANCE
-    params = {
+    params: dict[str, Any] = {
         "card_id": card_id,
         "points": points,
         "lifetime": lifetime,
@@ -74,6 +106,13 @@ async def add_to_balance(
         "expired": expired,
         "now": utcnow(),
     }
+    if points >= 0:
+        stmt = _ADD_TO_BALANCE
+    elif spendable_on is None:
+        stmt = _TAKE_FROM_BALANCE
+    else:
+        stmt = _REDEEM_FROM_BALANCE if redeemed_quantity > 0 else _SPEND_FROM_BALANCE
+        params["today"] = spendable_on
     return (await session.execute(stmt, params)).scalar_one_or_none()
 
 
@@ -99,7 +138,16 @@ async def add_to_pending(session: AsyncSession, card_id: str, points: int) -> Vo
 
 _SPENDABLE_BUCKETS = (
     select(PointsBucket)
-    .where(PointsBucket.voucher_id == bindparam("card_id"), PointsBucket.remaining > 0)
+    .where(
+        PointsBucket.voucher_id == bindparam("card_id"),
+        PointsBucket.remaining > 0,
+        # Never a bucket past its last valid day, expiry job or not (ledger.debit expires
+        # those first, so with a consistent cache none is ever left out here).
+        or_(
+            PointsBucket.expires_on.is_(None),
+            PointsBucket.expires_on >= bindparam("today", type_=Date),
+        ),
+    )
     .order_by(
         case((PointsBucket.expires_on.is_(None), 1), else_=0),
         PointsBucket.expires_on,
@@ -108,9 +156,11 @@ _SPENDABLE_BUCKETS = (
 )
 
 
-async def spendable_buckets(session: AsyncSession, card_id: str) -> Sequence[PointsBucket]:
-    """Buckets holding points, soonest-expiring first and never-expiring last."""
-    result = await session.execute(_SPENDABLE_BUCKETS, {"card_id": card_id})
+async def spendable_buckets(
+    session: AsyncSession, card_id: str, today: date
+) -> Sequence[PointsBucket]:
+    """Buckets holding points still valid `today`, soonest-expiring first, never-expiring last."""
+    result = await session.execute(_SPENDABLE_BUCKETS, {"card_id": card_id, "today": today})
     return result.scalars().all()
 
 
@@ -127,6 +177,30 @@ async def overdue_buckets(
         .order_by(PointsBucket.expires_on, PointsBucket.id)
     )
     return result.scalars().all()
+
+
+async def overdue_and_next(
+    session: AsyncSession, card_id: str, today: date
+) -> tuple[int, date | None, int | None]:
+    """Points in buckets past their last valid day, and the soonest expiry (date, points)
+    among the buckets still valid `today`: one grouped read, soonest first."""
+    rows = await session.execute(
+        select(PointsBucket.expires_on, func.sum(PointsBucket.remaining))
+        .where(
+            PointsBucket.voucher_id == card_id,
+            PointsBucket.remaining > 0,
+            PointsBucket.expires_on.is_not(None),
+        )
+        .group_by(PointsBucket.expires_on)
+        .order_by(PointsBucket.expires_on)
+    )
+    overdue = 0
+    for expires, points in rows.all():
+        if expires is not None and expires < today:
+            overdue += int(points)
+        else:
+            return overdue, expires, int(points)
+    return overdue, None, None
 
 
 async def cards_with_overdue_points(

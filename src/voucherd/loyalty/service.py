@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from voucherd.campaigns import service as campaigns
 from voucherd.campaigns.models import Campaign
@@ -46,6 +47,27 @@ async def get_member(
         program = await get_program(session, ctx, campaign_key)
         if card.campaign_id != program.id:
             raise NotFound("loyalty_card", member_id)
+    return card
+
+
+async def as_spendable(session: AsyncSession, card: Voucher) -> Voucher:
+    """The card as a read reports it: points past their last valid day are shown expired
+    even if the expiry job has not reached the card yet, so the balance a GET (or a reward's
+    affordability) shows is what a spend can take. A read transaction writes nothing: the
+    loaded card's values are adjusted in memory (never flushed); the next movement of the
+    card, or the job, expires those points in the ledger. Free unless the cached soonest
+    expiry is already past."""
+    today = utcnow().date()
+    soonest = card.loyalty_next_expiration_date
+    if card.type != "LOYALTY_CARD" or soonest is None or soonest >= today:
+        return card
+    overdue, next_date, next_points = await repository.overdue_and_next(session, card.id, today)
+    set_committed_value(card, "loyalty_balance", (card.loyalty_balance or 0) - overdue)
+    set_committed_value(
+        card, "loyalty_expired_points", (card.loyalty_expired_points or 0) + overdue
+    )
+    set_committed_value(card, "loyalty_next_expiration_date", next_date)
+    set_committed_value(card, "loyalty_next_expiration_points", next_points)
     return card
 
 

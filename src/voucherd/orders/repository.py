@@ -24,11 +24,13 @@ async def get_by_id_or_source_id(
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-async def get_by_source_id(session: AsyncSession, project_id: str, source_id: str) -> Order | None:
-    result = await session.execute(
-        select(Order).where(Order.project_id == project_id, Order.source_id == source_id)
-    )
-    return result.scalar_one_or_none()
+async def get_by_source_id(
+    session: AsyncSession, project_id: str, source_id: str, *, for_update: bool = False
+) -> Order | None:
+    stmt = select(Order).where(Order.project_id == project_id, Order.source_id == source_id)
+    if for_update:
+        stmt = stmt.with_for_update(key_share=True)
+    return (await session.execute(stmt)).scalar_one_or_none()
 
 
 def list_query(project_id: str, *, customer_id: str | None = None) -> Select[Order]:

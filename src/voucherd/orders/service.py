@@ -238,7 +238,12 @@ async def stage(session: AsyncSession, ctx: RequestContext, data: OrderCreate) -
         if existing is None or existing.id != data.id:
             raise NotFound("order", data.id)
     elif data.source_id:
-        existing = await repository.get_by_source_id(session, ctx.project_id, data.source_id)
+        # Locked as by id: two requests staging one order (two redemptions on it) would each
+        # write amounts and the `redemptions` map computed from the order as they read it,
+        # and the later commit would drop the earlier one's discount.
+        existing = await repository.get_by_source_id(
+            session, ctx.project_id, data.source_id, for_update=True
+        )
     if existing is not None:
         return await _stage_existing(session, ctx, existing, data)
     order = Order(
@@ -268,7 +273,9 @@ async def stage(session: AsyncSession, ctx: RequestContext, data: OrderCreate) -
         # Another request created the same source_id first: this one becomes an update.
         if order in session:  # a rolled-back savepoint already dropped it
             session.expunge(order)
-        existing = await repository.get_by_source_id(session, ctx.project_id, data.source_id)
+        existing = await repository.get_by_source_id(
+            session, ctx.project_id, data.source_id, for_update=True
+        )
         if existing is None:
             raise
         return await _stage_existing(session, ctx, existing, data)

@@ -12,12 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from voucherd.kit.clock import utcnow
 from voucherd.kit.context import RequestContext
-from voucherd.kit.errors import ApiError, InvalidPayload
+from voucherd.kit.errors import ApiError, InvalidPayload, NotFound
 from voucherd.kit.ids import Prefix, new_id
 from voucherd.vouchers import repository
 from voucherd.vouchers.models import Voucher, VoucherTransaction
 from voucherd.vouchers.schemas import BalanceChange
-from voucherd.vouchers.service import get
 
 
 async def add_transaction(
@@ -52,41 +51,80 @@ async def add_transaction(
     return tx
 
 
+class GiftAmountExceeded(ApiError):
+    status = 400
+    key = "gift_amount_exceeded"
+    message = "Gift amount exceeded"
+
+
+async def _get(session: AsyncSession, ctx: RequestContext, key: str) -> Voucher:
+    voucher = await repository.get(session, ctx.project_id, key)
+    if voucher is None:
+        raise NotFound("voucher", key)
+    return voucher
+
+
+def _credit_kind(amount: int) -> str:
+    return "CREDITS_ADDITION" if amount > 0 else "CREDITS_REMOVAL"
+
+
 async def change_gift_balance(
     session: AsyncSession, ctx: RequestContext, key: str, change: BalanceChange
 ) -> tuple[Voucher, VoucherTransaction]:
-    voucher = await get(session, ctx, key)
+    voucher = await _get(session, ctx, key)
     if voucher.type != "GIFT_VOUCHER":
         raise InvalidPayload(f"Voucher {voucher.code} is not a gift card", key="invalid_voucher")
     if change.amount == 0:
         raise InvalidPayload("amount must not be 0")
-    if not await repository.add_gift_balance(session, voucher, change.amount):
-        raise ApiError(
-            f"Voucher {voucher.code} has less than {-change.amount} to remove",
-            key="gift_amount_exceeded",
-            message="Gift amount exceeded",
-        )
-    kind = "CREDITS_ADDITION" if change.amount > 0 else "CREDITS_REMOVAL"
+    # The face value grows with additions (as in Voucherify's balance object); a removal
+    # takes from the balance only. Both in the one conditional UPDATE.
+    grows = max(change.amount, 0)
+    if not await repository.move_gift(session, voucher, balance=change.amount, amount=grows):
+        raise GiftAmountExceeded(f"Voucher {voucher.code} has less than {-change.amount} to remove")
     tx = await add_transaction(
         session,
         ctx,
         voucher,
-        kind=kind,
+        kind=_credit_kind(change.amount),
         amount=change.amount,
         reason=change.reason,
         source_id=change.source_id,
     )
-    if change.amount > 0:
-        # The face value grows with additions, as in Voucherify's balance object.
-        voucher.gift_amount = (voucher.gift_amount or 0) + change.amount
-        await session.flush()
     return voucher, tx
+
+
+async def set_gift_amount(
+    session: AsyncSession, ctx: RequestContext, voucher: Voucher, amount: int
+) -> VoucherTransaction | None:
+    """A new face value from `PUT /v1/vouchers/{code}`: the balance moves by the difference,
+    recorded as a credit addition or removal, as `POST .../balance` records its changes.
+
+    `voucher` must have been read under its row lock in this transaction, so the difference
+    is computed from the stored face value, not from one a concurrent change has moved since.
+    A decrease larger than what is left is refused (400) and changes nothing: no clamping.
+    """
+    delta = amount - (voucher.gift_amount or 0)
+    if delta == 0:
+        return None
+    if not await repository.move_gift(session, voucher, balance=delta, amount=delta):
+        raise GiftAmountExceeded(
+            f"Voucher {voucher.code} has {voucher.gift_balance or 0} left, so its amount "
+            f"cannot go down by {-delta} (to {amount})"
+        )
+    return await add_transaction(
+        session,
+        ctx,
+        voucher,
+        kind=_credit_kind(delta),
+        amount=delta,
+        reason="Gift amount changed by a voucher update",
+    )
 
 
 async def gift_transactions(
     session: AsyncSession, ctx: RequestContext, key: str
 ) -> tuple[Voucher, list[VoucherTransaction]]:
-    voucher = await get(session, ctx, key)
+    voucher = await _get(session, ctx, key)
     return voucher, list(await repository.transactions(session, voucher.id))
 
 

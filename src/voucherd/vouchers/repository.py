@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Select, bindparam, insert, or_, select, update
+from sqlalchemy import Select, bindparam, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -21,7 +21,11 @@ CODE_LOOKUP_CHUNK = 5_000
 # Hot-path statements are built once: constructing and cache-keying a statement per call
 # costs about as much as executing it on SQLite.
 _BY_CODE_OR_ID = one_by_either(select(Voucher), Voucher.project_id, Voucher.code, Voucher.id)
-_BY_CODE_OR_ID_FOR_UPDATE = _BY_CODE_OR_ID.with_for_update(key_share=True)
+# A locked read refreshes a voucher the session may already hold: the values read under the
+# lock are the ones a relative change is computed from.
+_BY_CODE_OR_ID_FOR_UPDATE = _BY_CODE_OR_ID.with_for_update(key_share=True).execution_options(
+    populate_existing=True
+)
 # The same with the voucher's campaign in the one round trip (validation and redemption read
 # both): the campaign lands in the identity map, where campaign lookups find it.
 _WITH_CAMPAIGN = one_by_either(
@@ -159,21 +163,34 @@ async def try_spend_gift(session: AsyncSession, voucher: Voucher, amount: int) -
     return True
 
 
-async def add_gift_balance(session: AsyncSession, voucher: Voucher, amount: int) -> bool:
-    """Add (or, negative, remove) credits; removal never goes below zero. The loaded voucher
-    gets the new balance back (RETURNING), like every counter change here."""
+async def move_gift(
+    session: AsyncSession, voucher: Voucher, *, balance: int, amount: int = 0
+) -> bool:
+    """Move the gift balance by `balance` and the face value by `amount` (either may be
+    negative); False, and nothing changed, when the balance would go below zero.
+
+    Relative and conditional in one statement: a concurrent redemption's spend and this
+    change both land (no lost update), and a removal can never take more than is left. The
+    loaded voucher gets the new values back (RETURNING), like every counter change here.
+    """
     row = (
         await session.execute(
             update(Voucher)
-            .where(Voucher.id == voucher.id, Voucher.gift_balance + amount >= 0)
-            .values(gift_balance=Voucher.gift_balance + amount)
-            .returning(Voucher.gift_balance)
+            .where(Voucher.id == voucher.id, Voucher.gift_balance + balance >= 0)
+            .values(
+                gift_balance=Voucher.gift_balance + balance,
+                gift_amount=func.coalesce(Voucher.gift_amount, 0) + amount,
+                updated_at=utcnow(),
+            )
+            .returning(Voucher.gift_balance, Voucher.gift_amount, Voucher.updated_at)
             .execution_options(synchronize_session=False)
         )
     ).first()
     if row is None:
         return False
     set_committed_value(voucher, "gift_balance", row[0])
+    set_committed_value(voucher, "gift_amount", row[1])
+    set_committed_value(voucher, "updated_at", row[2])
     return True
 
 
@@ -192,6 +209,31 @@ async def refund_gift(session: AsyncSession, voucher: Voucher, amount: int) -> N
     ).one()
     set_committed_value(voucher, "gift_balance", row[0])
     set_committed_value(voucher, "redeemed_amount", row[1])
+
+
+async def add_publication(session: AsyncSession, voucher: Voucher, customer_id: str) -> None:
+    """Count one more publication of the voucher; its first holder stays.
+
+    Relative UPDATE (publish_count + 1, holder only where none yet), so concurrent
+    publications of one code each count (an ORM `+= 1` lost them) and cannot overwrite a
+    holder set meanwhile. The new values come back with RETURNING.
+    """
+    row = (
+        await session.execute(
+            update(Voucher)
+            .where(Voucher.id == voucher.id)
+            .values(
+                publish_count=Voucher.publish_count + 1,
+                holder_id=func.coalesce(Voucher.holder_id, customer_id),
+                updated_at=utcnow(),
+            )
+            .returning(Voucher.publish_count, Voucher.holder_id, Voucher.updated_at)
+            .execution_options(synchronize_session=False)
+        )
+    ).one()
+    set_committed_value(voucher, "publish_count", row[0])
+    set_committed_value(voucher, "holder_id", row[1])
+    set_committed_value(voucher, "updated_at", row[2])
 
 
 async def claim_free_voucher(

@@ -67,9 +67,22 @@ class VoucherCreate(VoucherFields):
     campaign_id: StrictStr | None = None
 
 
+class GiftUpdate(BaseModel):
+    """`gift` in `PUT /v1/vouchers/{code}`: a new face value and/or effect.
+
+    The balance is not set here: it moves with the amount (by the difference) or through
+    `POST /v1/vouchers/{code}/balance`.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    amount: StrictInt | None = Field(default=None, ge=0, le=MAX_AMOUNT)
+    effect: Literal["APPLY_TO_ORDER", "APPLY_TO_ITEMS"] | None = None
+
+
 class VoucherUpdate(VoucherFields):
     discount: DiscountSpec | None = None
-    gift: GiftSpec | None = None
+    gift: GiftUpdate | None = None
 
 
 class BalanceChange(BaseModel):

@@ -22,7 +22,8 @@ from voucherd.kit.context import RequestContext
 from voucherd.kit.errors import ApiError, DuplicateFound, InvalidPayload, NotFound
 from voucherd.kit.ids import Prefix, new_id
 from voucherd.kit.timefmt import as_utc
-from voucherd.loyalty.expiry import program_rules
+from voucherd.loyalty.expiry import expires_on, program_rules
+from voucherd.vouchers import gift as gift_cards
 from voucherd.vouchers import repository
 from voucherd.vouchers.models import Voucher
 from voucherd.vouchers.opening_points import record_opening_points
@@ -103,6 +104,22 @@ def template_fields(campaign: Campaign) -> dict[str, Any]:
     return fields
 
 
+def _with_opening_expiry(fields: dict[str, Any], campaign: Campaign | None) -> dict[str, Any]:
+    """A card opening with points starts with its next-expiry cache set, as every later
+    credit keeps it: spends rely on it to know whether any bucket is past its expiry."""
+    points = fields.get("loyalty_balance") or 0
+    if fields.get("type") != "LOYALTY_CARD" or points <= 0:
+        return fields
+    rules = program_rules(campaign.voucher) if campaign else None
+    last_day = expires_on(rules, utcnow().date())  # the day record_opening_points uses
+    if last_day is None:
+        return fields
+    return fields | {
+        "loyalty_next_expiration_date": last_day,
+        "loyalty_next_expiration_points": points,
+    }
+
+
 # Rounds of "draw, check storage" before giving up on a nearly full code space.
 MAX_CODE_ROUNDS = 50
 
@@ -157,7 +174,7 @@ async def generate_for_campaign(
         return 0
     config = code_config(campaign.voucher.get("code_config"))
     codes = await fresh_codes(session, ctx.project_id, config, count, campaign.vouchers_count)
-    fields = template_fields(campaign) | (overrides or {})
+    fields = _with_opening_expiry(template_fields(campaign) | (overrides or {}), campaign)
     rows = [_row(ctx, code, fields) for code in codes]
     await repository.bulk_insert(session, rows)
     if fields.get("loyalty_balance"):
@@ -244,7 +261,7 @@ async def create(
         raw_config = data.code_config or (campaign.voucher.get("code_config") if campaign else None)
         config = code_config(raw_config)
         code = (await fresh_codes(session, ctx.project_id, config, 1))[0]
-    row = _row(ctx, code, fields)
+    row = _row(ctx, code, _with_opening_expiry(fields, campaign))
     row["metadata_"] = dict(data.metadata or {})
     del row["metadata"]
     voucher = Voucher(**row)
@@ -295,16 +312,26 @@ async def get_with_campaign(
 async def update(
     session: AsyncSession, ctx: RequestContext, key: str, data: VoucherUpdate
 ) -> Voucher:
-    voucher = await get(session, ctx, key)
+    gift_change = data.gift if "gift" in data.model_fields_set else None
+    # A new gift amount moves the balance by the difference from the stored amount: read the
+    # voucher under its row lock, so a redemption spending from the card concurrently cannot
+    # slip between that read and the move (it waits, or this waits for it).
+    voucher = (
+        await repository.get(session, ctx.project_id, key, for_update=True)
+        if gift_change is not None and gift_change.amount is not None
+        else await repository.get(session, ctx.project_id, key)
+    )
+    if voucher is None:
+        raise NotFound("voucher", key)
     fields = data.model_fields_set
     if "discount" in fields and data.discount is not None:
         data.discount.check_formulas()
         voucher.discount = data.discount.as_stored()
-    if "gift" in fields and data.gift is not None and voucher.type == "GIFT_VOUCHER":
-        # The amount is the card's face value; the balance moves by the difference.
-        delta = data.gift.amount - (voucher.gift_amount or 0)
-        voucher.gift_amount = data.gift.amount
-        voucher.gift_balance = max(0, (voucher.gift_balance or 0) + delta)
+    if gift_change is not None and voucher.type == "GIFT_VOUCHER":
+        if gift_change.amount is not None:
+            await gift_cards.set_gift_amount(session, ctx, voucher, gift_change.amount)
+        if gift_change.effect is not None:
+            voucher.gift_effect = gift_change.effect
     for name in ("category", "category_id", "additional_info", "active"):
         if name in fields and getattr(data, name) is not None:
             setattr(voucher, name, getattr(data, name))
@@ -395,8 +422,4 @@ async def get_many(
 
 async def assign_holder(session: AsyncSession, voucher: Voucher, customer_id: str) -> None:
     """Publishing a given code: it now belongs to the customer (the first holder stays)."""
-    if voucher.holder_id is None:
-        voucher.holder_id = customer_id
-    voucher.publish_count += 1
-    voucher.updated_at = utcnow()
-    await session.flush()
+    await repository.add_publication(session, voucher, customer_id)
