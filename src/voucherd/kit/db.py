@@ -322,8 +322,11 @@ async def wait_for_database(
     try:
         while True:
             try:
-                async with engine.connect() as conn:
-                    await conn.execute(text("SELECT 1"))
+                # Bounded by what is left: a host that drops packets would hold a connect()
+                # for the driver's own timeout (60 s for asyncpg).
+                async with asyncio.timeout(max(deadline - loop.time(), 0.1)):
+                    async with engine.connect() as conn:
+                        await conn.execute(text("SELECT 1"))
                 return
             except Exception as exc:
                 if not is_connection_error(exc):
