@@ -62,7 +62,7 @@ async def test_api_calls_answer_503_with_retry_after_while_the_database_is_down(
     resp = await down_client.request(method, path, json=payload)
     body = assert_error(resp, 503, "service_unavailable")
     assert int(resp.headers["retry-after"]) > 0
-    assert "nothing was changed" in body["details"]
+    assert "database cannot be reached" in body["details"]
 
 
 async def test_health_still_says_unavailable(down_client: httpx.AsyncClient) -> None:

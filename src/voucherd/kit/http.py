@@ -124,8 +124,11 @@ async def get_session(request: Request) -> AsyncSession:
     return get_session_of(request)
 
 
+Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+
+
 class TransactionalRoute(APIRoute):
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+    def get_route_handler(self) -> Handler:
         handler = super().get_route_handler()
         reads_json = self.body_field is not None
 
@@ -148,9 +151,6 @@ class TransactionalRoute(APIRoute):
             return await run_transaction(request, handler)
 
         return transactional_handler
-
-
-Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
 
 async def run_transaction(request: VoucherdRequest, handler: Handler) -> Response:
@@ -222,7 +222,7 @@ def _unavailable(exc: BaseException) -> ServiceUnavailable:
         "database unavailable (request_id=%s): %s", current_request_id.get(), describe_error(exc)
     )
     return ServiceUnavailable(
-        "The database cannot be reached; nothing was changed. Retry later.",
+        "The database cannot be reached; retry later.",
         retry_after=UNAVAILABLE_RETRY_AFTER_SECONDS,
     )
 
