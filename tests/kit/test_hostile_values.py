@@ -4,6 +4,7 @@ change nothing (they answered 500: orjson cannot encode them, PostgreSQL cannot 
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -12,6 +13,7 @@ import pytest
 from tests.kit.test_bad_input import assert_error
 from tests.support import SPRING_CAMPAIGN
 from voucherd.kit.payload import MAX_DEPTH
+from voucherd.kit.responses import JsonResponse
 
 # What each resource is created with, and where its list says how many there are.
 CREATES: dict[str, tuple[str, dict[str, Any], str]] = {
@@ -142,3 +144,20 @@ async def test_nul_in_a_path_id_is_refused(
 async def test_nul_in_a_query_string_is_refused(client: httpx.AsyncClient, url: str) -> None:
     body = assert_error(await client.get(url), 400, "invalid_query_params")
     assert "NUL" in body["details"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [2**64, -(2**63) - 1, "\ud800", _nested(300)],
+    ids=["int_beyond_64_bits", "negative_int_beyond_64_bits", "lone_surrogate", "nested_300"],
+)
+def test_a_response_always_encodes_what_json_can_carry(value: Any) -> None:
+    """Values stored before the edge refused them still answer (orjson refuses them)."""
+    content = {"metadata": {"v": value}}
+    rendered = JsonResponse(content).body
+    assert json.loads(rendered) == content
+
+
+def test_a_response_still_refuses_non_json_types() -> None:
+    with pytest.raises(TypeError):
+        JsonResponse({"amount": Decimal("1.5")})
