@@ -6,14 +6,15 @@ import asyncio
 import logging
 import os
 import signal
-from typing import Annotated
+from collections.abc import Coroutine
+from typing import Annotated, Any
 
 import typer
 import uvicorn
 
 from voucherd import migrate as migrations
 from voucherd.config import Settings, get_settings
-from voucherd.kit.db import Database
+from voucherd.kit.db import Database, DatabaseUnavailable, describe_error, wait_for_database
 from voucherd.projects import repository as projects_repo
 from voucherd.projects import service as projects
 
@@ -26,7 +27,33 @@ app.add_typer(projects_app, name="projects")
 app.add_typer(keys_app, name="keys")
 
 
+async def await_database(settings: Settings) -> None:
+    """Wait (bounded by `db_startup_timeout_seconds`) for a PostgreSQL that is not up yet;
+    DatabaseUnavailable when it never answers. SQLite is a file: nothing to wait for."""
+    if settings.database_url.startswith("sqlite"):
+        return
+
+    def note(exc: BaseException, pause: float) -> None:
+        typer.echo(
+            f"Database not reachable ({describe_error(exc)}); retrying in {pause:.1f} s", err=True
+        )
+
+    await wait_for_database(
+        settings.database_url, bound_seconds=settings.db_startup_timeout_seconds, on_retry=note
+    )
+
+
+def _run_startup(step: Coroutine[Any, Any, None]) -> None:
+    """Run a startup step; an unreachable database ends the command with one line, exit 1."""
+    try:
+        asyncio.run(step)
+    except DatabaseUnavailable as exc:
+        typer.echo(f"voucherd: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
 async def _bootstrap(settings: Settings) -> None:
+    await await_database(settings)
     await migrations.upgrade(settings.database_url)
     db = Database(settings.database_url)
     try:
@@ -59,6 +86,7 @@ async def _bootstrap(settings: Settings) -> None:
 def migrate() -> None:
     """Apply database migrations."""
     settings = get_settings()
+    _run_startup(await_database(settings))
     migrations.upgrade_sync(settings.database_url)
     typer.echo("Database is up to date.")
 
@@ -74,7 +102,7 @@ def serve(
     settings = get_settings()
     if workers > 1 and settings.database_url.startswith("sqlite"):
         raise typer.BadParameter("--workers > 1 needs PostgreSQL (SQLite has one writer)")
-    asyncio.run(_bootstrap(settings))
+    _run_startup(_bootstrap(settings))
     bind_host, bind_port = host or settings.host, port or settings.port
     typer.echo(f"Serving the API on http://{bind_host}:{bind_port}")
     factory = "voucherd.serve_app:create_served_app"

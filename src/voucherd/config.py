@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     # Connections per process; PostgreSQL only (SQLite writes go through one connection).
     db_pool_size: int = 10
     db_max_overflow: int = 10
+    # `voucherd serve` started before its database (containers started together, a database
+    # restarting) waits this long for it, retrying with backoff, then exits with one line.
+    db_startup_timeout_seconds: float = Field(default=60.0, ge=0)
     log_level: str = "info"
     # Webhooks. Targets on loopback/private/link-local networks are refused unless listed here
     # (comma-separated CIDRs; the local demo uses 127.0.0.0/8).

@@ -9,11 +9,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from voucherd.kit import idempotency
-from voucherd.kit.db import Database
+from voucherd.kit.db import Database, describe_error, is_connection_error, retry_on_conflict
 
 log = logging.getLogger("voucherd.worker")
 
@@ -54,16 +55,70 @@ async def run_once(db: Database) -> dict[str, int]:
     return {job.name: await job.run(db) for job in registered_jobs()}
 
 
-async def _loop(db: Database, job: RegisteredJob, stop: asyncio.Event) -> None:
+class DatabaseOutage:
+    """What the job loops of one worker know about the database being down.
+
+    The first loop to lose the database logs it, once; the first to reach it again logs the
+    recovery. In between, failing runs log nothing (they used to log a traceback per job per
+    tick) and loops wait longer and longer between tries.
+    """
+
+    def __init__(self) -> None:
+        self.since: float | None = None
+
+    def lost(self, exc: BaseException) -> None:
+        if self.since is None:
+            self.since = time.monotonic()
+            log.warning(
+                "database unavailable, jobs paused until it answers: %s", describe_error(exc)
+            )
+
+    def back(self) -> None:
+        if self.since is not None:
+            log.warning(
+                "database available again after %.1f s, jobs resumed",
+                time.monotonic() - self.since,
+            )
+            self.since = None
+
+
+# While the database is down a loop tries again after its idle pause, doubled after each
+# failure up to this bound: an outage costs a few connection attempts a minute, not a flood,
+# and the worker resumes within this long of the database's return.
+OUTAGE_MAX_PAUSE_SECONDS = 30.0
+
+
+async def _loop(
+    db: Database, job: RegisteredJob, stop: asyncio.Event, outage: DatabaseOutage
+) -> None:
+    failures = 0
     while not stop.is_set():
+        pause = job.idle_seconds
         try:
-            done = await job.run(db)
-        except Exception:  # a failing job must not kill the worker; it is retried next tick
-            log.exception("job %s failed", job.name)
+            # A run that PostgreSQL aborted as a deadlock victim runs again at once.
+            done = await retry_on_conflict(lambda: job.run(db), what=f"job {job.name}")
+            outage.back()
+            failures = 0
+        except Exception as exc:  # a failing job must not kill the worker; it is retried
             done = 0
+            if is_connection_error(exc):
+                outage.lost(exc)
+                failures += 1
+                pause = min(
+                    job.idle_seconds * 2 ** (failures - 1),
+                    max(job.idle_seconds, OUTAGE_MAX_PAUSE_SECONDS),
+                )
+            else:
+                log.exception("job %s failed", job.name)
         if done == 0:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=job.idle_seconds)
+                await asyncio.wait_for(stop.wait(), timeout=pause)
+
+
+async def run_jobs(db: Database, jobs: Sequence[RegisteredJob], stop: asyncio.Event) -> None:
+    """Run each job in its own loop until `stop` is set."""
+    outage = DatabaseOutage()
+    await asyncio.gather(*(_loop(db, job, stop, outage) for job in jobs), stop.wait())
 
 
 Shutdown = Callable[[], Awaitable[None]]
@@ -80,7 +135,7 @@ def on_shutdown(hook: Shutdown) -> Shutdown:
 async def run_forever(db: Database, stop: asyncio.Event) -> None:
     jobs = registered_jobs()
     log.info("worker started with jobs: %s", ", ".join(j.name for j in jobs) or "none")
-    await asyncio.gather(*(_loop(db, job, stop) for job in jobs), stop.wait())
+    await run_jobs(db, jobs, stop)
     for hook in _shutdown_hooks:
         try:
             await hook()

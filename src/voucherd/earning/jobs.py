@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from functools import partial
 
 # Imported for their subscriptions: customer.order.paid and the tier change events.
 from voucherd.earning import earn, pending, repository, tier_events  # noqa: F401
 from voucherd.kit.backoff import Quarantine
 from voucherd.kit.clock import utcnow
 from voucherd.kit.context import RequestContext
-from voucherd.kit.db import Database
+from voucherd.kit.db import Database, is_connection_error, retry_on_conflict
 from voucherd.kit.ids import new_request_id
 from voucherd.vouchers import service as vouchers
 from voucherd.worker import register_job
@@ -55,9 +56,11 @@ async def activate_due_pending_points(db: Database) -> int:
     activated = 0
     for entry_id, project_id in due:
         try:
-            if await _activate_one(db, entry_id, project_id):
+            if await retry_on_conflict(partial(_activate_one, db, entry_id, project_id)):
                 activated += 1
-        except Exception:  # one broken entry must not stop the others; retried after a hold
+        except Exception as exc:  # one broken entry must not stop the others; retried later
+            if is_connection_error(exc):
+                raise  # the database is gone, not the entry: the worker waits for it
             log.exception("activating pending points %s failed", entry_id)
             _failing.hold(entry_id)
     return activated

@@ -24,6 +24,7 @@ class ApiError(Exception):
         resource_id: str | None = None,
         resource_type: str | None = None,
         extra: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(details or message or self.message)
         if key is not None:
@@ -36,6 +37,8 @@ class ApiError(Exception):
         self.resource_id = resource_id
         self.resource_type = resource_type
         self.extra = extra or {}
+        # HTTP headers the answer carries (Retry-After on a 503).
+        self.headers = headers or {}
 
     def body(self, request_id: str | None) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -101,3 +104,23 @@ class UnsupportedMediaType(ApiError):
     status = 415
     key = "unsupported_media_type"
     message = "Unsupported media type"
+
+
+class ServiceUnavailable(ApiError):
+    """The database cannot be reached: nothing was done, the same request may be sent again
+    once `Retry-After` seconds have passed."""
+
+    status = 503
+    key = "service_unavailable"
+    message = "Service unavailable"
+
+    def __init__(self, details: str, *, retry_after: int, key: str | None = None) -> None:
+        super().__init__(details, key=key, headers={"Retry-After": str(retry_after)})
+
+
+class TransactionConflict(ServiceUnavailable):
+    """PostgreSQL aborted the request's transaction (deadlock or serialization failure) on
+    every attempt: it was rolled back, so sending it again is safe."""
+
+    key = "transaction_conflict"
+    message = "Concurrent requests conflicted"

@@ -9,6 +9,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import email.message
+import json
 import logging
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
@@ -20,18 +24,37 @@ from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from voucherd.kit import idempotency
 from voucherd.kit.context import current_request_id
-from voucherd.kit.db import Database
-from voucherd.kit.errors import ApiError, InvalidPayload, InvalidQueryParams, PayloadTooLarge
+from voucherd.kit.db import (
+    CONFLICT_ATTEMPTS,
+    Database,
+    conflict_backoff,
+    describe_error,
+    is_connection_error,
+    is_retryable_conflict,
+)
+from voucherd.kit.errors import (
+    ApiError,
+    InvalidPayload,
+    InvalidQueryParams,
+    PayloadTooLarge,
+    ServiceUnavailable,
+    TransactionConflict,
+)
 from voucherd.kit.ids import new_request_id
+from voucherd.kit.payload import check_params, parse_json
 from voucherd.kit.responses import JsonResponse
 
 log = logging.getLogger("voucherd.http")
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Retry-After of a 503: a lost database usually takes longer to come back than a request
+# that lost a deadlock on every attempt (its rivals are done within milliseconds).
+UNAVAILABLE_RETRY_AFTER_SECONDS = 5
+CONFLICT_RETRY_AFTER_SECONDS = 1
 BODY_LIMIT_STATE_KEY = "max_body_bytes"
 
 
@@ -68,6 +91,21 @@ class VoucherdRequest(Request):
         self.scope["headers"] = headers
         self.__dict__.pop("_headers", None)
 
+    async def json(self) -> Any:
+        """The body's JSON, refused (InvalidPayload) when it holds a value the engines cannot
+        store (kit.payload)."""
+        if not hasattr(self, "_json"):
+            self._json = parse_json(await self.body())
+        return self._json
+
+    def replay(self) -> VoucherdRequest:
+        """A new request object over the same scope and the already read body, for running
+        the handler again (its state and parsed JSON start afresh)."""
+        again = VoucherdRequest(self.scope, self.receive)
+        if hasattr(self, "_body"):
+            again._body = self._body
+        return again
+
 
 def get_db(request: Request) -> Database:
     db: Database = request.app.state.db
@@ -87,9 +125,14 @@ async def get_session(request: Request) -> AsyncSession:
     return get_session_of(request)
 
 
+Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+AfterRefusal = idempotency.AfterRefusal
+
+
 class TransactionalRoute(APIRoute):
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+    def get_route_handler(self) -> Handler:
         handler = super().get_route_handler()
+        reads_json = self.body_field is not None
 
         async def transactional_handler(request: Request) -> Response:
             request = VoucherdRequest(request.scope, request.receive)
@@ -98,22 +141,101 @@ class TransactionalRoute(APIRoute):
                 request.scope["path_params"] = {
                     k: unquote(v) if isinstance(v, str) else v for k, v in params.items()
                 }
+            # Refused here, before any handler, so both engines answer alike (see kit.payload).
+            check_params("path", request.path_params.items())
+            check_params("query", request.query_params.multi_items())
             if request.method not in READ_METHODS:
                 # Read (and size-check) the body here: inside FastAPI's handler any error while
                 # reading becomes a generic 400, and we owe a 413.
                 await request.body()
-            db = get_db(request)
-            async with db.transaction(write=request.method not in READ_METHODS) as session:
-                request.state.session = session
-                # Idempotency-Key (kit/idempotency.py): replays a stored answer, or stores this
-                # one in this unit of work; without the header just `await handler(request)`.
-                return await idempotency.run(session, request, handler, self.after_refusal)
+                if reads_json and _is_json(request):
+                    await _check_json(request)
+            return await run_transaction(request, handler, self.after_refusal)
 
         return transactional_handler
 
     async def after_refusal(self, session: AsyncSession, error: ApiError) -> None:
         """Work a refused request owes once its changes are undone, in its own unit of work
         (only when an Idempotency-Key keeps that unit of work open to store the refusal)."""
+
+
+async def run_transaction(
+    request: VoucherdRequest, handler: Handler, after_refusal: AfterRefusal
+) -> Response:
+    """Run `handler` in a unit of work, again in a fresh one when PostgreSQL aborted it as a
+    deadlock victim or for a serialization failure (the body is cached, so the request can be
+    replayed); a database outage answers 503 instead of 500."""
+    attempt = 1
+    state = dict(request.scope.get("state") or {})
+    while True:
+        try:
+            return await _run_once(request, handler, after_refusal)
+        except Exception as exc:
+            if is_retryable_conflict(exc):
+                if attempt >= CONFLICT_ATTEMPTS:
+                    log.warning(
+                        "%s %s: transaction conflict on all %d attempts (request_id=%s)",
+                        request.method,
+                        request.url.path,
+                        attempt,
+                        current_request_id.get(),
+                    )
+                    raise TransactionConflict(
+                        "The request conflicted with concurrent requests and was rolled back; "
+                        "nothing changed. Send it again.",
+                        retry_after=CONFLICT_RETRY_AFTER_SECONDS,
+                    ) from exc
+            elif not isinstance(exc, ApiError) and is_connection_error(exc):
+                raise _unavailable(exc) from exc
+            else:
+                raise
+        await asyncio.sleep(conflict_backoff(attempt))
+        attempt += 1
+        # Nothing of the failed attempt may leak into the next: a fresh request object (the
+        # state the attempt set: session, auth context) and a freshly parsed body (a handler
+        # may have changed the parsed one). Its deferred outbox rows went with its rollback
+        # (kit.deferred drops them when the unit of work ends without COMMIT).
+        request.scope["state"] = dict(state)
+        request = request.replay()
+
+
+async def _run_once(request: Request, handler: Handler, after_refusal: AfterRefusal) -> Response:
+    db = get_db(request)
+    async with db.transaction(write=request.method not in READ_METHODS) as session:
+        request.state.session = session
+        # Idempotency-Key (kit/idempotency.py): replays a stored answer, or stores this one in
+        # this unit of work; without the header just `await handler(request)`. A retried
+        # attempt claims the key again: the failed attempt's claim went with its rollback.
+        return await idempotency.run(session, request, handler, after_refusal)
+
+
+def _is_json(request: Request) -> bool:
+    """Whether FastAPI will parse this body as JSON (its own test, kept in step)."""
+    content_type = request.headers.get("content-type")
+    if not content_type:
+        return True
+    message = email.message.Message()
+    message["content-type"] = content_type
+    subtype = message.get_content_subtype()
+    return message.get_content_maintype() == "application" and (
+        subtype == "json" or subtype.endswith("+json")
+    )
+
+
+async def _check_json(request: Request) -> None:
+    # Malformed JSON is left to FastAPI, which parses again and words the error as it does.
+    with contextlib.suppress(json.JSONDecodeError):
+        await request.json()
+
+
+def _unavailable(exc: BaseException) -> ServiceUnavailable:
+    log.warning(
+        "database unavailable (request_id=%s): %s", current_request_id.get(), describe_error(exc)
+    )
+    return ServiceUnavailable(
+        "The database cannot be reached; retry later.",
+        retry_after=UNAVAILABLE_RETRY_AFTER_SECONDS,
+    )
 
 
 class RequestIdAndRawPathMiddleware:
@@ -138,15 +260,62 @@ class RequestIdAndRawPathMiddleware:
                 unquote(segment).replace("%", "%25").replace("/", "%2F")
                 for segment in path.split("/")
             )
-        token = current_request_id.set(new_request_id())
+        request_id = new_request_id()
+        token = current_request_id.set(request_id)
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
         try:
-            await self.app(scope, receive, send)
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            # Handled here, inside the request id's context, rather than by an `Exception`
+            # handler: Starlette runs that one in ServerErrorMiddleware, outside every user
+            # middleware (the id already reset, so the body said `request_id: null`), and then
+            # re-raises, so uvicorn drops the connection while a pipelined request on it still
+            # runs, its answer lost. Answered here, the 500 is an ordinary response and the
+            # connection carries on.
+            if started:
+                # Half a response is out: only closing the connection (uvicorn does, on the
+                # re-raise) tells the client it is incomplete.
+                log.exception(
+                    "unhandled error after the response started (request_id=%s)", request_id
+                )
+                raise
+            response = _unexpected_response(scope, exc, request_id)
+            await response(scope, receive, send)
         finally:
             current_request_id.reset(token)
 
 
+def _unexpected_response(scope: Scope, exc: Exception, request_id: str) -> Response:
+    error: ApiError
+    if is_connection_error(exc):
+        # Routes outside TransactionalRoute (none today but /health, which answers its own 503)
+        # get the same answer for an outage.
+        error = _unavailable(exc)
+    else:
+        log.error(
+            "unhandled error in %s %s (request_id=%s)",
+            scope.get("method"),
+            scope.get("path"),
+            request_id,
+            exc_info=exc,
+        )
+        error = ApiError(
+            "Unexpected error", key="internal_error", message="Internal error", status=500
+        )
+    return JsonResponse(error.body(request_id), status_code=error.status, headers=error.headers)
+
+
 def _error_response(error: ApiError) -> JsonResponse:
-    return JsonResponse(error.body(current_request_id.get()), status_code=error.status)
+    return JsonResponse(
+        error.body(current_request_id.get()), status_code=error.status, headers=error.headers
+    )
 
 
 def _describe_validation_errors(errors: Sequence[Any]) -> str:
@@ -190,7 +359,8 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     async def on_unexpected(_request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error", exc_info=exc)
+        # Only errors outside RequestIdAndRawPathMiddleware get here (it answers the others).
+        log.error("unhandled error outside the request middleware", exc_info=exc)
         return _error_response(
             ApiError("Unexpected error", key="internal_error", message="Internal error", status=500)
         )

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import logging
 from datetime import date, timedelta
+from functools import partial
 
 from voucherd.kit.backoff import Quarantine
 from voucherd.kit.clock import utcnow
 from voucherd.kit.context import RequestContext
-from voucherd.kit.db import Database
+from voucherd.kit.db import Database, is_connection_error, retry_on_conflict
 from voucherd.kit.ids import new_request_id
 from voucherd.loyalty import ledger, repository
 from voucherd.vouchers.models import Voucher
@@ -61,9 +62,11 @@ async def expire_points(db: Database) -> int:
     handled = 0
     for card_id in card_ids:
         try:
-            if await expire_card(db, card_id, today):
+            if await retry_on_conflict(partial(expire_card, db, card_id, today)):
                 handled += 1
-        except Exception:  # one broken card must not stop the others; retried after a hold
+        except Exception as exc:  # one broken card must not stop the others; retried later
+            if is_connection_error(exc):
+                raise  # the database is gone, not the card: the worker waits for it
             log.exception("expiring points of card %s failed", card_id)
             _failing.hold(card_id)
     return handled

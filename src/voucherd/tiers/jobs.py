@@ -8,10 +8,11 @@ period are left to the balance path (their tiers change when points move).
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from voucherd.campaigns import service as campaigns
 from voucherd.kit.context import RequestContext
-from voucherd.kit.db import Database
+from voucherd.kit.db import Database, is_connection_error, retry_on_conflict
 from voucherd.kit.ids import new_request_id
 from voucherd.tiers import repository, rules
 from voucherd.tiers.membership import recompute_member_tier
@@ -59,8 +60,10 @@ async def recalculate_tiers(db: Database) -> int:
     moved = 0
     for card_id in card_ids:
         try:
-            if await recalculate_card(db, card_id):
+            if await retry_on_conflict(partial(recalculate_card, db, card_id)):
                 moved += 1
-        except Exception:  # one broken card must not stop the others; retried next run
+        except Exception as exc:  # one broken card must not stop the others; retried next run
+            if is_connection_error(exc):
+                raise  # the database is gone, not the card: the worker waits for it
             log.exception("recalculating the tier of card %s failed", card_id)
     return moved
