@@ -42,7 +42,9 @@ def assert_same_shape(seed: Any, actual: Any, path: str = "data") -> None:
     """Every key of the seed exists in `actual`, with the same JSON type where the seed has a value.
 
     `null` in the seed says nothing about the type; an empty list in the seed says nothing
-    about item shape. Extra keys in `actual` are allowed (Voucherify adds fields over time).
+    about item shape. A non-empty seed list needs a non-empty list, each of whose items has
+    the shape of the seed's first item. Extra keys in `actual` are allowed (Voucherify adds
+    fields over time).
     """
     if seed is None:
         return
@@ -55,9 +57,10 @@ def assert_same_shape(seed: Any, actual: Any, path: str = "data") -> None:
         return
     if isinstance(seed, list):
         assert isinstance(actual, list), f"{path}: expected array, got {type(actual).__name__}"
-        if seed and actual:
+        if seed:
+            assert actual, f"{path}: expected items like {seed[0]!r}, got an empty array"
             for index, item in enumerate(actual):
-                assert_same_shape(seed[min(index, len(seed) - 1)], item, f"{path}[{index}]")
+                assert_same_shape(seed[0], item, f"{path}[{index}]")
         return
     kinds = {bool: "boolean", int: "integer", float: "number", str: "string"}
     expected = kinds[type(seed)]

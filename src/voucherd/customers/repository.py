@@ -33,11 +33,17 @@ _BY_SOURCE_ID = select(Customer).where(
 )
 
 
+# FOR NO KEY UPDATE, as `lock` takes it (SQLite renders no FOR clause: one writer anyway).
+_BY_SOURCE_ID_LOCKED = _BY_SOURCE_ID.with_for_update(key_share=True)
+
+
 async def get_by_source_id(
-    session: AsyncSession, project_id: str, source_id: str
+    session: AsyncSession, project_id: str, source_id: str, *, lock: bool = False
 ) -> Customer | None:
+    """`lock`: row-lock the customer found, in the application's lock order (see `lock`)."""
     result = await session.execute(
-        _BY_SOURCE_ID, {"project_id": project_id, "source_id": source_id}
+        _BY_SOURCE_ID_LOCKED if lock else _BY_SOURCE_ID,
+        {"project_id": project_id, "source_id": source_id},
     )
     return result.scalar_one_or_none()
 
@@ -164,8 +170,10 @@ async def lock(session: AsyncSession, customer_ids: Iterable[str | None]) -> Non
     """Row-lock customers in id order (PostgreSQL; SQLite has a single writer anyway).
 
     The lock order of the whole application: a transaction that changes a customer's loyalty
-    cards takes the customer first, then cards, then reward stock. Paid orders and rollbacks
-    already touch the customer row first, so every path agrees and none can deadlock.
+    cards takes the customer first, then cards, then reward stock. A redemption locks its
+    customer before the order and the vouchers it takes (redemptions.service.redeem); a
+    rollback locks it before the redemptions, the order and the vouchers it gives back
+    (redemptions.rollback). Every path agrees, so none can deadlock.
     FOR NO KEY UPDATE (not FOR UPDATE): rows that reference the customer (an order being
     inserted) hold KEY SHARE on it, which FOR UPDATE would wait for while that transaction
     waits for ours.

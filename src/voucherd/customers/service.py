@@ -154,26 +154,39 @@ async def delete(session: AsyncSession, ctx: RequestContext, key: str) -> None:
 
 
 async def resolve_reference(
-    session: AsyncSession, ctx: RequestContext, ref: dict[str, Any] | CustomerCreate | None
+    session: AsyncSession,
+    ctx: RequestContext,
+    ref: dict[str, Any] | CustomerCreate | None,
+    *,
+    lock: bool = False,
 ) -> Customer | None:
     """A customer given inline in another request: by id, else upserted by source_id.
 
     Voucherify creates the customer when an order or redemption names an unknown source_id.
+    `lock`: the customer comes back row-locked (see `repository.lock` for the lock order),
+    in the read that finds it where there is one, so the lock costs no extra round trip.
     """
     if ref is None:
         return None
     data = ref if isinstance(ref, CustomerCreate) else CustomerCreate.model_validate(ref)
     if data.id and not (data.model_fields_set - {"id", "object"}):
-        return await get(session, ctx, data.id)
+        customer = await get(session, ctx, data.id)
+        if lock:
+            await repository.lock(session, [customer.id])
+        return customer
     if data.id is None and data.source_id is None:
         return None
     if data.source_id and data.model_fields_set <= {"source_id", "object"}:
-        found = await repository.get_by_source_id(session, ctx.project_id, data.source_id)
+        found = await repository.get_by_source_id(
+            session, ctx.project_id, data.source_id, lock=lock
+        )
         if found is not None:
             return found
-        customer, _ = await _insert(session, ctx, data)  # just looked: no such customer yet
+        # Just looked: no such customer yet. Inserted (or, if a concurrent request inserted
+        # it first, updated): either way its row is now held by this transaction.
+        customer, _ = await _insert(session, ctx, data)
         return customer
-    customer, _ = await upsert(session, ctx, data)
+    customer, _ = await upsert(session, ctx, data)  # written, so held by this transaction
     return customer
 
 

@@ -45,8 +45,12 @@ class InvalidOrder(ApiError):
     message = "Invalid order"
 
 
-async def get(session: AsyncSession, ctx: RequestContext, key: str) -> Order:
-    order = await repository.get_by_id_or_source_id(session, ctx.project_id, key)
+async def get(
+    session: AsyncSession, ctx: RequestContext, key: str, *, for_update: bool = False
+) -> Order:
+    order = await repository.get_by_id_or_source_id(
+        session, ctx.project_id, key, for_update=for_update
+    )
     if order is None:
         raise NotFound("order", key)
     return order

@@ -20,6 +20,17 @@ async def get(session: AsyncSession, project_id: str, redemption_id: str) -> Red
     return result.scalar_one_or_none()
 
 
+async def lock(session: AsyncSession, redemption_id: str) -> None:
+    """Row-lock a stacked parent before touching any of its children (see rollback.py).
+
+    FOR NO KEY UPDATE, like the status change that the parent's own rollback makes, so the
+    two exclude each other; SQLite renders no FOR clause (one writer anyway).
+    """
+    await session.execute(
+        select(Redemption.id).where(Redemption.id == redemption_id).with_for_update(key_share=True)
+    )
+
+
 async def children(session: AsyncSession, parent_id: str) -> Sequence[Redemption]:
     result = await session.execute(
         select(Redemption)

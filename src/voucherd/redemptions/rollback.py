@@ -17,6 +17,7 @@ from voucherd.kit.clock import utcnow
 from voucherd.kit.context import RequestContext
 from voucherd.kit.errors import ApiError, NotFound
 from voucherd.kit.ids import Prefix, new_id
+from voucherd.kit.timefmt import iso
 from voucherd.orders import service as orders
 from voucherd.orders.models import Order
 from voucherd.orders.serializers import order_body
@@ -72,7 +73,7 @@ async def _undo_one(
     data: RollbackRequest,
     order: Order | None,
 ) -> RolledBack:
-    await _claim(session, redemption)
+    """Give back what one claimed redemption took: its use, its gift credits."""
     voucher = None
     if redemption.voucher_id:
         voucher = await vouchers.get(session, ctx, redemption.voucher_id)
@@ -82,8 +83,6 @@ async def _undo_one(
             await vouchers.release(session, voucher)
         if redemption.gift_credits:
             await gift.refund_gift(session, voucher, redemption.gift_credits)
-    if order is not None:
-        orders.remove_discount(order, redemption.applied or {})
     rollback = Redemption(
         id=new_id(Prefix.ROLLBACK),
         project_id=ctx.project_id,
@@ -129,6 +128,40 @@ async def _undo_one(
     return RolledBack(rollback, redemption, voucher, customer, order)
 
 
+async def _roll_back_order(
+    session: AsyncSession, ctx: RequestContext, order: Order, done: list[RolledBack]
+) -> None:
+    """WITH_ORDER, as Voucherify's rollback examples show the order afterwards: the
+    redemptions' discounts are gone, their entries in `order.redemptions` carry
+    `rollback_id` and `rollback_date`, and an order left with no live redemption is CANCELED
+    (an order that still has another redemption keeps its status and that one's discounts).
+    """
+    entries = dict(order.redemptions or {})
+    for item in done:
+        orders.remove_discount(order, item.original.applied or {})
+        entry = entries.get(item.original.id)
+        if entry is not None:
+            entries[item.original.id] = {
+                "date": entry.get("date"),
+                "rollback_id": item.rollback.id,
+                "rollback_date": iso(item.rollback.created_at),
+                **{k: v for k, v in entry.items() if k != "date"},
+            }
+    order.redemptions = entries
+    if done and entries and all("rollback_id" in entry for entry in entries.values()):
+        previous = order.status
+        order.status = "CANCELED"
+        await session.flush()
+        customer = (
+            await customers.get_by_id(session, ctx, order.customer_id)
+            if order.customer_id
+            else None
+        )
+        await orders.record_status_events(
+            session, ctx, order, customer, created=False, previous_status=previous
+        )
+
+
 async def _record(session: AsyncSession, ctx: RequestContext, done: RolledBack) -> None:
     order = order_body(done.order) if done.order else done.original.order_snapshot
     campaign = (
@@ -161,8 +194,14 @@ async def _record(session: AsyncSession, ctx: RequestContext, done: RolledBack) 
         )
 
 
-async def _order_of(session: AsyncSession, ctx: RequestContext, r: Redemption) -> Order | None:
-    return await orders.get(session, ctx, r.order_id) if r.order_id else None
+async def _order_of(
+    session: AsyncSession, ctx: RequestContext, r: Redemption, data: RollbackRequest
+) -> Order | None:
+    if not r.order_id:
+        return None
+    # Locked when it will change (WITH_ORDER), in the lock order: after the redemptions,
+    # before the vouchers (a redemption on an existing order locks it before its vouchers).
+    return await orders.get(session, ctx, r.order_id, for_update=data.order_mode == "WITH_ORDER")
 
 
 async def rollback(
@@ -171,8 +210,18 @@ async def rollback(
     redemption = await get(session, ctx, redemption_id)
     if redemption.related_object_type == "redemption":
         return (await rollback_stacked(session, ctx, redemption_id, data))[1]
-    order = await _order_of(session, ctx, redemption)
+    # The lock order (customers.repository.lock): the customer, the redemptions being rolled
+    # back (a stacked parent before its children), the order, then the vouchers. A child
+    # takes its parent's lock first, so it and its parent's rollback exclude each other
+    # instead of each holding what the other waits for (a deadlock).
+    await customers.lock(session, [redemption.customer_id])
+    if redemption.parent_id is not None:
+        await repository.lock(session, redemption.parent_id)
+    await _claim(session, redemption)
+    order = await _order_of(session, ctx, redemption, data)
     done = await _undo_one(session, ctx, redemption, data, order)
+    if order is not None and data.order_mode == "WITH_ORDER":
+        await _roll_back_order(session, ctx, order, [done])
     await session.flush()
     await _record(session, ctx, done)
     return done
@@ -183,18 +232,38 @@ async def rollback_stacked(
 ) -> tuple[list[RolledBack], RolledBack]:
     parent = await get(session, ctx, parent_id)
     if parent.related_object_type != "redemption":
-        raise ApiError(
-            f"{parent_id} is not a stacked (parent) redemption",
-            key="invalid_redemption",
-            message="Invalid redemption",
-        )
-    order = await _order_of(session, ctx, parent)
-    parent_done = await _undo_one(session, ctx, parent, data, None)
-    done = [
-        await _undo_one(session, ctx, child, data, order)
+        if parent.parent_id is not None:
+            raise ApiError(
+                f"{parent_id} is part of stacked redemption {parent.parent_id}: "
+                "roll back that one, or this one alone with /rollback",
+                key="invalid_redemption",
+                message="Invalid redemption",
+            )
+        # Voucherify: this endpoint rolls back a single redemption (one without a parent)
+        # like `/rollback` does; it is its own parent rollback and its only rollback.
+        single = await rollback(session, ctx, parent_id, data)
+        return [single], single
+    await customers.lock(session, [parent.customer_id])  # the lock order: see `rollback`
+    await _claim(session, parent)  # the parent's row lock, before any child's
+    # Children in id order; each conditional status change locks one. A child rolled back
+    # on its own already (it held the parent's lock then, so it has committed) is skipped.
+    claimed = [
+        child
         for child in await repository.children(session, parent.id)
-        if child.status == "SUCCEEDED"
+        if await repository.mark_rolled_back(session, child.id)
     ]
+    for child in claimed:
+        child.status = "ROLLED_BACK"
+    order = await _order_of(session, ctx, parent, data)
+    parent_done = await _undo_one(session, ctx, parent, data, None)
+    # Vouchers are given back in voucher id order, the order in which redemptions take them.
+    undone = {
+        child.id: await _undo_one(session, ctx, child, data, order)
+        for child in sorted(claimed, key=lambda c: (c.voucher_id or "", c.id))
+    }
+    done = [undone[child.id] for child in claimed]
+    if order is not None and data.order_mode == "WITH_ORDER":
+        await _roll_back_order(session, ctx, order, done)
     await session.flush()
     for item in done:
         await _record(session, ctx, item)

@@ -51,6 +51,20 @@ class StackableRequest(BaseModel):
     session: dict[str, Any] | None = None
 
 
+# Voucherify's stacking rule `redeemables_rollback_order_mode`: WITH_ORDER (its default) rolls
+# the order back with the redemption (discounts removed, order CANCELED), WITHOUT_ORDER leaves
+# the order as it is.
+RollbackOrderMode = Literal["WITH_ORDER", "WITHOUT_ORDER"]
+
+
+class RollbackOptions(BaseModel):
+    """Per-rollback options (a voucherd extension: Voucherify sets the mode per project)."""
+
+    model_config = ConfigDict(extra="forbid")  # an option we don't know is refused, by name
+
+    redeemables_rollback_order_mode: RollbackOrderMode | None = None
+
+
 class RollbackRequest(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -58,3 +72,9 @@ class RollbackRequest(BaseModel):
     tracking_id: StrictStr | None = Field(default=None, max_length=200)
     customer: CustomerReference | None = None
     metadata: dict[str, Any] | None = None
+    options: RollbackOptions | None = None
+
+    @property
+    def order_mode(self) -> RollbackOrderMode:
+        mode = self.options.redeemables_rollback_order_mode if self.options else None
+        return mode or "WITH_ORDER"

@@ -19,6 +19,7 @@ from voucherd.customers.serializers import simple_customer
 from voucherd.events.service import record_event
 from voucherd.kit.clock import utcnow
 from voucherd.kit.context import RequestContext
+from voucherd.kit.errors import NotFound
 from voucherd.kit.ids import Prefix, new_id, new_tracking_id
 from voucherd.kit.timefmt import iso
 from voucherd.orders import service as orders
@@ -72,7 +73,7 @@ async def _customer_for_validation(
         return None
     try:
         return await customers.get(session, ctx, key)
-    except Exception:  # an unknown customer is fine for a validation: nothing is created
+    except NotFound:  # an unknown customer is fine for a validation: nothing is created
         return None
 
 
@@ -150,7 +151,7 @@ def _empty_list() -> dict[str, Any]:
 async def _existing_order(session: AsyncSession, ctx: RequestContext, key: str) -> Order | None:
     try:
         return await orders.get(session, ctx, key)
-    except Exception:  # validation of a not-yet-existing order reads the inline fields instead
+    except NotFound:  # validation of a not-yet-existing order reads the inline fields instead
         return None
 
 
@@ -165,12 +166,19 @@ class Redeemed:
 
 async def redeem(session: AsyncSession, ctx: RequestContext, body: StackableRequest) -> Redeemed:
     """`POST /v1/redemptions`: all redeemables apply, or the request fails and nothing changes."""
-    customer = await customers.resolve_reference(session, ctx, body.customer)
+    # The application's lock order is customer, then vouchers (cards), then reward stock:
+    # the customer's row is locked here, before `_take` locks vouchers, because the paid
+    # order and the redemption counters update it afterwards. Taken later, a transaction
+    # holding a multi-use voucher would wait for the customer while another, holding the
+    # customer (an upsert writes its row), waits for the voucher: a deadlock.
+    customer = await customers.resolve_reference(session, ctx, body.customer, lock=True)
     order_data = body.order.model_dump(exclude_unset=True) if body.order else {}
     order_data.setdefault("status", "PAID")
     if customer is not None:
         order_data["customer"] = {"id": customer.id}
     staged = await orders.stage(session, ctx, OrderCreate.model_validate(order_data))
+    if customer is None and staged.customer is not None:
+        await customers.lock(session, [staged.customer.id])  # the order's customer, same reason
     customer = customer or staged.customer
     # A new order is INSERTed once, with its discounts, when announced: no autoflush until
     # then (the evaluation and the conditional UPDATEs below don't need its row).
