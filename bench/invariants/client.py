@@ -1,0 +1,84 @@
+"""Requests as the checker's clients make them: every one is logged with what it saw."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from typing import Any
+
+import httpx
+
+from bench.invariants.oplog import Op, OpLog
+
+
+class SetupFailed(RuntimeError):
+    pass
+
+
+def _walk_codes(value: Any, found: set[str], depth: int = 0) -> None:
+    """Codes and ids anywhere in a response (vouchers, redemptions, rollbacks), for traces."""
+    if depth > 6:
+        return
+    if isinstance(value, dict):
+        for key in ("code", "id", "redemption", "voucher_id"):
+            item = value.get(key)
+            if isinstance(item, str) and len(item) < 80:
+                found.add(item)
+        for item in value.values():
+            if isinstance(item, dict | list):
+                _walk_codes(item, found, depth + 1)
+    elif isinstance(value, list):
+        for item in value[:40]:
+            _walk_codes(item, found, depth + 1)
+
+
+def setup_kind(method: str, path: str) -> str:
+    """Setup requests that move what the laws count are logged under the run's kinds."""
+    if method == "POST" and path == "/v1/publications":
+        return "publish"
+    if method == "POST" and path.startswith("/v1/loyalties/members/") and path.endswith("/balance"):
+        return "points_balance"
+    return "setup"
+
+
+class Api:
+    def __init__(self, http: httpx.AsyncClient, log: OpLog) -> None:
+        self.http = http
+        self.log = log
+
+    async def call(
+        self,
+        step: int,
+        client: int,
+        kind: str,
+        method: str,
+        path: str,
+        body: Any = None,
+        touched: tuple[str, ...] = (),
+    ) -> Op:
+        op = self.log.start(step, client, kind, method, path, body, *touched)
+        try:
+            resp = await self.http.request(method, path, json=body)
+        except Exception as exc:  # the app raised through the transport: as bad as a 500
+            op.ended = time.monotonic()
+            op.status, op.key = 599, f"exception {type(exc).__name__}"
+            op.note = str(exc)[:300]
+            return op
+        op.ended = time.monotonic()
+        op.status = resp.status_code
+        if resp.content:
+            with contextlib.suppress(ValueError):
+                op.response = resp.json()
+        if op.status >= 400 and isinstance(op.response, dict):
+            op.key = op.response.get("key")
+            op.request_id = op.response.get("request_id")
+            op.note = str(op.response.get("details") or "")[:160]
+        if op.ok:
+            _walk_codes(op.response, op.touched)
+        return op
+
+    async def setup(self, method: str, path: str, body: Any = None) -> Any:
+        op = await self.call(-1, -1, setup_kind(method, path), method, path, body)
+        if not op.ok:
+            raise SetupFailed(f"{method} {path}: {op.status} {op.response}")
+        return op.response
