@@ -50,6 +50,24 @@ class Violation:
     keys: list[str] = field(default_factory=list)  # what the trace follows
     global_ops: bool = False  # also show jobs and clock moves (they touch every card)
 
+    @property
+    def kinds(self) -> frozenset[str] | None:
+        """The operation kinds that can move what the law counts (None: all)."""
+        return TRACE_KINDS.get(self.law.split(".")[0])
+
+
+# A trace shows only the operations that can move what the broken law counts.
+_MONEY = frozenset({"setup", "redeem", "rollback", "gift_put", "gift_balance", "reward"})
+TRACE_KINDS = {
+    "gift": _MONEY,
+    "code": frozenset({"setup", "redeem", "rollback", "toggle"}),
+    "card": frozenset(
+        {"setup", "points_balance", "transfer", "reward", "rollback", "paid_order", "pending"}
+        | {"redeem", "job", "clock"}
+    ),
+    "publish": frozenset({"setup", "publish", "reward"}),
+}
+
 
 def _v(law: str, card: Card, detail: str, global_ops: bool = False) -> Violation:
     return Violation(law, card.code, detail, [card.code, card.id], global_ops)
@@ -129,9 +147,10 @@ def cards(state: State, seen: Observed) -> Iterator[Violation]:
     for card in state.cards.values():
         if card.type != "LOYALTY_CARD":
             continue
-        if not (card.ledger == card.buckets == card.loyalty_balance >= 0) or min(
-            card.min_balance_after, card.min_bucket
-        ) < 0:
+        if (
+            not (card.ledger == card.buckets == card.loyalty_balance >= 0)
+            or min(card.min_balance_after, card.min_bucket) < 0
+        ):
             yield _v(
                 "card.ledger",
                 card,

@@ -32,6 +32,36 @@ def _walk_codes(value: Any, found: set[str], depth: int = 0) -> None:
             _walk_codes(item, found, depth + 1)
 
 
+def _gift(r: dict[str, Any]) -> str:
+    code = (r.get("voucher") or {}).get("code", "?")
+    credits = (r.get("gift") or {}).get("amount")
+    return f"{r.get('id')} {code}" + (f" credits {credits}" if credits else "")
+
+
+def key_fields(kind: str, body: Any) -> str:
+    """The response fields a trace reader needs, in a few words."""
+    if not isinstance(body, dict):
+        return ""
+    if kind == "redeem":
+        return "; ".join(_gift(r) for r in body.get("redemptions") or [])
+    if kind == "rollback":
+        found = (
+            [body] if body.get("object") == "redemption_rollback" else body.get("rollbacks") or []
+        )
+        return "; ".join(f"{r.get('id')} undoes {r.get('redemption')}" for r in found)
+    if kind == "gift_put":
+        gift = body.get("gift") or {}
+        return f"amount {gift.get('amount')} balance {gift.get('balance')}"
+    if kind in ("gift_balance", "points_balance"):
+        return f"total {body.get('total')} balance {body.get('balance')}"
+    if kind == "reward":
+        used = ((body.get("voucher") or {}).get("redemption") or {}).get("redeemed_quantity")
+        return f"{body.get('id')} points {body.get('amount')} card redeemed_quantity {used}"
+    if kind == "publish":
+        return f"{body.get('id')} {(body.get('voucher') or {}).get('code')}"
+    return ""
+
+
 def setup_kind(method: str, path: str) -> str:
     """Setup requests that move what the laws count are logged under the run's kinds."""
     if method == "POST" and path == "/v1/publications":
@@ -75,6 +105,7 @@ class Api:
             op.note = str(op.response.get("details") or "")[:160]
         if op.ok:
             _walk_codes(op.response, op.touched)
+            op.note = key_fields(op.kind, op.response)
         return op
 
     async def setup(self, method: str, path: str, body: Any = None) -> Any:

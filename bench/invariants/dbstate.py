@@ -126,7 +126,9 @@ async def read(db: Database, project_id: str) -> State:
     for rid, stock, redeemed in await _rows(
         db, "SELECT id, stock, redeemed FROM rewards WHERE project_id = :p", project_id
     ):
-        rewards.append({"id": rid, "stock": stock, "redeemed": redeemed, "completed": completed[rid]})
+        rewards.append(
+            {"id": rid, "stock": stock, "redeemed": redeemed, "completed": completed[rid]}
+        )
     events: dict[str, Counter[str]] = defaultdict(Counter)
     by_group: dict[str, Counter[str]] = defaultdict(Counter)
     for kind, entity, group in await _rows(

@@ -64,13 +64,29 @@ class OpLog:
     def succeeded(self, kind: str) -> list[Op]:
         return [o for o in self.ops if o.kind == kind and o.ok]
 
-    def touching(self, keys: list[str], kinds: frozenset[str] = frozenset()) -> list[Op]:
+    def touching(
+        self,
+        keys: list[str],
+        every: frozenset[str] = frozenset(),
+        only: frozenset[str] | None = None,
+    ) -> list[Op]:
         wanted = {k for k in keys if k}
-        return [o for o in self.ops if o.touched & wanted or o.kind in kinds]
+        return [
+            o
+            for o in self.ops
+            if (o.touched & wanted or o.kind in every) and (only is None or o.kind in only)
+        ]
 
-    def trace(self, keys: list[str], kinds: frozenset[str] = frozenset(), limit: int = 60) -> str:
-        """The operations that touched any of `keys` (or are of `kinds`), in start order."""
-        ops = sorted(self.touching(keys, kinds), key=lambda o: o.started)
+    def trace(
+        self,
+        keys: list[str],
+        every: frozenset[str] = frozenset(),
+        only: frozenset[str] | None = None,
+        limit: int = 60,
+    ) -> str:
+        """The operations of kinds `only` that touched any of `keys` (or are of kinds
+        `every`: jobs and clock moves touch every card), in start order."""
+        ops = sorted(self.touching(keys, every, only), key=lambda o: o.started)
         lines = [o.line(self.origin) for o in ops]
         if len(lines) > limit:
             hidden = len(lines) - limit

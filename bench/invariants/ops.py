@@ -56,9 +56,7 @@ class Ctx:
             return hot
         return self.rng.choice(pool)
 
-    async def call(
-        self, kind: str, method: str, path: str, body: Any = None, *touched: str
-    ) -> Op:
+    async def call(self, kind: str, method: str, path: str, body: Any = None, *touched: str) -> Op:
         return await self.api.call(self.step, self.client, kind, method, path, body, touched)
 
     async def burst(self, size: int, make: Callable[[], Awaitable[Op]]) -> None:
@@ -72,7 +70,12 @@ def order_items(rng: random.Random, world: World) -> list[dict[str, Any]]:
     prices = {"inv-shoe": 3_500, "inv-bag": 7_999, "inv-mug": 1_200}
     chosen = rng.sample(world.products, rng.randint(1, len(world.products)))
     return [
-        {"source_id": p, "related_object": "product", "quantity": rng.randint(1, 3), "price": prices[p]}
+        {
+            "source_id": p,
+            "related_object": "product",
+            "quantity": rng.randint(1, 3),
+            "price": prices[p],
+        }
         for p in chosen
     ]
 

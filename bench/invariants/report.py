@@ -47,8 +47,11 @@ def render(
         for i, v in enumerate(found[:LISTED_PER_LAW]):
             out.append(f"- {v.subject}: {v.detail}")
             if i < TRACED_PER_LAW:
-                kinds = GLOBAL_KINDS if v.global_ops else frozenset()
-                out += ["  operations on it, in start order:", log.trace(v.keys, kinds)]
+                every = GLOBAL_KINDS if v.global_ops else frozenset()
+                out += [
+                    "  operations on it that can move it, in start order:",
+                    log.trace(v.keys, every, v.kinds),
+                ]
         if len(found) > LISTED_PER_LAW:
             out.append(f"- ... and {len(found) - LISTED_PER_LAW} more")
     out.append("")

@@ -103,7 +103,9 @@ async def build(api: Api, customers: int, single_use: int) -> World:
     for source_id, price in zip(w.products, (3_500, 7_999, 1_200), strict=True):
         await api.setup("POST", "/v1/products", {"source_id": source_id, "price": price})
 
-    coupons = await api.setup("POST", "/v1/campaigns", _discount_campaign("inv-single", single_use, 1))
+    coupons = await api.setup(
+        "POST", "/v1/campaigns", _discount_campaign("inv-single", single_use, 1)
+    )
     w.coupon_campaign = coupons["id"]
     w.single_use = await _codes(api, coupons["id"])
     for i in range(3):
