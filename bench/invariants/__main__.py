@@ -2,7 +2,8 @@
 
     .venv/bin/python -m bench.invariants --seed 7 --clients 16 --operations 5000
         [--pg-url postgresql://postgres@127.0.0.1:5432/test] [--duration 600]
-        [--weights gift_put=10,redeem=20] [--repeat 20 --stop-on gift.conservation]
+        [--weights gift_put=10,redeem=20] [--only redeem,gift_put]
+        [--repeat 20 --stop-on gift.conservation] [--expect-broken card.limit,publish.count]
 
 Creates a scratch PostgreSQL database next to --pg-url (dropped at the end), migrates it and
 drives the app in-process (real HTTP requests through the ASGI app, the worker's jobs called
@@ -45,8 +46,13 @@ async def one_run(cfg: Config, db: Database, url: str) -> Report:
         return await run(cfg, http, db, project.id)
 
 
-def weights(spec: str | None) -> dict[str, float]:
+def weights(spec: str | None, only: str | None) -> dict[str, float]:
     chosen = dict(DEFAULT_WEIGHTS)
+    if only:
+        keep = {name.strip() for name in only.split(",")}
+        if unknown := keep - set(chosen):
+            raise SystemExit(f"unknown operations {sorted(unknown)}; known: {', '.join(chosen)}")
+        chosen = {name: (w if name in keep else 0.0) for name, w in chosen.items()}
     for part in (spec or "").split(","):
         if part.strip():
             name, _, value = part.partition("=")
@@ -68,9 +74,10 @@ async def main_async(args: argparse.Namespace) -> int:
                 cfg = Config(
                     seed=args.seed + n,
                     clients=args.clients,
+                    in_flight=max(args.in_flight, args.clients),
                     operations=args.operations,
                     duration=args.duration,
-                    weights=weights(args.weights),
+                    weights=weights(args.weights, args.only),
                 )
                 report = await one_run(cfg, db, url)
                 reports.append(report)
@@ -101,11 +108,15 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--clients", type=int, default=16, help="operations in flight per step")
+    p.add_argument(
+        "--in-flight", type=int, default=24, help="requests at once, at most (connections)"
+    )
     p.add_argument("--operations", type=int, default=2_000, help="operations per run")
     p.add_argument("--duration", type=float, default=None, help="seconds per run, at most")
     p.add_argument("--pg-url", default=DEFAULT_PG_URL, help="server to create the database on")
     p.add_argument("--sqlite", action="store_true", help="SQLite (one writer: finds no race)")
     p.add_argument("--weights", help="operation weights, e.g. gift_put=10,toggle=0")
+    p.add_argument("--only", help="only these operations, e.g. redeem,gift_put")
     p.add_argument("--repeat", type=int, default=1, help="runs, with seeds seed, seed+1, ...")
     p.add_argument("--stop-on", help="stop at the first run breaking a law (name or prefix)")
     p.add_argument("--expect-broken", help="laws a known-broken build must break (exit 0 if so)")

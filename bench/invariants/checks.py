@@ -34,6 +34,7 @@ LAWS = {
     "card.client_vs_ledger": "ADDITION/REMOVAL/TRANSFER/REDEMPTION/REFUND rows == responses",
     "reward.stock": "reward redeemed <= stock and == COMPLETED reward redemptions",
     "publish.count": "publish_count == publication rows == 200 publications clients saw",
+    "order.items": "an order's amount == the sum of its items, one item per position",
     "redemption.committed": "each 200 redemption/rollback: one row and one outbox event",
     "redemption.no_phantoms": "every committed redemption/rollback was answered 200",
     "rollback.once": "no redemption rolled back twice",
@@ -66,6 +67,7 @@ TRACE_KINDS = {
         | {"redeem", "job", "clock"}
     ),
     "publish": frozenset({"setup", "publish", "reward"}),
+    "order": frozenset({"paid_order", "redeem", "reward", "rollback"}),
 }
 
 
@@ -220,4 +222,15 @@ def publications(state: State, seen: Observed, world: World) -> Iterator[Violati
                 card,
                 f"publish_count {card.publish_count}, publication rows {card.publications}"
                 + (f", 200 publications seen {clients}" if watched else ""),
+            )
+
+
+def orders(state: State) -> Iterator[Violation]:
+    for order_id, amount, items_sum, items, positions in state.orders:
+        if amount != items_sum or items != positions:
+            yield Violation(
+                "order.items",
+                order_id,
+                f"amount {amount}, items sum {items_sum}, {items} items on {positions} positions",
+                [order_id],
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
 from typing import Any
@@ -72,9 +73,12 @@ def setup_kind(method: str, path: str) -> str:
 
 
 class Api:
-    def __init__(self, http: httpx.AsyncClient, log: OpLog) -> None:
+    def __init__(self, http: httpx.AsyncClient, log: OpLog, in_flight: int = 24) -> None:
         self.http = http
         self.log = log
+        # Each request holds a database connection: a shared PostgreSQL server (100 by
+        # default, shared with other test runs) must not run out.
+        self.gate = asyncio.Semaphore(in_flight)
 
     async def call(
         self,
@@ -85,6 +89,19 @@ class Api:
         path: str,
         body: Any = None,
         touched: tuple[str, ...] = (),
+    ) -> Op:
+        async with self.gate:
+            return await self._call(step, client, kind, method, path, body, touched)
+
+    async def _call(
+        self,
+        step: int,
+        client: int,
+        kind: str,
+        method: str,
+        path: str,
+        body: Any,
+        touched: tuple[str, ...],
     ) -> Op:
         op = self.log.start(step, client, kind, method, path, body, *touched)
         try:

@@ -51,6 +51,7 @@ class State:
     events: dict[str, Counter[str]]  # entity id -> Counter(type)
     events_by_group: dict[str, Counter[str]]  # request id -> Counter(type)
     rewards: list[dict[str, Any]]  # id, stock, redeemed, completed
+    orders: list[tuple[str, int, int, int, int]]  # id, amount, items' sum, items, positions
 
 
 async def _rows(db: Database, sql: str, project_id: str) -> list[Any]:
@@ -136,4 +137,14 @@ async def read(db: Database, project_id: str) -> State:
     ):
         events[entity or ""][kind] += 1
         by_group[group][kind] += 1
-    return State(cards, by_id, redemptions, events, by_group, rewards)
+    orders = [
+        (str(r[0]), int(r[1] or 0), int(r[2]), int(r[3]), int(r[4]))
+        for r in await _rows(
+            db,
+            "SELECT o.id, o.amount, coalesce(sum(i.amount), 0), count(i.id),"
+            " count(DISTINCT i.position) FROM orders o LEFT JOIN order_items i"
+            " ON i.order_id = o.id WHERE o.project_id = :p GROUP BY o.id, o.amount",
+            project_id,
+        )
+    ]
+    return State(cards, by_id, redemptions, events, by_group, rewards, orders)

@@ -53,6 +53,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {
 class Config:
     seed: int
     clients: int = 16
+    in_flight: int = 24  # requests at once, at most (bursts queue): database connections
     operations: int = 1_500
     duration: float | None = None  # seconds; stops at whichever limit comes first
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
@@ -159,7 +160,7 @@ async def drive(cfg: Config, api: Api, world: World, db: Database) -> int:
 async def run(cfg: Config, http: httpx.AsyncClient, db: Database, project_id: str) -> Report:
     """Set up, drive the workload, check every law; the clock is moved and then reset."""
     log = OpLog()
-    api = Api(http, log)
+    api = Api(http, log, cfg.in_flight)
     errors = _ErrorRecords()
     logger = logging.getLogger("voucherd")
     logger.addHandler(errors)
@@ -185,6 +186,7 @@ async def run(cfg: Config, http: httpx.AsyncClient, db: Database, project_id: st
         *checks.cards(state, seen),
         *checks.rewards(state),
         *checks.publications(state, seen, world),
+        *checks.orders(state),
         *integrity.committed(state, seen),
         *integrity.phantoms(state, seen),
         *integrity.refusals(log, state),

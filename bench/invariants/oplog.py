@@ -87,7 +87,11 @@ class OpLog:
         """The operations of kinds `only` that touched any of `keys` (or are of kinds
         `every`: jobs and clock moves touch every card), in start order."""
         ops = sorted(self.touching(keys, every, only), key=lambda o: o.started)
-        lines = [o.line(self.origin) for o in ops]
+        # Refusals change nothing (refused.changed_nothing checks that): left out, counted.
+        refused = sum(1 for o in ops if 400 <= o.status < 500)
+        lines = [o.line(self.origin) for o in ops if not 400 <= o.status < 500]
+        if refused:
+            lines.append(f"  (and {refused} refused requests on it, which changed nothing)")
         if len(lines) > limit:
             hidden = len(lines) - limit
             lines = [f"  ... {hidden} earlier operations on it left out", *lines[-limit:]]
