@@ -77,13 +77,10 @@ async def paid_order(ctx: Ctx) -> None:
     """A PAID order (earns points: some now, some pending), sometimes saved twice at once."""
     w, rng = ctx.world, ctx.rng
     who = rng.choice(w.customers)
-    body: dict[str, Any] = {
-        "status": "PAID",
-        "customer": {"source_id": who},
-        "items": order_items(rng, w),
-    }
-    if rng.random() < 0.5:
+    body: dict[str, Any] = {}
+    if rng.random() < 0.5:  # first, so traces show it
         body["source_id"] = f"inv-order-{rng.randrange(40)}"
+    body |= {"status": "PAID", "customer": {"source_id": who}, "items": order_items(rng, w)}
     await ctx.burst(
         ctx.burst_size(0.3, 3),
         lambda: ctx.call("paid_order", "POST", "/v1/orders", body, w.cards[who]),

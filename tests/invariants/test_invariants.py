@@ -24,7 +24,7 @@ from voucherd.kit.db import Database
 FIXED_SEED = 2
 # Set VOUCHERD_INVARIANTS_SEED to replay the "random" run of a failed CI job.
 SEED_ENV = "VOUCHERD_INVARIANTS_SEED"
-OPERATIONS = 420
+OPERATIONS = 360
 CLIENTS = 16
 
 
