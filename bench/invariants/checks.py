@@ -20,7 +20,7 @@ REFUSAL_EVENTS = frozenset({"redemption.failed", "customer.redemption.failed"})
 # Law -> what it says (printed in the summary).
 LAWS = {
     "http.no_5xx": "no request answered 5xx (or raised through the app)",
-    "worker.no_errors": "no worker job raised, nothing logged at ERROR",
+    "log.no_errors": "nothing logged at ERROR (a job that raised, a 500's cause)",
     "gift.conservation": "amount - balance == removals + spends - refunds, as clients saw them",
     "gift.ledger": "initial + sum(vtx transactions) == balance",
     "gift.nonnegative": "balance >= 0 and no transaction left it below 0",
@@ -81,7 +81,7 @@ def transport(log: OpLog, errors: list[str]) -> Iterator[Violation]:
             keys = sorted(op.touched) or [op.path]
             yield Violation("http.no_5xx", f"#{op.seq} {op.method} {op.path}", op.note, keys)
     for message in errors:
-        yield Violation("worker.no_errors", "log", message, [], True)
+        yield Violation("log.no_errors", "log", message)
 
 
 def gift(state: State, seen: Observed, world: World) -> Iterator[Violation]:

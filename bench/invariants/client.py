@@ -16,6 +16,10 @@ class SetupFailed(RuntimeError):
     pass
 
 
+def _traced(value: str) -> bool:
+    return value.startswith(("v_", "r_", "rr_", "ord_", "rew_"))
+
+
 def _walk_codes(value: Any, found: set[str], depth: int = 0) -> None:
     """Codes and ids anywhere in a response (vouchers, redemptions, rollbacks), for traces."""
     if depth > 6:
@@ -23,7 +27,9 @@ def _walk_codes(value: Any, found: set[str], depth: int = 0) -> None:
     if isinstance(value, dict):
         for key in ("code", "id", "redemption", "voucher_id"):
             item = value.get(key)
-            if isinstance(item, str) and len(item) < 80:
+            # Codes, vouchers, redemptions, rollbacks, orders: not customers or products,
+            # which every operation names and which would make every trace everything.
+            if isinstance(item, str) and len(item) < 80 and (key == "code" or _traced(item)):
                 found.add(item)
         for item in value.values():
             if isinstance(item, dict | list):

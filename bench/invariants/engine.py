@@ -85,7 +85,9 @@ class _ErrorRecords(logging.Handler):
         self.messages: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(f"{record.name}: {record.getMessage()}"[:300])
+        exc = record.exc_info[1] if record.exc_info else None
+        cause = f": {type(exc).__name__}: {exc}" if exc is not None else ""
+        self.messages.append(f"{record.name}: {record.getMessage()}{cause}"[:400])
 
 
 def _focus(rng: random.Random, world: World, chance: float) -> Focus:

@@ -81,6 +81,8 @@ def _one(seen: Observed, op: Op, gives: dict[str, tuple[str, int]]) -> None:
             seen.parents.add(resp["parent_redemption"]["id"])
     elif op.kind == "rollback":
         for rb, is_child in _rollback_objects(resp):
+            if rb["id"] in seen.rollbacks:  # one rollback shown twice in a body counts once
+                continue
             original = str(rb.get("redemption"))
             seen.rollbacks[rb["id"]] = original
             if is_child:

@@ -46,7 +46,7 @@ def render(
         out += ["", f"== {law}: {len(found)} violation(s) (seed {cfg.seed})"]
         for i, v in enumerate(found[:LISTED_PER_LAW]):
             out.append(f"- {v.subject}: {v.detail}")
-            if i < TRACED_PER_LAW:
+            if i < TRACED_PER_LAW and v.keys:
                 every = GLOBAL_KINDS if v.global_ops else frozenset()
                 out += [
                     "  operations on it that can move it, in start order:",
