@@ -50,6 +50,7 @@ class Violation:
     detail: str
     keys: list[str] = field(default_factory=list)  # what the trace follows
     global_ops: bool = False  # also show jobs and clock moves (they touch every card)
+    step: int | None = None  # only the operations of this step (what ran alongside)
 
     @property
     def kinds(self) -> frozenset[str] | None:
@@ -79,7 +80,8 @@ def transport(log: OpLog, errors: list[str]) -> Iterator[Violation]:
     for op in log.ops:
         if op.status >= 500:
             keys = sorted(op.touched) or [op.path]
-            yield Violation("http.no_5xx", f"#{op.seq} {op.method} {op.path}", op.note, keys)
+            subject = f"#{op.seq} {op.method} {op.path}"
+            yield Violation("http.no_5xx", subject, op.note, keys, True, op.step)
     for message in errors:
         yield Violation("log.no_errors", "log", message)
 

@@ -83,10 +83,13 @@ class OpLog:
         every: frozenset[str] = frozenset(),
         only: frozenset[str] | None = None,
         limit: int = 60,
+        step: int | None = None,
     ) -> str:
         """The operations of kinds `only` that touched any of `keys` (or are of kinds
         `every`: jobs and clock moves touch every card), in start order."""
         ops = sorted(self.touching(keys, every, only), key=lambda o: o.started)
+        if step is not None:
+            ops = [o for o in ops if o.step == step]
         # Refusals change nothing (refused.changed_nothing checks that): left out, counted.
         refused = sum(1 for o in ops if 400 <= o.status < 500)
         lines = [o.line(self.origin) for o in ops if not 400 <= o.status < 500]

@@ -49,8 +49,9 @@ def render(
             if i < TRACED_PER_LAW and v.keys:
                 every = GLOBAL_KINDS if v.global_ops else frozenset()
                 out += [
-                    "  operations on it that can move it, in start order:",
-                    log.trace(v.keys, every, v.kinds),
+                    "  operations on it that can move it, in start order"
+                    + (f" (step {v.step}: what ran alongside):" if v.step is not None else ":"),
+                    log.trace(v.keys, every, v.kinds, step=v.step),
                 ]
         if len(found) > LISTED_PER_LAW:
             out.append(f"- ... and {len(found) - LISTED_PER_LAW} more")
