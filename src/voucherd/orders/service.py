@@ -313,7 +313,9 @@ async def upsert(session: AsyncSession, ctx: RequestContext, data: OrderCreate) 
 
 
 async def update(session: AsyncSession, ctx: RequestContext, key: str, data: OrderUpdate) -> Order:
-    order = await get(session, ctx, key)
+    # Locked as in `stage`: two updates of one order would each replace its items from the
+    # order as they read it, and both sets of items would be stored.
+    order = await get(session, ctx, key, for_update=True)
     return await announce(session, ctx, await _stage_existing(session, ctx, order, data))
 
 
