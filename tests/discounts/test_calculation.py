@@ -16,6 +16,7 @@ from voucherd.discounts.calculation import (
     DiscountInput,
     OrderInput,
     OrderItemInput,
+    UnitChange,
     UnitInput,
     calculate_order,
     discount_value,
@@ -462,6 +463,23 @@ def test_unit_add_missing_items_tops_up_the_existing_line() -> None:
     assert line.discount_amount == 800
     assert result.amount == 800
     assert result.total_amount == 0
+
+
+def test_unit_changes_name_what_each_discount_did_to_the_units() -> None:
+    # A rollback gives back exactly this: the topped-up unit, the added line, and the units
+    # each discount made free; a discount that adds no unit records nothing.
+    result = calculate_order(
+        order(item(400, 1, product_id="p1")),
+        [amount(100), unit("p1", 2), unit("p9", 3, "ADD_NEW_ITEMS")],
+        {"p9": 250},
+    )
+    assert result.unit_changes == [
+        {},
+        {0: UnitChange(added_quantity=1, added_amount=400, freed_quantity=2)},
+        {1: UnitChange(added_quantity=3, added_amount=750, freed_quantity=3)},
+    ]
+    added = sum(c.added_amount for changes in result.unit_changes for c in changes.values())
+    assert result.amount == 400 + added
 
 
 def test_unit_add_missing_items_adds_nothing_when_enough_units_present() -> None:

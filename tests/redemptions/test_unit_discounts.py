@@ -225,3 +225,50 @@ async def test_a_free_item_missing_from_the_catalogue_is_refused(
     assert resp.json()["key"] == "invalid_order"
     assert "prod_nosuch" in resp.json()["details"]
     assert await _redeemed_quantity(client, code) == 0
+
+
+async def test_rolling_back_free_items_takes_them_off_the_order(
+    client: httpx.AsyncClient,
+) -> None:
+    """The free mugs a UNIT discount added leave the order with their discount: the order
+    must not keep them at full price (the customer would pay for the 'free' gift)."""
+    mug = await _product(client, "unit-rb-mug", 300)
+    unit = await _voucher(
+        client, {"type": "UNIT", "unit_off": 2, "unit_type": mug, "effect": "ADD_NEW_ITEMS"}
+    )
+    amount = await _voucher(client, {"type": "AMOUNT", "amount_off": 100})
+    first = await client.post(
+        "/v1/redemptions",
+        json={
+            "redeemables": [{"object": "voucher", "id": unit}],
+            "order": {"source_id": "unit-rb-order", "items": ORDER_ITEMS},
+        },
+    )
+    assert first.status_code == 200, first.text
+    second = await client.post(
+        "/v1/redemptions",
+        json={
+            "redeemables": [{"object": "voucher", "id": amount}],
+            "order": {"source_id": "unit-rb-order"},
+        },
+    )
+    assert second.status_code == 200, second.text
+    order_id = first.json()["order"]["id"]
+    redeemed = await _stored_order(client, order_id)
+    assert redeemed["amount"] == 2000 + 600
+    assert redeemed["total_amount"] == 2000 - 100
+
+    [redemption] = first.json()["redemptions"]
+    rolled = await client.post(f"/v1/redemptions/{redemption['id']}/rollback")
+    assert rolled.status_code == 200, rolled.text
+
+    after = await _stored_order(client, order_id)
+    assert after["status"] != "CANCELED"  # the AMOUNT redemption still stands
+    assert after["amount"] == 2000
+    assert after["discount_amount"] == 100
+    assert after["total_amount"] == 2000 - 100
+    [shirt, mugs] = after["items"]
+    assert shirt["quantity"] == 2 and shirt["amount"] == 2000
+    assert mugs["product_id"] == mug
+    assert mugs["quantity"] == 0 and mugs["amount"] == 0
+    assert not mugs.get("discount_amount")

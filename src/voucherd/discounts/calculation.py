@@ -47,6 +47,7 @@ from voucherd.discounts.calculation_types import (
     DiscountType,
     OrderInput,
     OrderItemInput,
+    UnitChange,
     UnitInput,
     UnitProduct,
 )
@@ -73,6 +74,7 @@ __all__ = [
     "DiscountType",
     "OrderInput",
     "OrderItemInput",
+    "UnitChange",
     "UnitInput",
     "UnitProduct",
     "calculate_order",
@@ -104,9 +106,11 @@ def calculate_order(
     state = _State(lines=lines, amount=initial_amount, existing_discount=order.discount_amount)
     applied: list[int] = []
     applied_items: list[dict[int, int]] = []
+    unit_changes: list[dict[int, UnitChange]] = []
     for discount in discounts:
         order_part = 0
         parts: Parts = {}
+        units_before = _units_of(state.lines)
         # ADD_MANY_ITEMS is one step per unit grant, so a later grant sees what an earlier
         # one already discounted (two grants of one product must not discount a line twice).
         for step in _steps(discount):
@@ -116,7 +120,29 @@ def calculate_order(
                 parts[index] = parts.get(index, 0) + cents
         applied.append(order_part + sum(parts.values()))
         applied_items.append(parts)
-    return _result(order, state, initial_amount, applied, applied_items)
+        unit_changes.append(_unit_changes(units_before, state.lines))
+    result = _result(order, state, initial_amount, applied, applied_items)
+    result.unit_changes = unit_changes
+    return result
+
+
+def _units_of(lines: Sequence[Line]) -> list[tuple[int, int, int]]:
+    return [
+        (line.applied_quantity, line.applied_quantity_amount, line.applied_discount_quantity)
+        for line in lines
+    ]
+
+
+def _unit_changes(
+    before: list[tuple[int, int, int]], lines: Sequence[Line]
+) -> dict[int, UnitChange]:
+    """What one discount did to the lines' units (lines it added count from zero)."""
+    changes: dict[int, UnitChange] = {}
+    for index, now in enumerate(_units_of(lines)):
+        was = before[index] if index < len(before) else (0, 0, 0)
+        if now != was:
+            changes[index] = UnitChange(now[0] - was[0], now[1] - was[1], now[2] - was[2])
+    return changes
 
 
 def discount_value(

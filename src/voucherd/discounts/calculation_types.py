@@ -135,12 +135,24 @@ class CalculatedItem:
     applied_quantity_amount: int | None = None
 
 
+@dataclass(frozen=True)
+class UnitChange:
+    """What one UNIT discount did to one line: units it added to the order (and their
+    amount, which grew the order) and units it made free."""
+
+    added_quantity: int
+    added_amount: int
+    freed_quantity: int
+
+
 @dataclass
 class CalculatedOrder:
     """The order after discounts (Voucherify ``OrderCalculated``) plus a per-discount breakdown.
 
     ``applied[k]`` is what ``discounts[k]`` took, in cents; ``applied_items[k]`` maps line index
     (into ``items``) to the cents it took from that line (empty for order-level discounts).
+    ``unit_changes[k]`` maps line index to what ``discounts[k]`` (a UNIT discount) did to the
+    line's units, so a rollback can undo exactly that (empty for every other discount).
     """
 
     amount: int
@@ -155,3 +167,4 @@ class CalculatedOrder:
     items: list[CalculatedItem] = field(default_factory=list)
     applied: list[int] = field(default_factory=list)
     applied_items: list[dict[int, int]] = field(default_factory=list)
+    unit_changes: list[dict[int, UnitChange]] = field(default_factory=list)

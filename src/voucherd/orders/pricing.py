@@ -139,7 +139,22 @@ def remove_discount(order: Order, applied: dict[str, Any]) -> None:
         if position < len(order.items):
             item = order.items[position]
             item.discount_amount = max(0, item.discount_amount - int(cents))
+    for index, (added, added_amount, freed) in (applied.get("units") or {}).items():
+        position = int(index)
+        if position < len(order.items):
+            _remove_units(order, order.items[position], added, added_amount, freed)
     order.items_discount_amount = sum(i.discount_amount for i in order.items)
     order.applied_discount_amount = None
     order.items_applied_discount_amount = None
     order.updated_at = utcnow()
+
+
+def _remove_units(order: Order, item: OrderItem, added: int, added_amount: int, freed: int) -> None:
+    """Take back the free units a UNIT discount put on the line: the order shrinks by what
+    they added, so its items still add up to its amount. A line the discount created stays,
+    at quantity 0, because other redemptions' records name lines by position."""
+    item.quantity = max(0, (item.quantity or 0) - added)
+    item.amount = max(0, (item.amount or 0) - added_amount)
+    order.amount = max(0, (order.amount or 0) - added_amount)
+    if freed and item.discount_quantity is not None:
+        item.discount_quantity = max(0, item.discount_quantity - freed) or None

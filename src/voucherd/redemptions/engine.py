@@ -21,6 +21,7 @@ from voucherd.discounts.calculation import (
     DiscountInput,
     OrderInput,
     OrderItemInput,
+    UnitChange,
     UnitProduct,
     calculate_order,
 )
@@ -48,6 +49,8 @@ class Candidate:
     is_dynamic: bool = False
     applied: int = 0
     applied_items: dict[int, int] = field(default_factory=dict)
+    # What a UNIT discount did to the order's units, by line: a rollback undoes it.
+    unit_changes: dict[int, UnitChange] = field(default_factory=dict)
 
     @property
     def gift_credits(self) -> int:
@@ -222,11 +225,12 @@ async def evaluate(
         raise InvalidOrder(
             f"The free items make the order amount exceed the largest accepted ({MAX_AMOUNT})"
         )
-    for candidate, cents, items in zip(
-        usable, calculated.applied, calculated.applied_items, strict=True
+    for candidate, cents, items, units in zip(
+        usable, calculated.applied, calculated.applied_items, calculated.unit_changes, strict=True
     ):
         candidate.applied = cents
         candidate.applied_items = items
+        candidate.unit_changes = units
     return Evaluation(candidates, order, calculated, catalogue)
 
 

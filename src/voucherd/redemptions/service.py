@@ -262,7 +262,6 @@ async def _take(
     for candidate in evaluation.candidates:
         voucher = candidate.voucher
         assert voucher is not None
-        is_item_level = bool(candidate.applied_items)
         children.append(
             Redemption(
                 id=new_id(Prefix.REDEMPTION),
@@ -282,10 +281,7 @@ async def _take(
                 tracking_id=tracking_id,
                 metadata_=dict(body.metadata or {}),
                 created_at=now,
-                applied={
-                    "order": 0 if is_item_level else candidate.applied,
-                    "items": {str(k): v for k, v in candidate.applied_items.items()},
-                },
+                applied=applied_record(candidate),
             )
         )
     orders.apply_calculation(
@@ -303,6 +299,21 @@ async def _take(
         evaluation.catalogue,
     )
     return evaluation, children, parent
+
+
+def applied_record(candidate: Candidate) -> dict[str, Any]:
+    """What a redemption took from its order, kept so a rollback gives back exactly that:
+    cents from the order or from lines, and units a UNIT discount added or made free."""
+    record: dict[str, Any] = {
+        "order": 0 if candidate.applied_items else candidate.applied,
+        "items": {str(k): v for k, v in candidate.applied_items.items()},
+    }
+    if candidate.unit_changes:
+        record["units"] = {
+            str(k): [c.added_quantity, c.added_amount, c.freed_quantity]
+            for k, c in candidate.unit_changes.items()
+        }
+    return record
 
 
 async def _record_redeemed(
