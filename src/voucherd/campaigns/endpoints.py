@@ -41,7 +41,7 @@ async def list_campaigns(
     campaign_type: Annotated[CampaignType | None, Query()] = None,
 ) -> Response:
     stmt = repository.list_query(ctx.project_id, campaign_type=campaign_type)
-    rows, total, has_more = await paginate(session, stmt, Campaign.id, page)
+    rows, total, has_more = await paginate(session, stmt, Campaign.id, page, repository.SORTS)
     return JsonResponse(
         list_body("campaigns", [campaign_body(c) for c in rows], total, has_more=has_more)
     )

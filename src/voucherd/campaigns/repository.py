@@ -14,6 +14,7 @@ from voucherd.campaigns.models import Campaign
 from voucherd.events.models import Event
 from voucherd.kit.clock import utcnow
 from voucherd.kit.db import loaded
+from voucherd.kit.pagination import Sorts
 from voucherd.kit.queries import one_by_either
 from voucherd.kit.timefmt import iso
 from voucherd.publications.models import Publication
@@ -37,6 +38,13 @@ async def get_by_name(session: AsyncSession, project_id: str, name: str) -> Camp
         select(Campaign).where(Campaign.project_id == project_id, Campaign.name == name)
     )
     return result.scalar_one_or_none()
+
+
+# `order` values of GET /v1/campaigns and /v1/loyalties; never-updated counts as created then.
+SORTS: Sorts = {
+    "created_at": Campaign.created_at,
+    "updated_at": func.coalesce(Campaign.updated_at, Campaign.created_at),
+}
 
 
 def list_query(project_id: str, *, campaign_type: str | None = None) -> Select[Campaign]:

@@ -29,6 +29,7 @@ from voucherd.loyalty.serializers import (
     transfer_response_body,
 )
 from voucherd.projects.auth import AppContext, Session
+from voucherd.vouchers import repository as vouchers_repository
 from voucherd.vouchers.models import Voucher, VoucherTransaction
 from voucherd.vouchers.serializers import voucher_body
 
@@ -47,7 +48,9 @@ async def create_program(body: CampaignCreate, ctx: AppContext, session: Session
 @router.get("")
 async def list_programs(ctx: AppContext, session: Session, page: Page) -> Response:
     stmt = campaigns_repository.list_query(ctx.project_id, campaign_type=service.PROGRAM)
-    rows, total, has_more = await paginate(session, stmt, Campaign.id, page)
+    rows, total, has_more = await paginate(
+        session, stmt, Campaign.id, page, campaigns_repository.SORTS
+    )
     return JsonResponse(
         list_body("campaigns", [campaign_body(c) for c in rows], total, has_more=has_more)
     )
@@ -89,7 +92,9 @@ async def list_members(
 ) -> Response:
     program = await service.get_program(session, ctx, campaign_id)
     stmt = repository.members_query(ctx.project_id, program.id, customer)
-    rows, total, has_more = await paginate(session, stmt, Voucher.id, page)
+    rows, total, has_more = await paginate(
+        session, stmt, Voucher.id, page, vouchers_repository.SORTS
+    )
     cards = [await service.as_spendable(session, v) for v in rows]
     return JsonResponse(
         list_body("vouchers", [voucher_body(v) for v in cards], total, has_more=has_more)

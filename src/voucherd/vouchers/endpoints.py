@@ -45,7 +45,7 @@ async def list_vouchers(
     stmt = repository.list_query(
         ctx.project_id, campaign_id=campaign_id, holder_id=customer, category=category
     )
-    rows, total, has_more = await paginate(session, stmt, Voucher.id, page)
+    rows, total, has_more = await paginate(session, stmt, Voucher.id, page, repository.SORTS)
     return JsonResponse(
         list_body("vouchers", [voucher_body(v) for v in rows], total, has_more=has_more)
     )
