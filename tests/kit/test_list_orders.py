@@ -49,6 +49,10 @@ def _ok(resp: httpx.Response) -> dict[str, Any]:
     return body
 
 
+def _field(resp: httpx.Response, name: str) -> str:
+    return str(_ok(resp)[name])
+
+
 DISCOUNT = {"type": "DISCOUNT_VOUCHER", "discount": {"type": "AMOUNT", "amount_off": 100}}
 
 
@@ -66,7 +70,7 @@ async def _program(client: httpx.AsyncClient, name: str) -> dict[str, Any]:
 
 
 async def make_voucher(client: httpx.AsyncClient, i: int) -> str:
-    return _ok(await client.post(f"/v1/vouchers/{UNIQUE[i]}", json=DISCOUNT))["code"]
+    return _field(await client.post(f"/v1/vouchers/{UNIQUE[i]}", json=DISCOUNT), "code")
 
 
 async def touch_voucher(client: httpx.AsyncClient, code: str) -> None:
@@ -74,7 +78,7 @@ async def touch_voucher(client: httpx.AsyncClient, code: str) -> None:
 
 
 async def make_campaign(client: httpx.AsyncClient, i: int) -> str:
-    return (await _campaign(client, UNIQUE[i]))["id"]
+    return str((await _campaign(client, UNIQUE[i]))["id"])
 
 
 async def touch_campaign(client: httpx.AsyncClient, key: str) -> None:
@@ -82,11 +86,11 @@ async def touch_campaign(client: httpx.AsyncClient, key: str) -> None:
 
 
 async def make_program(client: httpx.AsyncClient, i: int) -> str:
-    return (await _program(client, UNIQUE[i]))["id"]
+    return str((await _program(client, UNIQUE[i]))["id"])
 
 
 async def make_customer(client: httpx.AsyncClient, i: int) -> str:
-    return _ok(await client.post("/v1/customers", json={"source_id": UNIQUE[i]}))["id"]
+    return str(_ok(await client.post("/v1/customers", json={"source_id": UNIQUE[i]}))["id"])
 
 
 async def touch_customer(client: httpx.AsyncClient, key: str) -> None:
@@ -94,7 +98,8 @@ async def touch_customer(client: httpx.AsyncClient, key: str) -> None:
 
 
 async def make_order(client: httpx.AsyncClient, i: int) -> str:
-    return _ok(await client.post("/v1/orders", json={"source_id": UNIQUE[i], "amount": 1000}))["id"]
+    body = {"source_id": UNIQUE[i], "amount": 1000}
+    return _field(await client.post("/v1/orders", json=body), "id")
 
 
 async def touch_order(client: httpx.AsyncClient, key: str) -> None:
@@ -102,7 +107,8 @@ async def touch_order(client: httpx.AsyncClient, key: str) -> None:
 
 
 async def make_product(client: httpx.AsyncClient, i: int) -> str:
-    return _ok(await client.post("/v1/products", json={"source_id": UNIQUE[i], "name": "p"}))["id"]
+    body = {"source_id": UNIQUE[i], "name": "p"}
+    return _field(await client.post("/v1/products", json=body), "id")
 
 
 async def touch_product(client: httpx.AsyncClient, key: str) -> None:
@@ -113,7 +119,7 @@ async def make_publication(client: httpx.AsyncClient, i: int) -> str:
     """Customer (and so customer_id, tracking id) and channel tie in pairs; codes are unique."""
     _ok(await client.post(f"/v1/vouchers/{UNIQUE[i]}", json=DISCOUNT))
     body = {"voucher": UNIQUE[i], "customer": {"source_id": SHARED[i]}, "channel": SHARED[i]}
-    return _ok(await client.post("/v1/publications", json=body))["id"]
+    return str(_ok(await client.post("/v1/publications", json=body))["id"])
 
 
 async def make_redemption(client: httpx.AsyncClient, i: int) -> str:
@@ -147,6 +153,10 @@ def _customer_id(item: dict[str, Any]) -> str:
     return str(item.get("customer_id") or "")
 
 
+def _no_key(item: dict[str, Any]) -> str:
+    return ""
+
+
 def _redeemed_code(item: dict[str, Any]) -> str:
     return str((item.get("voucher") or {}).get("code") or "")
 
@@ -171,7 +181,7 @@ KEYS: dict[str, dict[str, Callable[[dict[str, Any]], str]]] = {
     "/v1/products": {
         "created_at": _created,
         "updated_at": _updated,
-        **{name: lambda p: "" for name in ("type", "code", "campaign", "category")},
+        **dict.fromkeys(("type", "code", "campaign", "category"), _no_key),
     },
     "/v1/publications": {
         "created_at": _created,
@@ -311,7 +321,7 @@ async def test_list_sorts_by_every_spec_order(
     items = everything[everything["data_ref"]]
     assert len(items) == len(HOURS)
     field, descending = order.lstrip("-"), order.startswith("-")
-    read = KEYS[path].get(field, lambda item: "")
+    read = KEYS[path].get(field, _no_key)
     expected = sorted(items, key=lambda item: (read(item), item["id"]), reverse=descending)
     expected_ids = [item["id"] for item in expected]
     # Where keys differ, the fixture must make this order differ from plain id order, or the
