@@ -11,7 +11,12 @@ from starlette.responses import Response
 
 from voucherd.campaigns import repository, service
 from voucherd.campaigns.models import Campaign
-from voucherd.campaigns.schemas import AddVouchers, CampaignCreate, CampaignType, CampaignUpdate
+from voucherd.campaigns.schemas import (
+    AddVouchers,
+    CampaignCreate,
+    CampaignTypeFilter,
+    CampaignUpdate,
+)
 from voucherd.campaigns.serializers import campaign_body
 from voucherd.kit.errors import InvalidQueryParams
 from voucherd.kit.http import TransactionalRoute
@@ -38,7 +43,7 @@ async def list_campaigns(
     ctx: AppContext,
     session: Session,
     page: Page,
-    campaign_type: Annotated[CampaignType | None, Query()] = None,
+    campaign_type: Annotated[CampaignTypeFilter | None, Query()] = None,
 ) -> Response:
     stmt = repository.list_query(ctx.project_id, campaign_type=campaign_type)
     rows, total, has_more = await paginate(session, stmt, Campaign.id, page, repository.SORTS)
@@ -62,8 +67,9 @@ async def update_campaign(
 @router.delete("/{campaign_id}")
 async def delete_campaign(campaign_id: str, ctx: AppContext, session: Session) -> Response:
     await service.delete(session, ctx, campaign_id)
-    # Voucherify deletes asynchronously and answers with an async action; ours is done already.
-    return JsonResponse({"async_action_id": new_id(Prefix.ASYNC_ACTION)})
+    # Voucherify deletes asynchronously and answers 202 with an async action id (its spec's
+    # only response for this operation); ours is done already, the status and body match.
+    return JsonResponse({"async_action_id": new_id(Prefix.ASYNC_ACTION)}, status_code=202)
 
 
 @router.post("/{campaign_id}/enable")
