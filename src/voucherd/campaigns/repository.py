@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from voucherd.campaigns.models import Campaign
 from voucherd.events.models import Event
+from voucherd.kit import filters
 from voucherd.kit.clock import utcnow
 from voucherd.kit.db import loaded
 from voucherd.kit.pagination import Sorts
@@ -88,12 +88,19 @@ def _campaign_voucher_ids(campaign_id: str) -> Select[str]:
     return select(Voucher.id).where(Voucher.campaign_id == campaign_id)
 
 
+# The filters Voucherify's spec gives GET /v1/campaigns/{id}/transactions (and the loyalty
+# program's transaction list).
+TRANSACTION_FILTERS: filters.Fields = {
+    "id": (VoucherTransaction.id, filters.Kind.STRING),
+    "voucher_id": (VoucherTransaction.voucher_id, filters.Kind.STRING),
+}
+
+
 def transactions_query(
     project_id: str,
     campaign_id: str,
     *,
-    ids: Sequence[str] | None = None,
-    voucher_ids: Sequence[str] | None = None,
+    where: ColumnElement[bool] | None = None,
 ) -> Select[VoucherTransaction]:
     # Through the campaign's vouchers: both steps are indexed (vouchers by campaign,
     # transactions by voucher), which a filter on voucher_transactions.campaign_id is not.
@@ -101,11 +108,7 @@ def transactions_query(
         VoucherTransaction.project_id == project_id,
         VoucherTransaction.voucher_id.in_(_campaign_voucher_ids(campaign_id)),
     )
-    if ids is not None:
-        stmt = stmt.where(VoucherTransaction.id.in_(ids))
-    if voucher_ids is not None:
-        stmt = stmt.where(VoucherTransaction.voucher_id.in_(voucher_ids))
-    return stmt
+    return stmt if where is None else stmt.where(where)
 
 
 async def transaction_totals(
