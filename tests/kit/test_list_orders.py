@@ -342,3 +342,20 @@ async def test_order_outside_the_spec_enum_is_refused(client: httpx.AsyncClient,
         resp = await client.get(url, params={"order": order})
         assert resp.status_code == 400, (order, resp.text)
         assert resp.json()["key"] == "invalid_query_params"
+
+
+async def test_gift_transactions_sort_by_id_both_ways(client: httpx.AsyncClient) -> None:
+    """GET /v1/vouchers/{code}/transactions: the spec's enum is id / -id (ignored before)."""
+    card = _ok(
+        await client.post("/v1/vouchers", json={"type": "GIFT_VOUCHER", "gift": {"amount": 1}})
+    )
+    for amount in (100, 200, 300):
+        _ok(await client.post(f"/v1/vouchers/{card['code']}/balance", json={"amount": amount}))
+    url = f"/v1/vouchers/{card['code']}/transactions"
+    ids = {}
+    for order in ("id", "-id"):
+        ids[order] = [t["id"] for t in _ok(await client.get(url, params={"order": order}))["data"]]
+    assert len(ids["id"]) == 3 and ids["id"] == sorted(ids["id"])
+    assert ids["-id"] == ids["id"][::-1]
+    wrong = await client.get(url, params={"order": "amount"})
+    assert wrong.status_code == 400 and wrong.json()["key"] == "invalid_query_params"

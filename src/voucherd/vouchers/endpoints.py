@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Query
 from starlette.responses import Response
@@ -110,7 +110,15 @@ async def add_balance(
 
 
 @router.get("/{code}/transactions")
-async def list_transactions(code: str, ctx: AppContext, session: Session) -> Response:
+async def list_transactions(
+    code: str,
+    ctx: AppContext,
+    session: Session,
+    # The spec's enum for this list; newest first unless asked otherwise.
+    order: Annotated[Literal["id", "-id"] | None, Query()] = None,
+) -> Response:
     voucher, txs = await gift.gift_transactions(session, ctx, code)
+    if order == "id":
+        txs = txs[::-1]
     items = [transaction_body(t, voucher) for t in txs]
     return JsonResponse(list_body("data", items, len(items), has_more=False))
