@@ -36,7 +36,10 @@ async def test_get_campaign_by_id_or_name_update_disable_delete(client: httpx.As
     assert updated.json()["description"] == "new"
     disabled = await client.post(f"/v1/campaigns/{created['id']}/disable")
     assert disabled.json()["active"] is False
-    assert (await client.delete(f"/v1/campaigns/{created['id']}")).status_code == 200
+    # Voucherify's spec answers 202 with the async action's id (this said 200 before #12).
+    deleted = await client.delete(f"/v1/campaigns/{created['id']}")
+    assert deleted.status_code == 202, deleted.text
+    assert deleted.json()["async_action_id"].startswith("aa_")
     assert (await client.get(f"/v1/campaigns/{created['id']}")).status_code == 404
 
 
@@ -154,3 +157,26 @@ async def test_add_voucher_with_specific_code(client: httpx.AsyncClient) -> None
     dup = await client.post(f"/v1/campaigns/{campaign['id']}/vouchers/MY%2FCODE")
     assert dup.status_code == 409
     assert (await client.get("/v1/vouchers/MY%2FCODE")).json()["campaign_id"] == campaign["id"]
+
+
+async def test_campaign_type_filter_takes_every_type_of_the_spec(
+    client: httpx.AsyncClient,
+) -> None:
+    """PROMOTION and REFERRAL_PROGRAM were refused with 400: they list nothing here."""
+    coupons = (await client.post("/v1/campaigns", json=SPRING_CAMPAIGN)).json()
+    card = {"type": "LOYALTY_CARD", "loyalty_card": {"points": 0}}
+    program = (await client.post("/v1/loyalties", json={"name": "L", "voucher": card})).json()
+    expected = {
+        "DISCOUNT_COUPONS": [coupons["id"]],
+        "LOYALTY_PROGRAM": [program["id"]],
+        "GIFT_VOUCHERS": [],
+        "PROMOTION": [],
+        "REFERRAL_PROGRAM": [],
+    }
+    for campaign_type, ids in expected.items():
+        resp = await client.get("/v1/campaigns", params={"campaign_type": campaign_type})
+        assert resp.status_code == 200, (campaign_type, resp.text)
+        body = resp.json()
+        assert [c["id"] for c in body["campaigns"]] == ids and body["total"] == len(ids)
+    wrong = await client.get("/v1/campaigns", params={"campaign_type": "RAFFLE"})
+    assert wrong.status_code == 400 and wrong.json()["key"] == "invalid_query_params"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 
@@ -11,8 +10,14 @@ from starlette.responses import Response
 
 from voucherd.campaigns import repository, service
 from voucherd.campaigns.models import Campaign
-from voucherd.campaigns.schemas import AddVouchers, CampaignCreate, CampaignType, CampaignUpdate
+from voucherd.campaigns.schemas import (
+    AddVouchers,
+    CampaignCreate,
+    CampaignTypeFilter,
+    CampaignUpdate,
+)
 from voucherd.campaigns.serializers import campaign_body
+from voucherd.kit import filters
 from voucherd.kit.errors import InvalidQueryParams
 from voucherd.kit.http import TransactionalRoute
 from voucherd.kit.ids import Prefix, new_id
@@ -38,10 +43,10 @@ async def list_campaigns(
     ctx: AppContext,
     session: Session,
     page: Page,
-    campaign_type: Annotated[CampaignType | None, Query()] = None,
+    campaign_type: Annotated[CampaignTypeFilter | None, Query()] = None,
 ) -> Response:
     stmt = repository.list_query(ctx.project_id, campaign_type=campaign_type)
-    rows, total, has_more = await paginate(session, stmt, Campaign.id, page)
+    rows, total, has_more = await paginate(session, stmt, Campaign.id, page, repository.SORTS)
     return JsonResponse(
         list_body("campaigns", [campaign_body(c) for c in rows], total, has_more=has_more)
     )
@@ -62,8 +67,9 @@ async def update_campaign(
 @router.delete("/{campaign_id}")
 async def delete_campaign(campaign_id: str, ctx: AppContext, session: Session) -> Response:
     await service.delete(session, ctx, campaign_id)
-    # Voucherify deletes asynchronously and answers with an async action; ours is done already.
-    return JsonResponse({"async_action_id": new_id(Prefix.ASYNC_ACTION)})
+    # Voucherify deletes asynchronously and answers 202 with an async action id (its spec's
+    # only response for this operation); ours is done already, the status and body match.
+    return JsonResponse({"async_action_id": new_id(Prefix.ASYNC_ACTION)}, status_code=202)
 
 
 @router.post("/{campaign_id}/enable")
@@ -105,40 +111,12 @@ async def add_voucher_with_code(
     return JsonResponse(voucher_body(voucher))
 
 
-# `filters[voucher_id][conditions][$in][0]=v_…` (deepObject); `$is` / `$in` on `id` and
-# `voucher_id` are what Voucherify documents for this list.
-_TRANSACTION_FILTER = re.compile(
-    r"filters\[(?P<field>id|voucher_id)\]\[conditions\]\[\$(?:is|in)\](?:\[\d*\])?"
-)
-
-
-def _transaction_filters(request: Request) -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {}
-    for name, value in request.query_params.multi_items():
-        if not name.startswith("filters"):
-            continue
-        if name == "filters[junction]":
-            if value.lower() not in ("and", "or"):
-                raise InvalidQueryParams("filters[junction] must be AND or OR")
-            continue
-        match = _TRANSACTION_FILTER.fullmatch(name)
-        if match is None:
-            raise InvalidQueryParams(f"Unsupported filter {name}: use $is or $in on id, voucher_id")
-        found.setdefault(match["field"], []).append(value)
-    junction = request.query_params.get("filters[junction]", "and").lower()
-    if junction == "or" and len(found) > 1:
-        raise InvalidQueryParams("filters[junction]=OR over several fields is not supported")
-    return found
-
-
 @router.get("/{campaign_id}/transactions")
 async def list_transactions(
     campaign_id: str, request: Request, ctx: AppContext, session: Session, page: Page
 ) -> Response:
-    filters = _transaction_filters(request)
-    stmt = await service.transactions_query(
-        session, ctx, campaign_id, ids=filters.get("id"), voucher_ids=filters.get("voucher_id")
-    )
+    where = filters.condition(request.query_params, repository.TRANSACTION_FILTERS)
+    stmt = await service.transactions_query(session, ctx, campaign_id, where=where)
     rows, total, has_more = await paginate(session, stmt, VoucherTransaction.id, page)
     owners = await vouchers.get_many(session, ctx, [t.voucher_id for t in rows])
     items = [

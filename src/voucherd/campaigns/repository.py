@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -12,8 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from voucherd.campaigns.models import Campaign
 from voucherd.events.models import Event
+from voucherd.kit import filters
 from voucherd.kit.clock import utcnow
 from voucherd.kit.db import loaded
+from voucherd.kit.pagination import Sorts
 from voucherd.kit.queries import one_by_either
 from voucherd.kit.timefmt import iso
 from voucherd.publications.models import Publication
@@ -37,6 +38,13 @@ async def get_by_name(session: AsyncSession, project_id: str, name: str) -> Camp
         select(Campaign).where(Campaign.project_id == project_id, Campaign.name == name)
     )
     return result.scalar_one_or_none()
+
+
+# `order` values of GET /v1/campaigns and /v1/loyalties; never-updated counts as created then.
+SORTS: Sorts = {
+    "created_at": Campaign.created_at,
+    "updated_at": func.coalesce(Campaign.updated_at, Campaign.created_at),
+}
 
 
 def list_query(project_id: str, *, campaign_type: str | None = None) -> Select[Campaign]:
@@ -80,12 +88,19 @@ def _campaign_voucher_ids(campaign_id: str) -> Select[str]:
     return select(Voucher.id).where(Voucher.campaign_id == campaign_id)
 
 
+# The filters Voucherify's spec gives GET /v1/campaigns/{id}/transactions (and the loyalty
+# program's transaction list).
+TRANSACTION_FILTERS: filters.Fields = {
+    "id": (VoucherTransaction.id, filters.Kind.STRING),
+    "voucher_id": (VoucherTransaction.voucher_id, filters.Kind.STRING),
+}
+
+
 def transactions_query(
     project_id: str,
     campaign_id: str,
     *,
-    ids: Sequence[str] | None = None,
-    voucher_ids: Sequence[str] | None = None,
+    where: ColumnElement[bool] | None = None,
 ) -> Select[VoucherTransaction]:
     # Through the campaign's vouchers: both steps are indexed (vouchers by campaign,
     # transactions by voucher), which a filter on voucher_transactions.campaign_id is not.
@@ -93,11 +108,7 @@ def transactions_query(
         VoucherTransaction.project_id == project_id,
         VoucherTransaction.voucher_id.in_(_campaign_voucher_ids(campaign_id)),
     )
-    if ids is not None:
-        stmt = stmt.where(VoucherTransaction.id.in_(ids))
-    if voucher_ids is not None:
-        stmt = stmt.where(VoucherTransaction.voucher_id.in_(voucher_ids))
-    return stmt
+    return stmt if where is None else stmt.where(where)
 
 
 async def transaction_totals(

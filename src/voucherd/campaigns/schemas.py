@@ -11,6 +11,11 @@ from voucherd.discounts.schemas import DiscountSpec, GiftSpec
 from voucherd.vouchers.schemas import LoyaltyCardSpec, RedemptionLimit, VoucherType
 
 CampaignType = Literal["DISCOUNT_COUPONS", "GIFT_VOUCHERS", "LOYALTY_PROGRAM"]
+# What a list may filter on: every type Voucherify's spec enumerates, including those we do
+# not create (no PROMOTION or REFERRAL_PROGRAM campaign exists here, so they list nothing).
+CampaignTypeFilter = Literal[
+    "DISCOUNT_COUPONS", "GIFT_VOUCHERS", "LOYALTY_PROGRAM", "PROMOTION", "REFERRAL_PROGRAM"
+]
 MAX_VOUCHERS_PER_REQUEST = 1_000_000
 
 

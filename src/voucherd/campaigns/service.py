@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select
+from sqlalchemy import ColumnElement, Select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -266,14 +266,11 @@ async def transactions_query(
     ctx: RequestContext,
     key: str,
     *,
-    ids: list[str] | None = None,
-    voucher_ids: list[str] | None = None,
+    where: ColumnElement[bool] | None = None,
 ) -> Select[VoucherTransaction]:
     """The balance movements of every voucher of the campaign (gift credits, points)."""
     campaign = await get(session, ctx, key)
-    return repository.transactions_query(
-        ctx.project_id, campaign.id, ids=ids, voucher_ids=voucher_ids
-    )
+    return repository.transactions_query(ctx.project_id, campaign.id, where=where)
 
 
 def _gift_figures(campaign: Campaign, created: int, moves: dict[str, int]) -> dict[str, int]:

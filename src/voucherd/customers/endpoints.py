@@ -46,7 +46,7 @@ async def list_customers(
         created_before=as_utc(created_before) if created_before else None,
         created_after=as_utc(created_after) if created_after else None,
     )
-    rows, total, has_more = await paginate(session, stmt, Customer.id, page)
+    rows, total, has_more = await paginate(session, stmt, Customer.id, page, repository.SORTS)
     return JsonResponse(
         list_body("customers", [customer_body(c) for c in rows], total, has_more=has_more)
     )

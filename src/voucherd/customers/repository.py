@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Select, bindparam, select, update
+from sqlalchemy import BigInteger, Select, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voucherd.customers.models import Customer
 from voucherd.kit.db import loaded as db_loaded
+from voucherd.kit.pagination import Sorts
 from voucherd.kit.queries import one_by_either
 
 
@@ -60,6 +61,15 @@ async def get_by_id_or_source_id(
     """Voucherify addresses a customer by either its id or its source_id (an id match wins)."""
     result = await session.execute(_BY_ID_OR_SOURCE_ID, {"project_id": project_id, "key": key})
     return result.scalar_one_or_none()
+
+
+# `order` values of GET /v1/customers. NULLs become the smallest value on both engines
+# (never-updated = created then; no source_id = empty).
+SORTS: Sorts = {
+    "created_at": Customer.created_at,
+    "updated_at": func.coalesce(Customer.updated_at, Customer.created_at),
+    "source_id": func.coalesce(Customer.source_id, ""),
+}
 
 
 def list_query(

@@ -11,10 +11,17 @@ def iso(value: datetime | None) -> str | None:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    # Not strftime: glibc's %Y does not pad, so year 399 came out as `399-07-26T…`, which is
+    # not RFC 3339. Every field is zero-padded to its fixed width here.
+    return (
+        f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
+        f"T{value.hour:02d}:{value.minute:02d}:{value.second:02d}"
+        f".{value.microsecond // 1000:03d}Z"
+    )
 
 
 def iso_date(value: date | None) -> str | None:
+    # date.isoformat always pads the year to four digits (0399-07-26).
     return None if value is None else value.isoformat()
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Request
 from starlette.responses import Response
 
 from voucherd.campaigns import repository as campaigns_repository
@@ -16,6 +16,7 @@ from voucherd.campaigns import service as campaigns
 from voucherd.campaigns.models import Campaign
 from voucherd.campaigns.schemas import CampaignCreate, CampaignUpdate
 from voucherd.campaigns.serializers import campaign_body
+from voucherd.kit import filters
 from voucherd.kit.http import TransactionalRoute
 from voucherd.kit.ids import Prefix, new_id
 from voucherd.kit.pagination import Page, list_body, paginate
@@ -29,6 +30,7 @@ from voucherd.loyalty.serializers import (
     transfer_response_body,
 )
 from voucherd.projects.auth import AppContext, Session
+from voucherd.vouchers import repository as vouchers_repository
 from voucherd.vouchers.models import Voucher, VoucherTransaction
 from voucherd.vouchers.serializers import voucher_body
 
@@ -47,7 +49,9 @@ async def create_program(body: CampaignCreate, ctx: AppContext, session: Session
 @router.get("")
 async def list_programs(ctx: AppContext, session: Session, page: Page) -> Response:
     stmt = campaigns_repository.list_query(ctx.project_id, campaign_type=service.PROGRAM)
-    rows, total, has_more = await paginate(session, stmt, Campaign.id, page)
+    rows, total, has_more = await paginate(
+        session, stmt, Campaign.id, page, campaigns_repository.SORTS
+    )
     return JsonResponse(
         list_body("campaigns", [campaign_body(c) for c in rows], total, has_more=has_more)
     )
@@ -89,7 +93,9 @@ async def list_members(
 ) -> Response:
     program = await service.get_program(session, ctx, campaign_id)
     stmt = repository.members_query(ctx.project_id, program.id, customer)
-    rows, total, has_more = await paginate(session, stmt, Voucher.id, page)
+    rows, total, has_more = await paginate(
+        session, stmt, Voucher.id, page, vouchers_repository.SORTS
+    )
     cards = [await service.as_spendable(session, v) for v in rows]
     return JsonResponse(
         list_body("vouchers", [voucher_body(v) for v in cards], total, has_more=has_more)
@@ -150,10 +156,23 @@ async def transfer_points(
 
 
 async def _transactions(
-    session: Session, ctx: AppContext, page: Page, *, card: Voucher | None, campaign_id: str | None
+    session: Session,
+    ctx: AppContext,
+    page: Page,
+    request: Request,
+    *,
+    card: Voucher | None,
+    campaign_id: str | None,
 ) -> Response:
+    # A member's list filters on id and created_at, a program's on id and voucher_id (spec).
+    fields = (
+        repository.MEMBER_TRANSACTION_FILTERS if card else campaigns_repository.TRANSACTION_FILTERS
+    )
     stmt = repository.transactions_query(
-        ctx.project_id, voucher_id=card.id if card else None, campaign_id=campaign_id
+        ctx.project_id,
+        voucher_id=card.id if card else None,
+        campaign_id=campaign_id,
+        where=filters.condition(request.query_params, fields),
     )
     rows, total, has_more = await paginate(session, stmt, VoucherTransaction.id, page)
     return JsonResponse(
@@ -163,26 +182,31 @@ async def _transactions(
 
 @router.get("/members/{member_id}/transactions")
 async def member_transactions(
-    member_id: str, ctx: AppContext, session: Session, page: Page
+    member_id: str, request: Request, ctx: AppContext, session: Session, page: Page
 ) -> Response:
     card = await service.get_member(session, ctx, member_id)
-    return await _transactions(session, ctx, page, card=card, campaign_id=None)
+    return await _transactions(session, ctx, page, request, card=card, campaign_id=None)
 
 
 @router.get("/{campaign_id}/members/{member_id}/transactions")
 async def program_member_transactions(
-    campaign_id: str, member_id: str, ctx: AppContext, session: Session, page: Page
+    campaign_id: str,
+    member_id: str,
+    request: Request,
+    ctx: AppContext,
+    session: Session,
+    page: Page,
 ) -> Response:
     card = await service.get_member(session, ctx, member_id, campaign_id)
-    return await _transactions(session, ctx, page, card=card, campaign_id=None)
+    return await _transactions(session, ctx, page, request, card=card, campaign_id=None)
 
 
 @router.get("/{campaign_id}/transactions")
 async def program_transactions(
-    campaign_id: str, ctx: AppContext, session: Session, page: Page
+    campaign_id: str, request: Request, ctx: AppContext, session: Session, page: Page
 ) -> Response:
     program = await service.get_program(session, ctx, campaign_id)
-    return await _transactions(session, ctx, page, card=None, campaign_id=program.id)
+    return await _transactions(session, ctx, page, request, card=None, campaign_id=program.id)
 
 
 @router.get("/{campaign_id}/members/{member_id}/points-expiration")

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     BindParameter,
+    ColumnElement,
     Date,
     bindparam,
     case,
@@ -26,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
+from voucherd.kit import filters
 from voucherd.kit.clock import utcnow
 from voucherd.vouchers.models import PointsBucket, Voucher, VoucherTransaction
 
@@ -253,10 +255,24 @@ async def refresh_next_expiration(session: AsyncSession, card: Voucher) -> None:
     await set_next_expiration(session, card, row[0] if row else None, int(row[1]) if row else None)
 
 
+# The filters Voucherify's spec gives a member's transaction lists (a program's list takes
+# campaigns.repository.TRANSACTION_FILTERS: id and voucher_id).
+MEMBER_TRANSACTION_FILTERS: filters.Fields = {
+    "id": (VoucherTransaction.id, filters.Kind.STRING),
+    "created_at": (VoucherTransaction.created_at, filters.Kind.DATETIME),
+}
+
+
 def transactions_query(
-    project_id: str, *, voucher_id: str | None = None, campaign_id: str | None = None
+    project_id: str,
+    *,
+    voucher_id: str | None = None,
+    campaign_id: str | None = None,
+    where: ColumnElement[bool] | None = None,
 ) -> Any:
     stmt = select(VoucherTransaction).where(VoucherTransaction.project_id == project_id)
+    if where is not None:
+        stmt = stmt.where(where)
     if voucher_id is not None:
         stmt = stmt.where(VoucherTransaction.voucher_id == voucher_id)
     if campaign_id is not None:

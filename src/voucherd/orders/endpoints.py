@@ -32,7 +32,7 @@ async def list_orders(
     customer_id: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
     stmt = repository.list_query(ctx.project_id, customer_id=customer_id)
-    rows, total, has_more = await paginate(session, stmt, Order.id, page)
+    rows, total, has_more = await paginate(session, stmt, Order.id, page, repository.SORTS)
     return JsonResponse(
         list_body("orders", [order_body(o) for o in rows], total, has_more=has_more)
     )

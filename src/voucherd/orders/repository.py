@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Select, or_, select, update
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from voucherd.kit.pagination import Sorts
 from voucherd.orders.models import Order
 
 
@@ -31,6 +32,13 @@ async def get_by_source_id(
     if for_update:
         stmt = stmt.with_for_update(key_share=True)
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+# `order` values of GET /v1/orders; never-updated counts as updated when created.
+SORTS: Sorts = {
+    "created_at": Order.created_at,
+    "updated_at": func.coalesce(Order.updated_at, Order.created_at),
+}
 
 
 def list_query(project_id: str, *, customer_id: str | None = None) -> Select[Order]:

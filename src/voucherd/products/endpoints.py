@@ -38,7 +38,7 @@ async def create_product(body: ProductCreate, ctx: AppContext, session: Session)
 @router.get("/v1/products", response_model=ProductsListOut)
 async def list_products(ctx: AppContext, session: Session, page: Page) -> Response:
     rows, total, has_more = await paginate(
-        session, repository.list_query(ctx.project_id), Product.id, page
+        session, repository.list_query(ctx.project_id), Product.id, page, repository.SORTS
     )
     skus = await repository.skus_of(session, [p.id for p in rows])
     items = [product_body(p, skus[p.id]) for p in rows]

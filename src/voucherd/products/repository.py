@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Select, and_, bindparam, or_, select
+from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from voucherd.kit.pagination import Sorts
 from voucherd.kit.queries import one_by_either
 from voucherd.products.models import Product, Sku
 
@@ -63,6 +64,19 @@ async def get_many(
         select(Product).where(Product.project_id == project_id, Product.id.in_(ids))
     )
     return {p.id: p for p in result.scalars()}
+
+
+# `order` values of GET /v1/products. Voucherify's enum is shared with SKUs and collections:
+# a product has no type, code, campaign or category, so under those every product ties and
+# the order is the tiebreak's (id, in the asked direction).
+SORTS: Sorts = {
+    "created_at": Product.created_at,
+    "updated_at": func.coalesce(Product.updated_at, Product.created_at),
+    "type": None,
+    "code": None,
+    "campaign": None,
+    "category": None,
+}
 
 
 def list_query(project_id: str) -> Select[Product]:

@@ -49,7 +49,7 @@ async def list_publications(
     stmt = repository.list_query(
         ctx.project_id, customer_id=customer_id, campaign_id=campaign_id, voucher_code=voucher
     )
-    rows, total, has_more = await paginate(session, stmt, Publication.id, page)
+    rows, total, has_more = await paginate(session, stmt, Publication.id, page, repository.SORTS)
     people = await customers.get_many(session, ctx, [p.customer_id for p in rows])
     codes = await vouchers.get_many(session, ctx, [p.voucher_id for p in rows])
     items = [

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from voucherd.kit.pagination import Sorts
 from voucherd.publications.models import Publication
 
 
@@ -33,6 +34,16 @@ async def latest_for(
         .limit(1)
     )
     return result.scalar_one_or_none()
+
+
+# `order` values of GET /v1/publications; a missing tracking id sorts as the empty string.
+SORTS: Sorts = {
+    "created_at": Publication.created_at,
+    "voucher_code": Publication.voucher_code,
+    "tracking_id": func.coalesce(Publication.tracking_id, ""),
+    "customer_id": Publication.customer_id,
+    "channel": Publication.channel,
+}
 
 
 def list_query(

@@ -92,7 +92,8 @@ async def list_redemptions(
     page: Page,
     customer: Annotated[str | None, Query(max_length=200)] = None,
     campaign: Annotated[str | None, Query(max_length=200)] = None,
-    order_id: Annotated[str | None, Query(alias="order", max_length=200)] = None,
+    # `order` is the sort (Voucherify's spec); filtering by order is our `order_id` extension.
+    order_id: Annotated[str | None, Query(max_length=200)] = None,
     # Voucherify: "You can provide multiple values by repeating the param."
     result: Annotated[list[Literal["SUCCESS", "FAILURE"]] | None, Query()] = None,
 ) -> Response:
@@ -107,7 +108,7 @@ async def list_redemptions(
         order_id=order_id,
         result=result,
     )
-    rows, total, has_more = await paginate(session, stmt, Redemption.id, page)
+    rows, total, has_more = await paginate(session, stmt, Redemption.id, page, repository.SORTS)
     items = await _bodies(session, ctx, list(rows))
     return JsonResponse(list_body("redemptions", items, total, has_more=has_more))
 

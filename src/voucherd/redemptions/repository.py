@@ -8,7 +8,9 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from voucherd.kit.pagination import Sorts
 from voucherd.redemptions.models import Redemption
+from voucherd.vouchers.models import Voucher
 
 
 async def get(session: AsyncSession, project_id: str, redemption_id: str) -> Redemption | None:
@@ -49,6 +51,19 @@ async def mark_rolled_back(session: AsyncSession, redemption_id: str) -> bool:
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+# `order` values of GET /v1/redemptions. A redemption keeps its voucher's id, not its code,
+# so `voucher_code` reads the code per row (no code: a promotion tier's, or a stacked
+# parent's, sorts as the empty string, as do missing tracking and customer ids).
+SORTS: Sorts = {
+    "created_at": Redemption.created_at,
+    "voucher_code": func.coalesce(
+        select(Voucher.code).where(Voucher.id == Redemption.voucher_id).scalar_subquery(), ""
+    ),
+    "tracking_id": func.coalesce(Redemption.tracking_id, ""),
+    "customer_id": func.coalesce(Redemption.customer_id, ""),
+}
 
 
 def list_query(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Query
 from starlette.responses import Response
@@ -45,7 +45,7 @@ async def list_vouchers(
     stmt = repository.list_query(
         ctx.project_id, campaign_id=campaign_id, holder_id=customer, category=category
     )
-    rows, total, has_more = await paginate(session, stmt, Voucher.id, page)
+    rows, total, has_more = await paginate(session, stmt, Voucher.id, page, repository.SORTS)
     return JsonResponse(
         list_body("vouchers", [voucher_body(v) for v in rows], total, has_more=has_more)
     )
@@ -110,7 +110,15 @@ async def add_balance(
 
 
 @router.get("/{code}/transactions")
-async def list_transactions(code: str, ctx: AppContext, session: Session) -> Response:
+async def list_transactions(
+    code: str,
+    ctx: AppContext,
+    session: Session,
+    # The spec's enum for this list; newest first unless asked otherwise.
+    order: Annotated[Literal["id", "-id"] | None, Query()] = None,
+) -> Response:
     voucher, txs = await gift.gift_transactions(session, ctx, code)
+    if order == "id":
+        txs = txs[::-1]
     items = [transaction_body(t, voucher) for t in txs]
     return JsonResponse(list_body("data", items, len(items), has_more=False))

@@ -11,6 +11,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from voucherd.campaigns.models import Campaign
 from voucherd.kit.clock import utcnow
+from voucherd.kit.pagination import Sorts
 from voucherd.kit.queries import one_by_either
 from voucherd.vouchers.models import Voucher, VoucherTransaction
 
@@ -69,6 +70,16 @@ async def bulk_insert(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> 
     # Core executemany: no ORM identity bookkeeping for 100,000 rows.
     for start in range(0, len(rows), 10_000):
         await session.execute(insert(Voucher), list(rows[start : start + 10_000]))
+
+
+# `order` values of GET /v1/vouchers and /v1/loyalties/{id}/members (Voucherify's enums).
+# A never-updated row counts as updated when it was created (Voucherify's updated_at is null
+# until the first change); this keeps NULL out of the order and the keyset comparison.
+SORTS: Sorts = {
+    "created_at": Voucher.created_at,
+    "updated_at": func.coalesce(Voucher.updated_at, Voucher.created_at),
+    "code": Voucher.code,
+}
 
 
 def list_query(
