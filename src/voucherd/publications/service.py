@@ -168,12 +168,14 @@ async def publish_from_campaign(
 async def create(
     session: AsyncSession, ctx: RequestContext, data: PublicationCreate, *, join_once: bool
 ) -> Published:
-    customer = await customers.resolve_reference(session, ctx, data.customer)
-    if customer is None:
-        raise InvalidPayload("customer is required", key="missing_customer")
+    # A replay first: a retry must not create its inline customer (say one given only by
+    # email, which is created anew each time) a second time.
     replayed = await replay(session, ctx, data.source_id)
     if replayed is not None:
         return replayed
+    customer = await customers.resolve_reference(session, ctx, data.customer)
+    if customer is None:
+        raise InvalidPayload("customer is required", key="missing_customer")
     if data.voucher:
         voucher = await vouchers.get(session, ctx, data.voucher)
         await vouchers.assign_holder(session, voucher, customer.id)
