@@ -146,10 +146,10 @@ async def publish_from_campaign(
     join_once: bool = False,
     data: PublicationCreate | None = None,
 ) -> Published:
-    """The next free code of `campaign` for `customer` (reused by loyalty and rewards)."""
-    replayed = await replay(session, ctx, data.source_id if data else None)
-    if replayed is not None:
-        return replayed
+    """The next free code of `campaign` for `customer` (reused by loyalty and rewards).
+
+    A caller passing `data` with a source_id has asked `replay` first.
+    """
     if join_once or campaign.join_once:
         # Locked, so two concurrent publications to one customer cannot both see "none held".
         await customers.lock(session, [customer.id])
