@@ -158,7 +158,8 @@ def test_stacked_validation_redemption_and_rollback(sdk: Any) -> None:
     assert [r.status for r in validation.redeemables] == ["APPLICABLE", "APPLICABLE"]
     assert validation.redeemables[0].result.discount.percent_off == 10
     assert validation.redeemables[1].result.gift.credits == GIFT_CREDITS
-    assert validation.inapplicable_redeemables == []
+    # Everything applies: the key is left out (as Voucherify does), which the SDK reads as None.
+    assert validation.inapplicable_redeemables is None
     assert validation.order.amount == ORDER_AMOUNT
     assert validation.order.discount_amount == SPRING_DISCOUNT + GIFT_CREDITS
     assert validation.order.total_amount == ORDER_AMOUNT - SPRING_DISCOUNT - GIFT_CREDITS

@@ -6,6 +6,7 @@ from typing import Any
 
 from voucherd.campaigns.models import Campaign
 from voucherd.kit.timefmt import iso
+from voucherd.kit.wire import omit_absent
 
 
 def _template(campaign: Campaign) -> dict[str, Any]:
@@ -43,6 +44,11 @@ def simple_campaign(campaign: Campaign) -> dict[str, Any]:
     }
 
 
+# Voucherify leaves out a campaign's unset (or cleared) validity dates (kit/wire.py); the
+# `simple_campaign` of event payloads keeps them null, as the webhook seeds show.
+CAMPAIGN_OMITTED_WHEN_ABSENT = ("start_date", "expiration_date")
+
+
 def campaign_body(campaign: Campaign) -> dict[str, Any]:
     body = simple_campaign(campaign)
     body.update(
@@ -62,4 +68,4 @@ def campaign_body(campaign: Campaign) -> dict[str, Any]:
         "loyalty_tiers_expiration"
     ):
         body["loyalty_tiers_expiration"] = campaign.extra["loyalty_tiers_expiration"]
-    return body
+    return omit_absent(body, CAMPAIGN_OMITTED_WHEN_ABSENT)

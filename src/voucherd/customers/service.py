@@ -153,6 +153,11 @@ async def delete(session: AsyncSession, ctx: RequestContext, key: str) -> None:
     )
 
 
+def _has_data(data: CustomerCreate) -> bool:
+    """Whether a reference carries anything to make a customer of (`{"metadata": {}}` does not)."""
+    return any(getattr(data, name) not in (None, {}) for name in data.model_fields_set)
+
+
 async def resolve_reference(
     session: AsyncSession,
     ctx: RequestContext,
@@ -160,9 +165,17 @@ async def resolve_reference(
     *,
     lock: bool = False,
 ) -> Customer | None:
-    """A customer given inline in another request: by id, else upserted by source_id.
+    """A customer given inline in another request: by id, else upserted by source_id, else new.
 
     Voucherify creates the customer when an order or redemption names an unknown source_id.
+    A reference with neither id nor source_id but some data (say only an `email`) creates a
+    new customer from that data, as `POST /v1/customers` without a source_id does; it is
+    never matched by email. Voucherify's keys for a customer are `id` and `source_id` only
+    (the spec's `Customer`: "use customer.id, customer.source_id, or both to identify the
+    customer"; a source_id "can be a customer ID or email from a CRM"), and emails are not
+    unique (two customers may share one), so a match by email would pick one arbitrarily.
+    A client that wants one customer per email sends the email as `source_id`. A reference
+    with no data at all (`{}`) is no customer: None.
     `lock`: the customer comes back row-locked (see `repository.lock` for the lock order),
     in the read that finds it where there is one, so the lock costs no extra round trip.
     """
@@ -175,7 +188,11 @@ async def resolve_reference(
             await repository.lock(session, [customer.id])
         return customer
     if data.id is None and data.source_id is None:
-        return None
+        if not _has_data(data):
+            return None
+        # No key to look up or to race on: a new row, held by this transaction.
+        customer, _ = await _insert(session, ctx, data)
+        return customer
     if data.source_id and data.model_fields_set <= {"source_id", "object"}:
         found = await repository.get_by_source_id(
             session, ctx.project_id, data.source_id, lock=lock

@@ -50,7 +50,9 @@ async def track(
         raise InvalidPayload(f"{body.event} is not a custom event name")
     customer = await customers.resolve_reference(session, ctx, body.customer)
     if customer is None:
-        raise InvalidPayload("customer needs an id or a source_id", key="missing_customer")
+        raise InvalidPayload(
+            "customer needs an id, a source_id or its data", key="missing_customer"
+        )
     card = await _loyalty_card(
         session, ctx, body.loyalty.code if body.loyalty else None, customer.id
     )

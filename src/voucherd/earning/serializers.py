@@ -6,11 +6,27 @@ from typing import Any
 
 from voucherd.earning.models import EarningRule
 from voucherd.kit.timefmt import iso
+from voucherd.kit.wire import omit_absent
+
+# Voucherify leaves these out of an earning rule without them (kit/wire.py): no example in its
+# spec has `expiration_rules` or `pending_points`, and the others appear only when set.
+EARNING_RULE_OMITTED_WHEN_ABSENT = (
+    "custom_event",
+    "segment",
+    "loyalty_tier",
+    "pending_points",
+    "start_date",
+    "expiration_date",
+    "validity_timeframe",
+    "validity_day_of_week",
+    "validity_hours",
+    "expiration_rules",
+)
 
 
 def earning_rule_body(rule: EarningRule) -> dict[str, Any]:
     source = rule.source or {}
-    return {
+    body = {
         "id": rule.id,
         "created_at": iso(rule.created_at),
         "updated_at": iso(rule.updated_at),
@@ -37,6 +53,7 @@ def earning_rule_body(rule: EarningRule) -> dict[str, Any]:
         "automation_id": None,
         "metadata": rule.metadata_ or {},
     }
+    return omit_absent(body, EARNING_RULE_OMITTED_WHEN_ABSENT)
 
 
 def rule_reference(rule: EarningRule) -> dict[str, Any]:

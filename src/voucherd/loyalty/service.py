@@ -104,6 +104,11 @@ async def add_member(
     session: AsyncSession, ctx: RequestContext, campaign_key: str, data: MemberCreate
 ) -> Voucher:
     program = await get_program(session, ctx, campaign_key)
+    # A publication source_id already used answers that publication (see publications.replay),
+    # before the customer is resolved: a retry must not create an inline customer again.
+    replayed = await publications.replay(session, ctx, data.source_id)
+    if replayed is not None:
+        return replayed.voucher
     ref = {"id": data.customer} if isinstance(data.customer, str) else data.customer
     customer = await customers.resolve_reference(session, ctx, ref)
     if customer is None:

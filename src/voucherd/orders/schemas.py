@@ -117,8 +117,9 @@ class OrderOut(BaseModel):
     total_applied_discount_amount: int | None
     items: list[OrderItemOut]
     metadata: dict[str, Any]
-    customer: dict[str, Any] | None
-    referrer: dict[str, Any] | None
+    # Left out when the order has none (kit/wire.py).
+    customer: dict[str, Any] | None = None
+    referrer: dict[str, Any] | None = None
     redemptions: dict[str, Any]
     created_at: str
     updated_at: str | None

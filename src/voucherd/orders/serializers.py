@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from voucherd.kit.timefmt import iso
+from voucherd.kit.wire import omit_absent
 from voucherd.orders.models import Order, OrderItem
 
 
@@ -37,13 +38,17 @@ def item_body(item: OrderItem) -> dict[str, Any]:
     )
 
 
+# Voucherify leaves these out of an order without them (kit/wire.py).
+ORDER_OMITTED_WHEN_ABSENT = ("customer", "referrer")
+
+
 def order_body(order: Order) -> dict[str, Any]:
     applied = order.applied_discount_amount
     items_applied = order.items_applied_discount_amount
     total_applied = (
         None if applied is None and items_applied is None else (applied or 0) + (items_applied or 0)
     )
-    return {
+    body = {
         "id": order.id,
         "source_id": order.source_id,
         "status": order.status,
@@ -67,3 +72,4 @@ def order_body(order: Order) -> dict[str, Any]:
         "updated_at": iso(order.updated_at),
         "object": "order",
     }
+    return omit_absent(body, ORDER_OMITTED_WHEN_ABSENT)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voucherd.campaigns import service as campaigns
@@ -15,7 +16,7 @@ from voucherd.customers.serializers import simple_customer
 from voucherd.events.service import record_event
 from voucherd.kit.clock import utcnow
 from voucherd.kit.context import RequestContext
-from voucherd.kit.errors import ApiError, InvalidPayload
+from voucherd.kit.errors import ApiError, DuplicateFound, InvalidPayload
 from voucherd.kit.ids import Prefix, new_id
 from voucherd.kit.timefmt import iso
 from voucherd.publications import repository
@@ -55,6 +56,47 @@ async def _next_code(
     return voucher
 
 
+async def replay(
+    session: AsyncSession, ctx: RequestContext, source_id: str | None
+) -> Published | None:
+    """The publication already made under `source_id`, answered again; None if there is none.
+
+    A publication's `source_id` makes it idempotent (Voucherify: the same source_id answers
+    the same publication): the stored one comes back as it was made, for its own customer
+    and code, whoever the new request names, and nothing is published twice. Every path
+    that publishes with a caller's source_id (`POST /v1/publications`, loyalty members)
+    asks here first.
+    """
+    if not source_id:
+        return None
+    existing = await repository.get_by_source_id(session, ctx.project_id, source_id)
+    if existing is None:
+        return None
+    customer = await customers.get_by_id(session, ctx, existing.customer_id)
+    if customer is None:  # the customer was deleted since: publications outlive it
+        raise DuplicateFound(f"Publication with source_id {source_id} already exists")
+    voucher = await vouchers.get(session, ctx, existing.voucher_id)
+    return Published(existing, customer, voucher)
+
+
+async def _insert(session: AsyncSession, publication: Publication) -> None:
+    if publication.source_id is None:
+        session.add(publication)
+        await session.flush()
+        return
+    try:
+        # Two concurrent requests with one new source_id both pass `replay` (neither sees the
+        # other's uncommitted row); the unique key refuses the second. Inside a savepoint, so
+        # that refusal is a clean 409 (the edge rolls back its claimed code) and not a 500.
+        async with session.begin_nested():
+            session.add(publication)
+            await session.flush()
+    except IntegrityError as exc:
+        raise DuplicateFound(
+            f"Publication with source_id {publication.source_id} already exists"
+        ) from exc
+
+
 async def _store(
     session: AsyncSession,
     ctx: RequestContext,
@@ -75,8 +117,7 @@ async def _store(
         metadata_=dict((data.metadata if data else None) or {}),
         created_at=utcnow(),
     )
-    session.add(publication)
-    await session.flush()
+    await _insert(session, publication)
     data_out: dict[str, Any] = {
         "customer": simple_customer(customer),
         "campaign": simple_campaign(campaign) if campaign else None,
@@ -105,7 +146,10 @@ async def publish_from_campaign(
     join_once: bool = False,
     data: PublicationCreate | None = None,
 ) -> Published:
-    """The next free code of `campaign` for `customer` (reused by loyalty and rewards)."""
+    """The next free code of `campaign` for `customer` (reused by loyalty and rewards).
+
+    A caller passing `data` with a source_id has asked `replay` first.
+    """
     if join_once or campaign.join_once:
         # Locked, so two concurrent publications to one customer cannot both see "none held".
         await customers.lock(session, [customer.id])
@@ -124,14 +168,14 @@ async def publish_from_campaign(
 async def create(
     session: AsyncSession, ctx: RequestContext, data: PublicationCreate, *, join_once: bool
 ) -> Published:
+    # A replay first: a retry must not create its inline customer (say one given only by
+    # email, which is created anew each time) a second time.
+    replayed = await replay(session, ctx, data.source_id)
+    if replayed is not None:
+        return replayed
     customer = await customers.resolve_reference(session, ctx, data.customer)
     if customer is None:
         raise InvalidPayload("customer is required", key="missing_customer")
-    if data.source_id:
-        existing = await repository.get_by_source_id(session, ctx.project_id, data.source_id)
-        if existing is not None:
-            voucher = await vouchers.get(session, ctx, existing.voucher_id)
-            return Published(existing, customer, voucher)
     if data.voucher:
         voucher = await vouchers.get(session, ctx, data.voucher)
         await vouchers.assign_holder(session, voucher, customer.id)

@@ -8,6 +8,7 @@ from voucherd.customers.models import Customer
 from voucherd.customers.serializers import simple_customer
 from voucherd.discounts.calculation import CalculatedItem, CalculatedOrder
 from voucherd.kit.timefmt import iso
+from voucherd.kit.wire import omit_absent
 from voucherd.redemptions.models import Redemption
 from voucherd.redemptions.schemas import MAX_REDEEMABLES
 from voucherd.vouchers.models import Voucher
@@ -34,6 +35,12 @@ STACKING_RULES: dict[str, Any] = {
     "no_effect_redeem_anyway_categories": [],
     "redeemables_rollback_order_mode": "WITH_ORDER",
 }
+
+
+# Voucherify leaves these out of a redemption without them (kit/wire.py).
+REDEMPTION_OMITTED_WHEN_ABSENT = ("promotion_tier", "reward")
+# ... and these out of a validation or redemption answer when nothing was inapplicable/skipped.
+STACKING_OMITTED_WHEN_ABSENT = ("inapplicable_redeemables", "skipped_redeemables")
 
 
 def redemption_body(
@@ -73,7 +80,7 @@ def redemption_body(
             body["gift"] = {"amount": r.gift_credits}
         if voucher.type == "LOYALTY_CARD":
             body["loyalty_card"] = {"points": r.points}
-    return body
+    return omit_absent(body, REDEMPTION_OMITTED_WHEN_ABSENT)
 
 
 def simple_redemption(

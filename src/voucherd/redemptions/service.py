@@ -22,6 +22,7 @@ from voucherd.kit.context import RequestContext
 from voucherd.kit.errors import NotFound
 from voucherd.kit.ids import Prefix, new_id, new_tracking_id
 from voucherd.kit.timefmt import iso
+from voucherd.kit.wire import omit_absent
 from voucherd.orders import service as orders
 from voucherd.orders.models import Order
 from voucherd.orders.schemas import OrderCreate
@@ -37,6 +38,7 @@ from voucherd.redemptions.engine import (
 from voucherd.redemptions.models import Redemption
 from voucherd.redemptions.schemas import StackableRequest
 from voucherd.redemptions.serializers import (
+    STACKING_OMITTED_WHEN_ABSENT,
     STACKING_RULES,
     calculated_order_body,
     redemption_body,
@@ -132,7 +134,7 @@ async def validate(
             skipped.append(entry)
         redeemables.append(entry)
     source = body.order.model_dump(exclude_none=True) if body.order else {}
-    return {
+    answer: dict[str, Any] = {
         "id": new_id(Prefix.VALIDATION),
         "valid": valid,
         "redeemables": redeemables,
@@ -142,6 +144,7 @@ async def validate(
         "tracking_id": body.tracking_id or (new_tracking_id() if customer else None),
         "stacking_rules": STACKING_RULES,
     }
+    return omit_absent(answer, STACKING_OMITTED_WHEN_ABSENT)
 
 
 def _empty_list() -> dict[str, Any]:
@@ -382,8 +385,6 @@ def redeemed_body(result: Redeemed) -> dict[str, Any]:
             for r in result.redemptions
         ],
         "order": order,
-        "inapplicable_redeemables": [],
-        "skipped_redeemables": [],
     }
     if result.parent is not None:
         body["parent_redemption"] = redemption_body(

@@ -8,9 +8,11 @@ from typing import Any
 from voucherd.customers.models import Customer
 from voucherd.customers.serializers import simple_customer
 from voucherd.kit.timefmt import iso
+from voucherd.kit.wire import omit_absent
 from voucherd.products.models import Product, Sku
 from voucherd.products.serializers import simple_product, sku_body
 from voucherd.redemptions.models import Redemption
+from voucherd.redemptions.serializers import REDEMPTION_OMITTED_WHEN_ABSENT
 from voucherd.rewards.models import Reward, RewardAssignment, RewardRedemption
 from voucherd.vouchers.models import Voucher
 from voucherd.vouchers.serializers import simple_voucher, voucher_body
@@ -109,7 +111,7 @@ def redemption_response(
     r: Redemption, *, customer: Customer | None, card: Voucher
 ) -> dict[str, Any]:
     """`LoyaltiesMembersRedemptionRedeemResponseBody`: the redemption with its reward and card."""
-    return {
+    body = {
         "id": r.id,
         "object": "redemption",
         "date": iso(r.created_at),
@@ -135,6 +137,7 @@ def redemption_response(
             "holder": simple_customer(customer) if customer else None,
         },
     }
+    return omit_absent(body, REDEMPTION_OMITTED_WHEN_ABSENT)
 
 
 def redemption_internal(
