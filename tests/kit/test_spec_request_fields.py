@@ -1,0 +1,830 @@
+"""Every field Voucherify's spec documents for a create/update is stored and read back, or
+refused with a 400 naming it (never accepted and silently dropped).
+
+The classification test walks the spec's request-body properties of each endpoint below: a
+field the spec adds, or one a case stops covering, fails it. The round-trip tests send each
+stored field and read it back from the GET; the refusal tests send each refused field set (400
+naming it) and unset (`null`, accepted, as SDKs send for fields left alone).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from voucherd.campaigns.schemas import AddVouchers, CampaignCreate, CampaignUpdate
+from voucherd.customers.schemas import CustomerCreate, CustomerUpdate
+from voucherd.earning.schemas import EarningRuleCreate, EarningRuleUpdate
+from voucherd.kit.bodies import RequestBody, is_unset
+from voucherd.orders.schemas import OrderCreate, OrderUpdate
+from voucherd.products.schemas import ProductCreate, ProductUpdate, SkuCreate, SkuUpdate
+from voucherd.publications.schemas import PublicationCreate
+from voucherd.rewards.schemas import RewardCreate, RewardUpdate
+from voucherd.vouchers.schemas import VoucherCreate, VoucherUpdate
+
+SPEC_FILE = Path(__file__).parents[3] / "shared" / "reference" / "voucherify-openapi.json"
+if not SPEC_FILE.exists():  # a worktree under /work/wt
+    SPEC_FILE = Path("/work/shared/reference/voucherify-openapi.json")
+SPEC: dict[str, Any] = json.loads(SPEC_FILE.read_text())
+
+Ids = dict[str, str]
+DATE = "2030-01-02T03:04:05.000Z"
+LATER = "2031-06-07T08:09:10.000Z"
+DISCOUNT = {"type": "AMOUNT", "amount_off": 500, "effect": "APPLY_TO_ORDER"}
+TIERS_EXPIRATION = {
+    "qualification_type": "POINTS_IN_PERIOD",
+    "qualification_period": "QUARTER",
+    "start_date": {"type": "IMMEDIATE"},
+    "expiration_date": {"type": "END_OF_NEXT_PERIOD"},
+}
+
+
+def _resolve(schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        schema = SPEC["components"]["schemas"][schema["$ref"].split("/")[-1]]
+    return schema
+
+
+def _properties(schema: dict[str, Any]) -> dict[str, Any]:
+    schema = _resolve(schema)
+    if schema.get("type") == "array":
+        return _properties(schema["items"])
+    found: dict[str, Any] = {}
+    for combined in ("allOf", "anyOf", "oneOf"):
+        for part in schema.get(combined, []):
+            found.update(_properties(part))
+    found.update(schema.get("properties", {}))
+    return found
+
+
+def spec_fields(method: str, path: str) -> set[str]:
+    return set(_properties(_body_schema(method, path)))
+
+
+def _body_schema(method: str, path: str) -> dict[str, Any]:
+    schema: dict[str, Any] = SPEC["paths"][path][method.lower()]["requestBody"]["content"][
+        "application/json"
+    ]["schema"]
+    return schema
+
+
+def set_value(method: str, path: str, name: str) -> Any:
+    """A set (non-empty) value of the spec's type for `name`: what a refused field is sent as."""
+    kind = _resolve(_properties(_body_schema(method, path))[name]).get("type")
+    return {"array": [1], "boolean": True, "string": "P1D", "integer": 1}.get(kind, {"x": 1})
+
+
+def ok(resp: httpx.Response) -> Any:
+    assert resp.status_code in (200, 201, 202), resp.text
+    return resp.json()
+
+
+async def discount_campaign(client: httpx.AsyncClient, **extra: Any) -> dict[str, Any]:
+    body = {
+        "name": "Base campaign",
+        "campaign_type": "DISCOUNT_COUPONS",
+        "voucher": {"type": "DISCOUNT_VOUCHER", "discount": DISCOUNT},
+        **extra,
+    }
+    created: dict[str, Any] = ok(await client.post("/v1/campaigns", json=body))
+    return created
+
+
+async def loyalty_program(client: httpx.AsyncClient) -> dict[str, Any]:
+    body = {
+        "name": "Base program",
+        "voucher": {"type": "LOYALTY_CARD", "loyalty_card": {"points": 0}},
+    }
+    created: dict[str, Any] = ok(await client.post("/v1/loyalties", json=body))
+    return created
+
+
+async def no_setup(client: httpx.AsyncClient) -> Ids:
+    return {}
+
+
+async def with_campaign(client: httpx.AsyncClient) -> Ids:
+    campaign = await discount_campaign(client, metadata={"gone": 1})
+    voucher = ok(await client.post(f"/v1/campaigns/{campaign['id']}/vouchers/BASE-1"))
+    return {"campaign": campaign["id"], "code": voucher["code"]}
+
+
+async def with_program(client: httpx.AsyncClient) -> Ids:
+    program = await loyalty_program(client)
+    rule = {"event": "order.paid", "loyalty": {"type": "FIXED", "points": 1}}
+    created = ok(await client.post(f"/v1/loyalties/{program['id']}/earning-rules", json=[rule]))
+    ok(
+        await client.put(
+            f"/v1/loyalties/{program['id']}", json={"metadata": {"gone": 1, "kept": 2}}
+        )
+    )
+    return {"program": program["id"], "rule": created[0]["id"]}
+
+
+async def with_reward(client: httpx.AsyncClient) -> Ids:
+    ids = await with_product(client)
+    body = {"name": "Cup", "parameters": {"product": {"id": ids["product"]}}}
+    reward = ok(await client.post("/v1/rewards", json=body))
+    return ids | {"reward": reward["id"]}
+
+
+async def with_customer(client: httpx.AsyncClient) -> Ids:
+    customer = ok(await client.post("/v1/customers", json={"source_id": "cust-1"}))
+    referrer = ok(await client.post("/v1/customers", json={"source_id": "ref-1"}))
+    return {"customer": "cust-1", "customer_id": customer["id"], "referrer_id": referrer["id"]}
+
+
+async def with_product(client: httpx.AsyncClient) -> Ids:
+    product = ok(await client.post("/v1/products", json={"name": "Shoe", "source_id": "p-1"}))
+    sku = ok(await client.post(f"/v1/products/{product['id']}/skus", json={"sku": "S"}))
+    return {"product": product["id"], "sku": sku["id"]}
+
+
+async def with_order(client: httpx.AsyncClient) -> Ids:
+    ids = await with_customer(client) | await with_product(client)
+    order = ok(await client.post("/v1/orders", json={"source_id": "ord-1", "amount": 1000}))
+    return ids | {"order": order["id"]}
+
+
+async def with_published_campaign(client: httpx.AsyncClient) -> Ids:
+    ids = await with_campaign(client) | await with_customer(client)
+    ok(await client.post(f"/v1/campaigns/{ids['campaign']}/vouchers/BASE-2"))
+    return ids
+
+
+Reader = Callable[[Any], Any]
+
+
+def _fill(value: Any, ids: Ids) -> Any:
+    """`"{product}"` placeholders in a sample, replaced by the setup's ids."""
+    if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
+        return ids[value[1:-1]]
+    if isinstance(value, dict):
+        return {k: _fill(v, ids) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill(v, ids) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class Case:
+    """One create/update call: the stored fields it sends and how each reads back."""
+
+    name: str
+    method: str
+    spec_path: str
+    url: str  # formatted with the setup's ids
+    read: Callable[[Ids, Any], str]  # the GET that reads the stored object back
+    model: type[RequestBody] | type[Any]
+    setup: Callable[[httpx.AsyncClient], Awaitable[Ids]] = no_setup
+    base: dict[str, Any] = field(default_factory=dict)
+    stored: dict[str, Any] = field(default_factory=dict)
+    # How a field reads back when not as sent, at the same key.
+    readers: dict[str, Reader] = field(default_factory=dict)
+    # Spec fields the service refuses itself (a check beyond the body model), with a value.
+    refused: dict[str, Any] = field(default_factory=dict)
+    array: bool = False  # the body is a list of such objects (earning rules)
+    pick: Reader = lambda body: body  # the object inside the read answer (a list's first)
+
+    def body(self, fields: dict[str, Any]) -> Any:
+        body = {**self.base, **fields}
+        return [body] if self.array else body
+
+    def unsupported(self) -> set[str]:
+        names: frozenset[str] = getattr(self.model, "unsupported", frozenset())
+        return set(names) & spec_fields(self.method, self.spec_path)
+
+
+def _key(name: str) -> Callable[[Ids, Any], str]:
+    return lambda ids, resp: name.format(**ids, **_created(resp))
+
+
+def _created(resp: Any) -> dict[str, str]:
+    item = resp[0] if isinstance(resp, list) else resp
+    return {"id": item.get("id", ""), "new_code": item.get("code", "")}
+
+
+def sub(*path: str) -> Reader:
+    def read(body: Any) -> Any:
+        for key in path:
+            body = body[key]
+        return body
+
+    return read
+
+
+CAMPAIGN_COMMON = {
+    "description": "A description",
+    "type": "STATIC",
+    "join_once": True,
+    "auto_join": True,
+    "start_date": DATE,
+    "expiration_date": LATER,
+    "category": "Seasonal",
+    "category_id": "cat_0000000000000001",
+    "metadata": {"k": "v"},
+}
+
+CASES = [
+    Case(
+        "create campaign",
+        "POST",
+        "/v1/campaigns",
+        "/v1/campaigns",
+        _key("/v1/campaigns/{id}"),
+        CampaignCreate,
+        base={"name": "Refused", "voucher": {"type": "DISCOUNT_VOUCHER", "discount": DISCOUNT}},
+        stored={
+            **CAMPAIGN_COMMON,
+            "name": "Stored campaign",
+            "vouchers_count": 2,
+            "campaign_type": "DISCOUNT_COUPONS",
+            "voucher": {"type": "DISCOUNT_VOUCHER", "discount": DISCOUNT},
+        },
+        readers={"voucher": lambda b: {"type": b["voucher"]["type"], "discount": DISCOUNT}},
+    ),
+    Case(
+        "update campaign",
+        "PUT",
+        "/v1/campaigns/{campaignId}",
+        "/v1/campaigns/{campaign}",
+        _key("/v1/campaigns/{campaign}"),
+        CampaignUpdate,
+        setup=with_campaign,
+        stored={
+            **{k: v for k, v in CAMPAIGN_COMMON.items()},
+            "metadata": {"k": "v", "gone": 2},
+            "unset_metadata_fields": ["gone"],
+            "discount": {"type": "PERCENT", "percent_off": 20, "effect": "APPLY_TO_ORDER"},
+            "gift": {"amount": 1000, "effect": "APPLY_TO_ORDER"},
+            "loyalty_tiers_expiration": TIERS_EXPIRATION,
+        },
+        readers={
+            "metadata": lambda b: {**b["metadata"], "gone": 2},
+            "unset_metadata_fields": lambda b: ["gone"] if "gone" not in b["metadata"] else [],
+            "discount": lambda b: {k: b["voucher"]["discount"][k] for k in ("type", "percent_off", "effect")},
+            "gift": sub("voucher", "gift"),
+        },
+    ),
+    Case(
+        "create loyalty program",
+        "POST",
+        "/v1/loyalties",
+        "/v1/loyalties",
+        _key("/v1/loyalties/{id}"),
+        CampaignCreate,
+        base={"name": "Refused", "voucher": {"type": "LOYALTY_CARD"}},
+        stored={
+            **CAMPAIGN_COMMON,
+            "name": "Stored program",
+            "vouchers_count": 1,
+            "campaign_type": "LOYALTY_PROGRAM",
+            "voucher": {"type": "LOYALTY_CARD", "loyalty_card": {"points": 5}},
+        },
+        readers={
+            "voucher": lambda b: {
+                "type": b["voucher"]["type"],
+                "loyalty_card": {"points": b["voucher"]["loyalty_card"]["points"]},
+            }
+        },
+    ),
+    Case(
+        "update loyalty program",
+        "PUT",
+        "/v1/loyalties/{campaignId}",
+        "/v1/loyalties/{program}",
+        _key("/v1/loyalties/{program}"),
+        CampaignUpdate,
+        setup=with_program,
+        stored={
+            **CAMPAIGN_COMMON,
+            "unset_metadata_fields": ["gone"],
+            "loyalty_tiers_expiration": TIERS_EXPIRATION,
+        },
+        readers={
+            "unset_metadata_fields": lambda b: ["gone"] if "gone" not in b["metadata"] else [],
+        },
+    ),
+    Case(
+        "add vouchers to a campaign",
+        "POST",
+        "/v1/campaigns/{campaignId}/vouchers",
+        "/v1/campaigns/{campaign}/vouchers",
+        _key("/v1/vouchers/{new_code}"),
+        AddVouchers,
+        setup=with_campaign,
+        stored={
+            "code": "ADDED-1",
+            "category": "Extra",
+            "metadata": {"k": "v"},
+            "redemption": {"quantity": 3},
+            "additional_info": "info",
+            "start_date": DATE,
+            "expiration_date": LATER,
+        },
+        readers={"redemption": lambda b: {"quantity": b["redemption"]["quantity"]}},
+    ),
+    Case(
+        "add vouchers to a campaign, generated code",
+        "POST",
+        "/v1/campaigns/{campaignId}/vouchers",
+        "/v1/campaigns/{campaign}/vouchers",
+        _key("/v1/vouchers/{new_code}"),
+        AddVouchers,
+        setup=with_campaign,
+        stored={"code_config": {"pattern": "GEN-####", "charset": "X"}},
+        readers={"code_config": lambda b: {"pattern": "GEN-####", "charset": "X"} if b["code"] == "GEN-XXXX" else b["code"]},
+    ),
+    Case(
+        "create voucher",
+        "POST",
+        "/v1/vouchers",
+        "/v1/vouchers",
+        _key("/v1/vouchers/{new_code}"),
+        VoucherCreate,
+        setup=with_campaign,
+        base={"type": "DISCOUNT_VOUCHER", "discount": DISCOUNT},
+        stored={
+            "code": "NEW-1",
+            "campaign": "Base campaign",
+            "category": "Extra",
+            "category_id": "cat_0000000000000002",
+            "start_date": DATE,
+            "expiration_date": LATER,
+            "active": False,
+            "additional_info": "info",
+            "metadata": {"k": "v"},
+            "redemption": {"quantity": 3},
+            "type": "DISCOUNT_VOUCHER",
+            "discount": DISCOUNT,
+        },
+        readers={
+            "campaign": sub("campaign"),
+            "redemption": lambda b: {"quantity": b["redemption"]["quantity"]},
+            "discount": lambda b: {k: b["discount"][k] for k in DISCOUNT},
+        },
+    ),
+    Case(
+        "create voucher by campaign id, generated code",
+        "POST",
+        "/v1/vouchers",
+        "/v1/vouchers",
+        _key("/v1/vouchers/{new_code}"),
+        VoucherCreate,
+        setup=with_campaign,
+        base={"type": "DISCOUNT_VOUCHER", "discount": DISCOUNT},
+        stored={
+            "campaign_id": "{campaign}",
+            "code_config": {"pattern": "GEN-####", "charset": "X"},
+        },
+        readers={
+            "campaign_id": sub("campaign_id"),
+            "code_config": lambda b: {"pattern": "GEN-####", "charset": "X"} if b["code"] == "GEN-XXXX" else b["code"],
+        },
+    ),
+    Case(
+        "create gift card",
+        "POST",
+        "/v1/vouchers",
+        "/v1/vouchers",
+        _key("/v1/vouchers/{new_code}"),
+        VoucherCreate,
+        base={"type": "GIFT_VOUCHER", "gift": {"amount": 1}},
+        stored={"gift": {"amount": 1000, "effect": "APPLY_TO_ITEMS"}},
+        readers={"gift": lambda b: {k: b["gift"][k] for k in ("amount", "effect")}},
+    ),
+    Case(
+        "create loyalty card",
+        "POST",
+        "/v1/vouchers",
+        "/v1/vouchers",
+        _key("/v1/vouchers/{new_code}"),
+        VoucherCreate,
+        base={"type": "LOYALTY_CARD"},
+        stored={"loyalty_card": {"points": 7}},
+        readers={"loyalty_card": lambda b: {"points": b["loyalty_card"]["points"]}},
+    ),
+    Case(
+        "update voucher",
+        "PUT",
+        "/v1/vouchers/{code}",
+        "/v1/vouchers/{code}",
+        _key("/v1/vouchers/{code}"),
+        VoucherUpdate,
+        setup=with_campaign,
+        stored={
+            "category": "Extra",
+            "category_id": "cat_0000000000000002",
+            "start_date": DATE,
+            "expiration_date": LATER,
+            "active": False,
+            "additional_info": "info",
+            "metadata": {"k": "v"},
+            "type": "DISCOUNT_VOUCHER",
+            "discount": {"type": "PERCENT", "percent_off": 20, "effect": "APPLY_TO_ORDER"},
+        },
+        readers={
+            "discount": lambda b: {k: b["discount"][k] for k in ("type", "percent_off", "effect")},
+        },
+    ),
+]
+
+
+CUSTOMER_FIELDS = {
+    "name": "Ann",
+    "description": "A customer",
+    "email": "ann@example.com",
+    "phone": "+48 600 000 000",
+    # One date under its two names (`birthday` is the older one).
+    "birthday": "1990-05-06",
+    "birthdate": "1990-05-06",
+    "address": {
+        "city": "Warsaw",
+        "state": "Mazowieckie",
+        "line_1": "Street 1",
+        "line_2": "Flat 2",
+        "country": "PL",
+        "postal_code": "00-001",
+    },
+    "metadata": {"k": "v"},
+}
+RULE_FIELDS = {
+    "loyalty": {"type": "FIXED", "points": 5},
+    "source": {"banner": "Five points"},
+    "active": False,
+    "start_date": DATE,
+    "expiration_date": LATER,
+    "pending_points": {"period_type": "DAY", "period_value": 3},
+    "expiration_rules": {
+        "period_type": "MONTH",
+        "period_value": 2,
+        "rounding_type": "END_OF_MONTH",
+        "rounding_value": 0,
+    },
+    "validity_timeframe": {"duration": "PT1H", "interval": "P1D"},
+    "validity_day_of_week": [1, 2],
+    "validity_hours": {
+        "daily": [{"start_time": "10:00", "expiration_time": "12:00", "days_of_week": [1, 2]}]
+    },
+    "metadata": {"k": "v"},
+}
+RULE_READERS: dict[str, Reader] = {
+    "source": lambda b: {"banner": b["source"]["banner"]},
+    "loyalty": lambda b: {k: b["loyalty"][k] for k in ("type", "points")},
+    "validity_hours": lambda b: {
+        "daily": [{k: d[k] for k in ("start_time", "expiration_time", "days_of_week")} for d in b["validity_hours"]["daily"]]
+    },
+}
+REWARD_FIELDS = {
+    "name": "Mug",
+    "parameters": {"product": {"id": "{product}"}},
+    "metadata": {"k": "v"},
+    "stock": 10,
+    "attributes": {"image_url": "https://example.com/m.png", "description": "A mug"},
+}
+REWARD_READERS: dict[str, Reader] = {
+    "parameters": lambda b: {"product": {"id": b["parameters"]["product"]["id"]}},
+}
+PRODUCT_FIELDS = {
+    "name": "Boot",
+    "price": 1200,
+    "attributes": ["color", "size"],
+    "metadata": {"k": "v"},
+    "image_url": "https://example.com/b.png",
+}
+SKU_FIELDS = {
+    "sku": "Boot 42",
+    "price": 1300,
+    "currency": "EUR",
+    "attributes": {"color": "red"},
+    "image_url": "https://example.com/s.png",
+    "metadata": {"k": "v"},
+}
+ORDER_FIELDS = {
+    "status": "PAID",
+    "amount": 3000,
+    "initial_amount": 3000,
+    "discount_amount": 0,
+    "items": [{"product_id": "{product}", "quantity": 2, "price": 1500, "amount": 3000}],
+    "metadata": {"k": "v"},
+    "created_at": DATE,
+    "customer": {"source_id": "cust-1"},
+    "referrer": {"source_id": "ref-1"},
+}
+ORDER_READERS: dict[str, Reader] = {
+    "items": lambda b: [
+        {k: i[k] for k in ("product_id", "quantity", "price", "amount")} for i in b["items"]
+    ],
+    "customer": lambda b: {"source_id": "cust-1"} if b["customer_id"] else None,
+    "referrer": lambda b: {"source_id": "ref-1"} if b["referrer_id"] else None,
+}
+
+CASES += [
+    Case(
+        "create earning rule",
+        "POST",
+        "/v1/loyalties/{campaignId}/earning-rules",
+        "/v1/loyalties/{program}/earning-rules",
+        _key("/v1/loyalties/{program}/earning-rules/{id}"),
+        EarningRuleCreate,
+        setup=with_program,
+        array=True,
+        stored={"event": "order.paid", **RULE_FIELDS},
+        readers=RULE_READERS,
+        refused={"validation_rule_id": "val_1"},
+        base={"event": "order.paid", "loyalty": {"type": "FIXED", "points": 1}},
+    ),
+    Case(
+        "create earning rule on a custom event",
+        "POST",
+        "/v1/loyalties/{campaignId}/earning-rules",
+        "/v1/loyalties/{program}/earning-rules",
+        _key("/v1/loyalties/{program}/earning-rules/{id}"),
+        EarningRuleCreate,
+        setup=with_program,
+        array=True,
+        base={"loyalty": {"type": "FIXED", "points": 1}},
+        stored={"event": "visited", "custom_event": {"schema_id": "ms_1"}},
+    ),
+    Case(
+        "create earning rule on a segment",
+        "POST",
+        "/v1/loyalties/{campaignId}/earning-rules",
+        "/v1/loyalties/{program}/earning-rules",
+        _key("/v1/loyalties/{program}/earning-rules/{id}"),
+        EarningRuleCreate,
+        setup=with_program,
+        array=True,
+        base={"loyalty": {"type": "FIXED", "points": 1}},
+        stored={"event": "customer.segment.entered", "segment": {"id": "seg_1"}},
+    ),
+    Case(
+        "create earning rule on a tier",
+        "POST",
+        "/v1/loyalties/{campaignId}/earning-rules",
+        "/v1/loyalties/{program}/earning-rules",
+        _key("/v1/loyalties/{program}/earning-rules/{id}"),
+        EarningRuleCreate,
+        setup=with_program,
+        array=True,
+        base={"loyalty": {"type": "FIXED", "points": 1}},
+        stored={"event": "customer.loyalty.tier.joined", "loyalty_tier": {"id": "ltr_1"}},
+    ),
+    Case(
+        "update earning rule",
+        "PUT",
+        "/v1/loyalties/{campaignId}/earning-rules/{earningRuleId}",
+        "/v1/loyalties/{program}/earning-rules/{rule}",
+        _key("/v1/loyalties/{program}/earning-rules/{rule}"),
+        EarningRuleUpdate,
+        setup=with_program,
+        stored=RULE_FIELDS,
+        readers=RULE_READERS,
+        refused={"validation_rule_id": "val_1"},
+    ),
+    Case(
+        "create reward",
+        "POST",
+        "/v1/rewards",
+        "/v1/rewards",
+        _key("/v1/rewards/{id}"),
+        RewardCreate,
+        setup=with_product,
+        stored=REWARD_FIELDS,
+        readers=REWARD_READERS,
+    ),
+    Case(
+        "update reward",
+        "PUT",
+        "/v1/rewards/{rewardId}",
+        "/v1/rewards/{reward}",
+        _key("/v1/rewards/{reward}"),
+        RewardUpdate,
+        setup=with_reward,
+        stored=REWARD_FIELDS,
+        readers=REWARD_READERS,
+    ),
+    Case(
+        "create customer",
+        "POST",
+        "/v1/customers",
+        "/v1/customers",
+        _key("/v1/customers/{id}"),
+        CustomerCreate,
+        stored={"source_id": "new-1", **CUSTOMER_FIELDS},
+    ),
+    Case(
+        "create customer by id",
+        "POST",
+        "/v1/customers",
+        "/v1/customers",
+        _key("/v1/customers/{id}"),
+        CustomerCreate,
+        setup=with_customer,
+        stored={"id": "{customer_id}", "name": "Ann"},
+    ),
+    Case(
+        "update customer",
+        "PUT",
+        "/v1/customers/{customerId}",
+        "/v1/customers/{customer}",
+        _key("/v1/customers/{customer}"),
+        CustomerUpdate,
+        setup=with_customer,
+        stored=CUSTOMER_FIELDS,
+    ),
+    Case(
+        "create product",
+        "POST",
+        "/v1/products",
+        "/v1/products",
+        _key("/v1/products/{id}"),
+        ProductCreate,
+        stored={"source_id": "p-2", **PRODUCT_FIELDS},
+    ),
+    Case(
+        "create product by id",
+        "POST",
+        "/v1/products",
+        "/v1/products",
+        _key("/v1/products/{id}"),
+        ProductCreate,
+        setup=with_product,
+        stored={"id": "{product}", "name": "Renamed"},
+    ),
+    Case(
+        "update product",
+        "PUT",
+        "/v1/products/{productId}",
+        "/v1/products/{product}",
+        _key("/v1/products/{product}"),
+        ProductUpdate,
+        setup=with_product,
+        stored=PRODUCT_FIELDS,
+    ),
+    Case(
+        "create SKU",
+        "POST",
+        "/v1/products/{productId}/skus",
+        "/v1/products/{product}/skus",
+        _key("/v1/products/{product}/skus/{id}"),
+        SkuCreate,
+        setup=with_product,
+        stored={"source_id": "s-2", **SKU_FIELDS},
+    ),
+    Case(
+        "create SKU by id",
+        "POST",
+        "/v1/products/{productId}/skus",
+        "/v1/products/{product}/skus",
+        _key("/v1/products/{product}/skus/{id}"),
+        SkuCreate,
+        setup=with_product,
+        stored={"id": "{sku}", "sku": "Renamed"},
+    ),
+    Case(
+        "update SKU",
+        "PUT",
+        "/v1/products/{productId}/skus/{skuId}",
+        "/v1/products/{product}/skus/{sku}",
+        _key("/v1/products/{product}/skus/{sku}"),
+        SkuUpdate,
+        setup=with_product,
+        stored=SKU_FIELDS,
+    ),
+    Case(
+        "create order",
+        "POST",
+        "/v1/orders",
+        "/v1/orders",
+        _key("/v1/orders/{id}"),
+        OrderCreate,
+        setup=lambda c: _both(c, with_customer, with_product),
+        stored={"source_id": "ord-2", **ORDER_FIELDS},
+        readers=ORDER_READERS,
+    ),
+    Case(
+        "create order by id, with a referrer id",
+        "POST",
+        "/v1/orders",
+        "/v1/orders",
+        _key("/v1/orders/{id}"),
+        OrderCreate,
+        setup=with_order,
+        stored={"id": "{order}", "referrer_id": "{referrer_id}"},
+    ),
+    Case(
+        "update order",
+        "PUT",
+        "/v1/orders/{orderId}",
+        "/v1/orders/{order}",
+        _key("/v1/orders/{order}"),
+        OrderUpdate,
+        setup=with_order,
+        stored={"source_id": "ord-1", **ORDER_FIELDS},
+        readers=ORDER_READERS,
+    ),
+    Case(
+        "update order's referrer id",
+        "PUT",
+        "/v1/orders/{orderId}",
+        "/v1/orders/{order}",
+        _key("/v1/orders/{order}"),
+        OrderUpdate,
+        setup=with_order,
+        stored={"referrer_id": "{referrer_id}"},
+    ),
+    Case(
+        "publish a code",
+        "POST",
+        "/v1/publications",
+        "/v1/publications",
+        _key("/v1/publications?customer=cust-1"),
+        PublicationCreate,
+        setup=with_published_campaign,
+        stored={
+            "voucher": "BASE-2",
+            "source_id": "pub-1",
+            "customer": {"source_id": "cust-1"},
+            "metadata": {"k": "v"},
+            "channel": "Email",
+        },
+        pick=lambda b: b["publications"][0],
+        readers={
+            "voucher": sub("voucher", "code"),
+            "customer": lambda b: {"source_id": b["customer"]["source_id"]},
+        },
+    ),
+    Case(
+        "publish from a campaign",
+        "POST",
+        "/v1/publications",
+        "/v1/publications",
+        _key("/v1/publications?customer=cust-1"),
+        PublicationCreate,
+        setup=with_published_campaign,
+        base={"customer": {"source_id": "cust-1"}},
+        stored={"campaign": {"name": "Base campaign"}},
+        pick=lambda b: b["publications"][0],
+        readers={"campaign": lambda b: {"name": b["voucher"]["campaign"]}},
+    ),
+]
+
+
+async def _both(
+    client: httpx.AsyncClient,
+    first: Callable[[httpx.AsyncClient], Awaitable[Ids]],
+    second: Callable[[httpx.AsyncClient], Awaitable[Ids]],
+) -> Ids:
+    return await first(client) | await second(client)
+
+
+@pytest.mark.parametrize("method,path", sorted({(c.method, c.spec_path) for c in CASES}))
+def test_every_spec_field_is_stored_or_refused(method: str, path: str) -> None:
+    cases = [c for c in CASES if (c.method, c.spec_path) == (method, path)]
+    documented = spec_fields(method, path)
+    covered: set[str] = set()
+    for case in cases:
+        assert set(case.stored) <= documented, f"{case.name}: not in the spec"
+        covered |= set(case.stored) | set(case.refused) | case.unsupported()
+    assert documented - covered == set(), f"{method} {path}: spec fields neither stored nor refused"
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+async def test_stored_spec_fields_read_back(client: httpx.AsyncClient, case: Case) -> None:
+    ids = await case.setup(client)
+    sent = {k: _fill(v, ids) for k, v in case.stored.items()}
+    resp = await client.request(
+        case.method, case.url.format(**ids), json=case.body(sent)
+    )
+    answer = ok(resp)
+    read = ok(await client.get(case.read(ids, answer)))
+    for name, value in sent.items():
+        got = case.readers.get(name, sub(name))(case.pick(read))
+        assert got == value, f"{case.name}: {name} sent {value!r}, read back {got!r}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+async def test_refused_spec_fields_are_named_unless_unset(
+    client: httpx.AsyncClient, case: Case
+) -> None:
+    names = case.unsupported() | set(case.refused)
+    if not names:
+        pytest.skip(f"{case.name} refuses no spec field")
+    ids = await case.setup(client)
+    url = case.url.format(**ids)
+    for name in sorted(names):
+        value = case.refused.get(name, set_value(case.method, case.spec_path, name))
+        resp = await client.request(case.method, url, json=case.body({name: value}))
+        assert resp.status_code == 400, f"{case.name}: {name}={value!r} answered {resp.text}"
+        assert resp.json()["key"] == "invalid_payload", resp.text
+        assert name in resp.json()["details"], resp.text
+    # What SDKs send for fields left alone is accepted.
+    unset = {name: None for name in case.unsupported()}
+    ok(await client.request(case.method, url, json=case.body(unset)))
