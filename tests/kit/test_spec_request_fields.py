@@ -20,12 +20,19 @@ import pytest
 
 from voucherd.campaigns.schemas import AddVouchers, CampaignCreate, CampaignUpdate
 from voucherd.customers.schemas import CustomerCreate, CustomerUpdate
+from voucherd.loyalty.schemas import MemberCreate
 from voucherd.earning.schemas import EarningRuleCreate, EarningRuleUpdate
 from voucherd.kit.bodies import RequestBody, is_unset
 from voucherd.orders.schemas import OrderCreate, OrderUpdate
 from voucherd.products.schemas import ProductCreate, ProductUpdate, SkuCreate, SkuUpdate
 from voucherd.publications.schemas import PublicationCreate
-from voucherd.rewards.schemas import RewardCreate, RewardUpdate
+from voucherd.rewards.schemas import (
+    AssignmentCreate,
+    AssignmentUpdate,
+    ProgramAssignmentCreate,
+    RewardCreate,
+    RewardUpdate,
+)
 from voucherd.vouchers.schemas import VoucherCreate, VoucherUpdate
 
 SPEC_FILE = Path(__file__).parents[3] / "shared" / "reference" / "voucherify-openapi.json"
@@ -192,8 +199,8 @@ class Case:
     array: bool = False  # the body is a list of such objects (earning rules)
     pick: Reader = lambda body: body  # the object inside the read answer (a list's first)
 
-    def body(self, fields: dict[str, Any]) -> Any:
-        body = {**self.base, **fields}
+    def body(self, fields: dict[str, Any], ids: Ids) -> Any:
+        body = {**_fill(self.base, ids), **fields}
         return [body] if self.array else body
 
     def unsupported(self) -> set[str]:
@@ -776,6 +783,98 @@ CASES += [
     ),
 ]
 
+async def with_program_card(client: httpx.AsyncClient) -> Ids:
+    ids = await with_program(client)
+    ok(await client.post(f"/v1/campaigns/{ids['program']}/vouchers/CARD-1"))
+    return ids
+
+
+async def with_assignment(client: httpx.AsyncClient) -> Ids:
+    ids = await with_reward(client) | await with_program(client)
+    body = {"campaign": ids["program"], "parameters": {"loyalty": {"points": 1}}}
+    assignment = ok(await client.post(f"/v1/rewards/{ids['reward']}/assignments", json=body))
+    return ids | {"assignment": assignment["id"]}
+
+
+CASES += [
+    Case(
+        "add a loyalty member",
+        "POST",
+        "/v1/loyalties/{campaignId}/members",
+        "/v1/loyalties/{program}/members",
+        _key("/v1/publications?customer=cust-1"),
+        MemberCreate,
+        setup=lambda c: _both(c, with_program, with_customer),
+        stored={
+            "customer": {"source_id": "cust-1"},
+            "source_id": "join-1",
+            "metadata": {"k": "v"},
+            "channel": "Website",
+        },
+        pick=lambda b: b["publications"][0],
+        readers={"customer": lambda b: {"source_id": b["customer"]["source_id"]}},
+    ),
+    Case(
+        "add a given card to a loyalty member",
+        "POST",
+        "/v1/loyalties/{campaignId}/members",
+        "/v1/loyalties/{program}/members",
+        _key("/v1/publications?customer=cust-1"),
+        MemberCreate,
+        setup=lambda c: _both(c, with_program_card, with_customer),
+        stored={"customer": {"source_id": "cust-1"}, "voucher": "CARD-1"},
+        pick=lambda b: b["publications"][0],
+        readers={
+            "customer": lambda b: {"source_id": b["customer"]["source_id"]},
+            "voucher": sub("voucher", "code"),
+        },
+    ),
+    Case(
+        "assign a reward",
+        "POST",
+        "/v1/rewards/{rewardId}/assignments",
+        "/v1/rewards/{reward}/assignments",
+        _key("/v1/rewards/{reward}/assignments/{id}"),
+        AssignmentCreate,
+        setup=lambda c: _both(c, with_reward, with_program),
+        base={"campaign": "{program}", "parameters": {"loyalty": {"points": 1}}},
+        stored={"campaign": "{program}", "parameters": {"loyalty": {"points": 30}}},
+        readers={
+            "campaign": sub("related_object_id"),
+            "parameters": lambda b: {"loyalty": {"points": b["parameters"]["loyalty"]["points"]}},
+        },
+    ),
+    Case(
+        "update a reward assignment",
+        "PUT",
+        "/v1/rewards/{rewardId}/assignments/{assignmentId}",
+        "/v1/rewards/{reward}/assignments/{assignment}",
+        _key("/v1/rewards/{reward}/assignments/{assignment}"),
+        AssignmentUpdate,
+        setup=with_assignment,
+        stored={"parameters": {"loyalty": {"points": 40}}},
+        readers={
+            "parameters": lambda b: {"loyalty": {"points": b["parameters"]["loyalty"]["points"]}},
+        },
+    ),
+    Case(
+        "add a reward to a program",
+        "POST",
+        "/v1/loyalties/{campaignId}/rewards",
+        "/v1/loyalties/{program}/rewards",
+        _key("/v1/loyalties/{program}/rewards/{id}"),
+        ProgramAssignmentCreate,
+        setup=lambda c: _both(c, with_reward, with_program),
+        array=True,
+        base={"reward": "{reward}", "parameters": {"loyalty": {"points": 1}}},
+        stored={"reward": "{reward}", "parameters": {"loyalty": {"points": 30}}},
+        readers={
+            "reward": sub("reward_id"),
+            "parameters": lambda b: {"loyalty": {"points": b["parameters"]["loyalty"]["points"]}},
+        },
+    ),
+]
+
 
 async def _both(
     client: httpx.AsyncClient,
@@ -801,7 +900,7 @@ async def test_stored_spec_fields_read_back(client: httpx.AsyncClient, case: Cas
     ids = await case.setup(client)
     sent = {k: _fill(v, ids) for k, v in case.stored.items()}
     resp = await client.request(
-        case.method, case.url.format(**ids), json=case.body(sent)
+        case.method, case.url.format(**ids), json=case.body(sent, ids)
     )
     answer = ok(resp)
     read = ok(await client.get(case.read(ids, answer)))
@@ -821,10 +920,10 @@ async def test_refused_spec_fields_are_named_unless_unset(
     url = case.url.format(**ids)
     for name in sorted(names):
         value = case.refused.get(name, set_value(case.method, case.spec_path, name))
-        resp = await client.request(case.method, url, json=case.body({name: value}))
+        resp = await client.request(case.method, url, json=case.body({name: value}, ids))
         assert resp.status_code == 400, f"{case.name}: {name}={value!r} answered {resp.text}"
         assert resp.json()["key"] == "invalid_payload", resp.text
         assert name in resp.json()["details"], resp.text
     # What SDKs send for fields left alone is accepted.
     unset = {name: None for name in case.unsupported()}
-    ok(await client.request(case.method, url, json=case.body(unset)))
+    ok(await client.request(case.method, url, json=case.body(unset, ids)))
