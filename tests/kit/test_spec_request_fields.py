@@ -275,7 +275,9 @@ CASES = [
         readers={
             "metadata": lambda b: {**b["metadata"], "gone": 2},
             "unset_metadata_fields": lambda b: ["gone"] if "gone" not in b["metadata"] else [],
-            "discount": lambda b: {k: b["voucher"]["discount"][k] for k in ("type", "percent_off", "effect")},
+            "discount": lambda b: {
+                k: b["voucher"]["discount"][k] for k in ("type", "percent_off", "effect")
+            },
             "gift": sub("voucher", "gift"),
         },
     ),
@@ -346,7 +348,11 @@ CASES = [
         AddVouchers,
         setup=with_campaign,
         stored={"code_config": {"pattern": "GEN-####", "charset": "X"}},
-        readers={"code_config": lambda b: {"pattern": "GEN-####", "charset": "X"} if b["code"] == "GEN-XXXX" else b["code"]},
+        readers={
+            "code_config": lambda b: (
+                {"pattern": "GEN-####", "charset": "X"} if b["code"] == "GEN-XXXX" else b["code"]
+            )
+        },
     ),
     Case(
         "create voucher",
@@ -392,7 +398,9 @@ CASES = [
         },
         readers={
             "campaign_id": sub("campaign_id"),
-            "code_config": lambda b: {"pattern": "GEN-####", "charset": "X"} if b["code"] == "GEN-XXXX" else b["code"],
+            "code_config": lambda b: (
+                {"pattern": "GEN-####", "charset": "X"} if b["code"] == "GEN-XXXX" else b["code"]
+            ),
         },
     ),
     Case(
@@ -485,7 +493,10 @@ RULE_READERS: dict[str, Reader] = {
     "source": lambda b: {"banner": b["source"]["banner"]},
     "loyalty": lambda b: {k: b["loyalty"][k] for k in ("type", "points")},
     "validity_hours": lambda b: {
-        "daily": [{k: d[k] for k in ("start_time", "expiration_time", "days_of_week")} for d in b["validity_hours"]["daily"]]
+        "daily": [
+            {k: d[k] for k in ("start_time", "expiration_time", "days_of_week")}
+            for d in b["validity_hours"]["daily"]
+        ]
     },
 }
 REWARD_FIELDS = {
@@ -783,6 +794,7 @@ CASES += [
     ),
 ]
 
+
 async def with_program_card(client: httpx.AsyncClient) -> Ids:
     ids = await with_program(client)
     ok(await client.post(f"/v1/campaigns/{ids['program']}/vouchers/CARD-1"))
@@ -899,9 +911,7 @@ def test_every_spec_field_is_stored_or_refused(method: str, path: str) -> None:
 async def test_stored_spec_fields_read_back(client: httpx.AsyncClient, case: Case) -> None:
     ids = await case.setup(client)
     sent = {k: _fill(v, ids) for k, v in case.stored.items()}
-    resp = await client.request(
-        case.method, case.url.format(**ids), json=case.body(sent, ids)
-    )
+    resp = await client.request(case.method, case.url.format(**ids), json=case.body(sent, ids))
     answer = ok(resp)
     read = ok(await client.get(case.read(ids, answer)))
     for name, value in sent.items():
