@@ -10,6 +10,7 @@ naming it) and unset (`null`, accepted, as SDKs send for fields left alone).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,9 +21,9 @@ import pytest
 
 from voucherd.campaigns.schemas import AddVouchers, CampaignCreate, CampaignUpdate
 from voucherd.customers.schemas import CustomerCreate, CustomerUpdate
-from voucherd.loyalty.schemas import MemberCreate
 from voucherd.earning.schemas import EarningRuleCreate, EarningRuleUpdate
-from voucherd.kit.bodies import RequestBody, is_unset
+from voucherd.kit.bodies import RequestBody
+from voucherd.loyalty.schemas import MemberCreate
 from voucherd.orders.schemas import OrderCreate, OrderUpdate
 from voucherd.products.schemas import ProductCreate, ProductUpdate, SkuCreate, SkuUpdate
 from voucherd.publications.schemas import PublicationCreate
@@ -35,9 +36,13 @@ from voucherd.rewards.schemas import (
 )
 from voucherd.vouchers.schemas import VoucherCreate, VoucherUpdate
 
-SPEC_FILE = Path(__file__).parents[3] / "shared" / "reference" / "voucherify-openapi.json"
-if not SPEC_FILE.exists():  # a worktree under /work/wt
-    SPEC_FILE = Path("/work/shared/reference/voucherify-openapi.json")
+# Voucherify's OpenAPI lives beside the repository (`../shared/reference/`); a worktree is one
+# level deeper, so look upwards.
+SPEC_FILE = next(
+    parent / "shared" / "reference" / "voucherify-openapi.json"
+    for parent in Path(__file__).resolve().parents
+    if (parent / "shared" / "reference" / "voucherify-openapi.json").exists()
+)
 SPEC: dict[str, Any] = json.loads(SPEC_FILE.read_text())
 
 Ids = dict[str, str]
@@ -265,7 +270,7 @@ CASES = [
         CampaignUpdate,
         setup=with_campaign,
         stored={
-            **{k: v for k, v in CAMPAIGN_COMMON.items()},
+            **CAMPAIGN_COMMON,
             "metadata": {"k": "v", "gone": 2},
             "unset_metadata_fields": ["gone"],
             "discount": {"type": "PERCENT", "percent_off": 20, "effect": "APPLY_TO_ORDER"},
@@ -935,5 +940,58 @@ async def test_refused_spec_fields_are_named_unless_unset(
         assert resp.json()["key"] == "invalid_payload", resp.text
         assert name in resp.json()["details"], resp.text
     # What SDKs send for fields left alone is accepted.
-    unset = {name: None for name in case.unsupported()}
+    unset = dict.fromkeys(case.unsupported())
     ok(await client.request(case.method, url, json=case.body(unset, ids)))
+
+
+# Endpoints with a request body the sweep above does not cover yet, each with the reason. A new
+# endpoint with a body fails `test_every_body_endpoint_is_swept` until it joins CASES or this list.
+NOT_SWEPT: dict[tuple[str, str], str] = {
+    ("POST", "/v1/validations"): "stacking request: fields checked by the redemption tests",
+    ("POST", "/v1/redemptions"): "stacking request: fields checked by the redemption tests",
+    ("POST", "/v1/redemptions/{redemptionId}/rollback"): "not swept yet (`order` is dropped)",
+    ("POST", "/v1/redemptions/{parentRedemptionId}/rollbacks"): "not swept yet",
+    ("POST", "/v1/vouchers/{code}"): "same body as POST /v1/vouchers (code from the path)",
+    ("POST", "/v1/vouchers/{code}/balance"): "not swept yet",
+    ("POST", "/v1/campaigns/{campaignId}/vouchers/{code}"): "AddVouchers, as without code",
+    ("POST", "/v1/loyalties/members/{memberId}/balance"): "not swept yet",
+    ("POST", "/v1/loyalties/{campaignId}/members/{memberId}/balance"): "not swept yet",
+    ("POST", "/v1/loyalties/{campaignId}/members/{memberId}/transfers"): "not swept yet",
+    ("POST", "/v1/loyalties/members/{memberId}/pending-points/{pendingPointsId}/balance"): (
+        "not swept yet"
+    ),
+    ("POST", "/v1/loyalties/{campaignId}/tiers"): "not swept yet",
+    ("PUT", "/v1/loyalties/{campaignId}/rewards/{assignmentId}"): "AssignmentUpdate, as above",
+    ("POST", "/v1/loyalties/members/{memberId}/redemption"): "not swept yet",
+    ("POST", "/v1/loyalties/{campaignId}/members/{memberId}/redemption"): "not swept yet",
+    ("POST", "/v1/events"): "not swept yet",
+    ("POST", "/management/v1/projects/{projectId}/webhooks"): "not swept yet",
+    ("PUT", "/management/v1/projects/{projectId}/webhooks/{webhookId}"): "not swept yet",
+}
+
+
+def _shape(path: str) -> str:
+    return re.sub(r"\{[^}]+\}", "{}", path)
+
+
+def test_every_body_endpoint_is_swept() -> None:
+    from voucherd.app import ROUTERS
+
+    spec_paths = {
+        (method.upper(), _shape(path)): path
+        for path, operations in SPEC["paths"].items()
+        for method, operation in operations.items()
+        if isinstance(operation, dict) and "requestBody" in operation
+    }
+    known = {(c.method, _shape(c.spec_path)) for c in CASES}
+    known |= {(method, _shape(path)) for method, path in NOT_SWEPT}
+    missing = []
+    for router in ROUTERS:
+        for route in router.routes:
+            if getattr(route, "body_field", None) is None:
+                continue
+            for method in route.methods:
+                key = (method, _shape(route.path))
+                if key in spec_paths and key not in known:
+                    missing.append(f"{method} {spec_paths[key]}")
+    assert missing == []

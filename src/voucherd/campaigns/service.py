@@ -150,9 +150,7 @@ async def _generate(
 ) -> None:
     if count <= 0:
         return
-    await vouchers.generate_for_campaign(
-        session, ctx, campaign, count, overrides, config_override
-    )
+    await vouchers.generate_for_campaign(session, ctx, campaign, count, overrides, config_override)
     await repository.add_to_vouchers_count(session, campaign.id, count)
     await session.refresh(campaign)
     # One event for the batch: a voucher.created per generated code would flood receivers.
