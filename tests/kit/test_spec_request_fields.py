@@ -562,21 +562,27 @@ SKU_FIELDS = {
     "image_url": "https://example.com/s.png",
     "metadata": {"k": "v"},
 }
+ORDER_ITEM = {
+    "product_id": "{product}",
+    "related_object": "product",
+    "quantity": 2,
+    "price": 1500,
+    "amount": 3000,
+    "metadata": {"gift_wrap": True},
+}
 ORDER_FIELDS = {
     "status": "PAID",
     "amount": 3000,
     "initial_amount": 3000,
     "discount_amount": 0,
-    "items": [{"product_id": "{product}", "quantity": 2, "price": 1500, "amount": 3000}],
+    "items": [ORDER_ITEM],
     "metadata": {"k": "v"},
     "created_at": DATE,
     "customer": {"source_id": "cust-1"},
     "referrer": {"source_id": "ref-1"},
 }
 ORDER_READERS: dict[str, Reader] = {
-    "items": lambda b: [
-        {k: i[k] for k in ("product_id", "quantity", "price", "amount")} for i in b["items"]
-    ],
+    "items": lambda b: [projected(i, dict.fromkeys(ORDER_ITEM)) for i in b["items"]],
     "customer": lambda b: {"source_id": "cust-1"} if b["customer_id"] else None,
     "referrer": lambda b: {"source_id": "ref-1"} if b["referrer_id"] else None,
 }
