@@ -23,7 +23,8 @@ from voucherd.campaigns.schemas import AddVouchers, CampaignCreate, CampaignUpda
 from voucherd.customers.schemas import CustomerCreate, CustomerUpdate
 from voucherd.earning.schemas import EarningRuleCreate, EarningRuleUpdate
 from voucherd.kit.bodies import RequestBody
-from voucherd.loyalty.schemas import MemberCreate
+from voucherd.loyalty.schemas import MemberCreate, PointsChange, PointsTransfer
+from voucherd.vouchers.schemas import BalanceChange
 from voucherd.orders.schemas import OrderCreate, OrderUpdate
 from voucherd.products.schemas import ProductCreate, ProductUpdate, SkuCreate, SkuUpdate
 from voucherd.publications.schemas import PublicationCreate
@@ -963,6 +964,84 @@ CASES += [
 ]
 
 
+async def with_cards(client: httpx.AsyncClient) -> Ids:
+    ids = await with_program(client)
+    gift = {"type": "GIFT_VOUCHER", "code": "GIFT-1", "gift": {"amount": 100}}
+    ok(await client.post("/v1/vouchers", json=gift))
+    cards = []
+    for code in ("CARD-A", "CARD-B"):
+        card = ok(await client.post(f"/v1/campaigns/{ids['program']}/vouchers/{code}"))
+        cards.append(card["code"])
+    ok(
+        await client.post(
+            f"/v1/loyalties/{ids['program']}/members/CARD-B/balance", json={"points": 50}
+        )
+    )
+    return ids | {"gift": "GIFT-1", "card": cards[0], "card2": cards[1]}
+
+
+LAST_TRANSACTION = sub("data", 0)
+CASES += [
+    Case(
+        "add to a gift card's balance",
+        "POST",
+        "/v1/vouchers/{code}/balance",
+        "/v1/vouchers/{gift}/balance",
+        _key("/v1/vouchers/{gift}/transactions"),
+        BalanceChange,
+        setup=with_cards,
+        stored={"amount": 700, "source_id": "topup-1", "reason": "Birthday"},
+        pick=LAST_TRANSACTION,
+        readers={"amount": sub("details", "balance", "amount")},
+    ),
+    Case(
+        "add points to a member",
+        "POST",
+        "/v1/loyalties/{campaignId}/members/{memberId}/balance",
+        "/v1/loyalties/{program}/members/{card}/balance",
+        _key("/v1/loyalties/{program}/members/{card}/transactions"),
+        PointsChange,
+        setup=with_cards,
+        stored={"points": 70, "reason": "Goodwill", "source_id": "pts-1"},
+        pick=LAST_TRANSACTION,
+        readers={"points": sub("details", "balance", "points")},
+    ),
+    Case(
+        "add points to a member with their own expiry",
+        "POST",
+        "/v1/loyalties/{campaignId}/members/{memberId}/balance",
+        "/v1/loyalties/{program}/members/{card}/balance",
+        _key("/v1/loyalties/{program}/members/{card}/points-expiration"),
+        PointsChange,
+        setup=with_cards,
+        stored={"points": 70, "expiration_type": "CUSTOM_DATE", "expiration_date": "2031-06-07"},
+        pick=sub("data", 0),
+        readers={
+            "points": sub("bucket", "total_points"),
+            # Only a CUSTOM_DATE credit expires on the day sent.
+            "expiration_type": lambda b: "CUSTOM_DATE" if b["expires_at"] == "2031-06-07" else "?",
+            "expiration_date": sub("expires_at"),
+        },
+    ),
+    Case(
+        "transfer points between cards",
+        "POST",
+        "/v1/loyalties/{campaignId}/members/{memberId}/transfers",
+        "/v1/loyalties/{program}/members/{card}/transfers",
+        _key("/v1/loyalties/{program}/members/{card}/transactions"),
+        PointsTransfer,
+        setup=with_cards,
+        array=True,
+        stored={"code": "{card2}", "points": 5, "reason": "Merge", "source_id": "tr-1"},
+        pick=LAST_TRANSACTION,
+        readers={
+            "code": sub("details", "source_voucher", "code"),
+            "points": sub("details", "balance", "points"),
+        },
+    ),
+]
+
+
 async def _both(
     client: httpx.AsyncClient,
     first: Callable[[httpx.AsyncClient], Awaitable[Ids]],
@@ -1021,11 +1100,8 @@ NOT_SWEPT: dict[tuple[str, str], str] = {
     ("POST", "/v1/redemptions"): "stacking request: fields checked by the redemption tests",
     ("POST", "/v1/redemptions/{parentRedemptionId}/rollbacks"): "not swept yet",
     ("POST", "/v1/vouchers/{code}"): "same body as POST /v1/vouchers (code from the path)",
-    ("POST", "/v1/vouchers/{code}/balance"): "not swept yet",
     ("POST", "/v1/campaigns/{campaignId}/vouchers/{code}"): "AddVouchers, as without code",
     ("POST", "/v1/loyalties/members/{memberId}/balance"): "not swept yet",
-    ("POST", "/v1/loyalties/{campaignId}/members/{memberId}/balance"): "not swept yet",
-    ("POST", "/v1/loyalties/{campaignId}/members/{memberId}/transfers"): "not swept yet",
     ("POST", "/v1/loyalties/members/{memberId}/pending-points/{pendingPointsId}/balance"): (
         "not swept yet"
     ),
