@@ -24,7 +24,6 @@ from voucherd.customers.schemas import CustomerCreate, CustomerUpdate
 from voucherd.earning.schemas import EarningRuleCreate, EarningRuleUpdate
 from voucherd.kit.bodies import RequestBody
 from voucherd.loyalty.schemas import MemberCreate, PointsChange, PointsTransfer
-from voucherd.vouchers.schemas import BalanceChange
 from voucherd.orders.schemas import OrderCreate, OrderUpdate
 from voucherd.products.schemas import ProductCreate, ProductUpdate, SkuCreate, SkuUpdate
 from voucherd.publications.schemas import PublicationCreate
@@ -36,7 +35,7 @@ from voucherd.rewards.schemas import (
     RewardCreate,
     RewardUpdate,
 )
-from voucherd.vouchers.schemas import VoucherCreate, VoucherUpdate
+from voucherd.vouchers.schemas import BalanceChange, VoucherCreate, VoucherUpdate
 
 # Voucherify's OpenAPI lives beside the repository (`../shared/reference/`); a worktree is one
 # level deeper, so look upwards.
