@@ -27,23 +27,19 @@ class CampaignVoucherSpec(BaseModel):
 
 
 # Spec fields of campaign bodies whose behaviour voucherd lacks (later issues): refused when set.
-_CAMPAIGN_UNSUPPORTED = frozenset(
+_CAMPAIGN_WINDOWS = frozenset(
     {
         "validity_timeframe",
         "validity_day_of_week",
         "validity_hours",
         "activity_duration_after_publishing",
         "access_settings",
-        "use_voucher_metadata_schema",
-        "validation_rules",
-        "referral_program",
-        "promotion",
     }
 )
 
 
 class CampaignFields(RequestBody):
-    unsupported = _CAMPAIGN_UNSUPPORTED
+    unsupported = _CAMPAIGN_WINDOWS
 
     description: StrictStr | None = Field(default=None, max_length=5000)
     join_once: StrictBool | None = None
@@ -59,6 +55,13 @@ class CampaignFields(RequestBody):
 
 
 class CampaignCreate(CampaignFields):
+    unsupported = _CAMPAIGN_WINDOWS | {
+        "use_voucher_metadata_schema",
+        "validation_rules",
+        "referral_program",
+        "promotion",
+    }
+
     name: StrictStr = Field(min_length=1, max_length=500)
     campaign_type: CampaignType | None = None
     vouchers_count: StrictInt | None = Field(default=None, ge=0, le=MAX_VOUCHERS_PER_REQUEST)
@@ -67,7 +70,7 @@ class CampaignCreate(CampaignFields):
 
 class CampaignUpdate(CampaignFields):
     # `options.recalculate_tiers` asks to re-place members in tiers: not done on update yet.
-    unsupported = _CAMPAIGN_UNSUPPORTED | {"options"}
+    unsupported = _CAMPAIGN_WINDOWS | {"referral_program", "options"}
 
     name: StrictStr | None = Field(default=None, min_length=1, max_length=500)
     discount: DiscountSpec | None = None

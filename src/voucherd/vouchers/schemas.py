@@ -46,9 +46,7 @@ class LoyaltyCardSpec(BaseModel):
 
 class VoucherFields(RequestBody):
     # Spec fields whose behaviour voucherd lacks (later issues): refused when set.
-    unsupported = frozenset(
-        {"validation_rules", "validity_timeframe", "validity_day_of_week", "validity_hours"}
-    )
+    unsupported = frozenset({"validity_timeframe", "validity_day_of_week", "validity_hours"})
 
     category: StrictStr | None = Field(default=None, max_length=200)
     category_id: StrictStr | None = Field(default=None, max_length=64)
@@ -61,6 +59,8 @@ class VoucherFields(RequestBody):
 
 
 class VoucherCreate(VoucherFields):
+    unsupported = VoucherFields.unsupported | {"validation_rules"}
+
     code: StrictStr | None = Field(default=None, min_length=1, max_length=300)
     type: VoucherType | None = None
     discount: DiscountSpec | None = None
