@@ -171,3 +171,18 @@ async def test_concurrent_orders_naming_one_new_product_create_it_once(
     assert all(r.status_code == 200 for r in responses), [r.text for r in responses]
     assert len({r.json()["items"][0]["product_id"] for r in responses}) == 1
     assert (await client.get("/v1/products")).json()["total"] == 1
+
+
+async def test_update_refuses_another_source_id_and_keeps_created_at(
+    client: httpx.AsyncClient,
+) -> None:
+    order = (await client.post("/v1/orders", json={"source_id": "o-1", "amount": 100})).json()
+    moved = await client.put(f"/v1/orders/{order['id']}", json={"source_id": "o-2"})
+    assert moved.status_code == 400 and "source_id" in moved.json()["details"]
+    when = "2030-01-02T03:04:05.000Z"
+    same = await client.put(
+        f"/v1/orders/{order['id']}", json={"source_id": "o-1", "created_at": when}
+    )
+    assert same.status_code == 200, same.text
+    read = (await client.get(f"/v1/orders/{order['id']}")).json()
+    assert read["source_id"] == "o-1" and read["created_at"] == when

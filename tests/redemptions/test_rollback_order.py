@@ -187,3 +187,14 @@ async def test_unknown_rollback_options_are_refused_and_change_nothing(
     )
     voucher = (await client.get(f"/v1/vouchers/{code}")).json()
     assert voucher["redemption"]["redeemed_quantity"] == 1
+
+
+async def test_rollback_refuses_an_order_change_it_would_drop(client: httpx.AsyncClient) -> None:
+    [redemption] = (await _redeem(client, await _code(client)))["redemptions"]
+    url = f"/v1/redemptions/{redemption['id']}/rollback"
+    refused = await client.post(url, json={"order": {"metadata": {"returned": True}}})
+    assert refused.status_code == 400 and refused.json()["details"] == "order is not supported yet"
+    assert (await client.get(f"/v1/redemptions/{redemption['id']}")).json()["status"] == "SUCCEEDED"
+    done = await client.post(url, json={"order": None, "reason": "returned"})
+    assert done.status_code == 200, done.text
+    assert (await client.get(f"/v1/redemptions/{redemption['id']}")).json()["status"] != "SUCCEEDED"

@@ -8,6 +8,11 @@ import pytest
 import voucherify as V
 from voucherify.exceptions import NotFoundException
 
+from tests.conftest import LiveServer
+from tests.support import ProjectKeys
+from voucherd.kit.db import Database
+from voucherd.projects import service as projects
+
 
 def test_customer_calls_parse(sdk: Any) -> None:
     api = V.CustomersApi(sdk)
@@ -63,3 +68,25 @@ def test_errors_reach_the_sdk_as_voucherify_errors(sdk: Any) -> None:
     error = V.Error.from_json(info.value.body)
     assert error.code == 404
     assert error.key == "not_found"
+
+
+@pytest.fixture
+async def management_key(db: Database) -> Any:
+    async with db.transaction() as session:
+        return await projects.issue_key(session, kind="management", project_id=None)
+
+
+def test_management_project_parses_with_its_settings(
+    live_server: LiveServer, project: ProjectKeys, management_key: Any
+) -> None:
+    cfg = V.Configuration(
+        host=live_server.base_url,
+        api_key={
+            "X-Management-Id": management_key.key_id,
+            "X-Management-Token": management_key.token,
+        },
+    )
+    with V.ApiClient(cfg) as client:
+        got = V.ManagementApi(client).get_project(project.project_id)
+    assert got.id == project.project_id and got.case_sensitive_codes is True
+    assert got.client_trusted_domains == [] and got.client_redeem_enabled is False

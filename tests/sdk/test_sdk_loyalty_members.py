@@ -101,3 +101,34 @@ def test_sdk_sees_voucherify_errors_for_bad_points(sdk: Any) -> None:
     with pytest.raises(ApiException) as missing:
         api.get_member("NO-SUCH-CARD")
     assert missing.value.status == 404
+
+
+def test_program_update_keeps_tiers_expiration_through_the_sdk(sdk: Any) -> None:
+    # The SDK sends every other field of the body as null: those are accepted as unset.
+    api = V.LoyaltiesApi(sdk)
+    program = _program(sdk)
+    tiers = {
+        "qualification_type": "POINTS_IN_PERIOD",
+        "qualification_period": "QUARTER",
+        "start_date": {"type": "IMMEDIATE"},
+        "expiration_date": {"type": "END_OF_NEXT_PERIOD"},
+    }
+    api.update_loyalty_program(
+        program.id,
+        V.LoyaltiesUpdateCampaignRequestBody.from_dict({"loyalty_tiers_expiration": tiers}),
+    )
+    read = api.get_loyalty_program(program.id).loyalty_tiers_expiration
+    assert read is not None and read.qualification_period == "QUARTER"
+    assert read.expiration_date is not None and read.expiration_date.type == "END_OF_NEXT_PERIOD"
+
+
+def test_unsupported_program_field_reaches_the_sdk_as_an_error(sdk: Any) -> None:
+    api = V.LoyaltiesApi(sdk)
+    program = _program(sdk)
+    body = V.LoyaltiesUpdateCampaignRequestBody.from_dict(
+        {"validity_day_of_week": [1, 2], "description": "weekdays"}
+    )
+    with pytest.raises(ApiException) as refused:
+        api.update_loyalty_program(program.id, body)
+    assert refused.value.status == 400 and "validity_day_of_week" in str(refused.value.body)
+    assert api.get_loyalty_program(program.id).description is None

@@ -144,3 +144,12 @@ async def test_concurrent_balance_additions_all_grow_the_face_value(
     assert [r.status_code for r in responses] == [200] * 12, [r.text for r in responses]
     after = await _card(client, code)
     assert after["gift"]["amount"] == after["gift"]["balance"] == 1_000 + 12 * 100
+
+
+async def test_update_keeps_the_voucher_type(client: httpx.AsyncClient) -> None:
+    body = {"code": "TYPED-1", "type": "GIFT_VOUCHER", "gift": {"amount": 1000}}
+    assert (await client.post("/v1/vouchers", json=body)).status_code == 200
+    changed = await client.put("/v1/vouchers/TYPED-1", json={"type": "DISCOUNT_VOUCHER"})
+    assert changed.status_code == 400 and "type" in changed.json()["details"]
+    same = await client.put("/v1/vouchers/TYPED-1", json={"type": "GIFT_VOUCHER"})
+    assert same.status_code == 200 and same.json()["type"] == "GIFT_VOUCHER"

@@ -18,7 +18,7 @@ from voucherd.campaigns.schemas import (
 )
 from voucherd.campaigns.serializers import campaign_body
 from voucherd.kit import filters
-from voucherd.kit.errors import InvalidQueryParams
+from voucherd.kit.errors import InvalidPayload, InvalidQueryParams
 from voucherd.kit.http import TransactionalRoute
 from voucherd.kit.ids import Prefix, new_id
 from voucherd.kit.pagination import Page, list_body, paginate
@@ -92,8 +92,10 @@ async def add_vouchers(
 ) -> Response:
     data = body or AddVouchers()
     if vouchers_count == 1:
-        voucher = await service.add_voucher(session, ctx, campaign_id, data)
+        voucher = await service.add_voucher(session, ctx, campaign_id, data, data.code)
         return JsonResponse(voucher_body(voucher))
+    if data.code is not None:
+        raise InvalidPayload("code names one voucher: it cannot be used with vouchers_count > 1")
     await service.add_vouchers(session, ctx, campaign_id, vouchers_count, data)
     result: dict[str, Any] = {"async_action_id": new_id(Prefix.ASYNC_ACTION)}
     return JsonResponse(result, status_code=202)

@@ -64,8 +64,6 @@ def campaign_body(campaign: Campaign) -> dict[str, Any]:
             "categories": [],
         }
     )
-    if campaign.campaign_type == "LOYALTY_PROGRAM" and campaign.extra.get(
-        "loyalty_tiers_expiration"
-    ):
+    if (campaign.extra or {}).get("loyalty_tiers_expiration"):
         body["loyalty_tiers_expiration"] = campaign.extra["loyalty_tiers_expiration"]
     return omit_absent(body, CAMPAIGN_OMITTED_WHEN_ABSENT)

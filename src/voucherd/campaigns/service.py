@@ -146,10 +146,11 @@ async def _generate(
     campaign: Campaign,
     count: int,
     overrides: dict[str, Any] | None = None,
+    config_override: dict[str, Any] | None = None,
 ) -> None:
     if count <= 0:
         return
-    await vouchers.generate_for_campaign(session, ctx, campaign, count, overrides)
+    await vouchers.generate_for_campaign(session, ctx, campaign, count, overrides, config_override)
     await repository.add_to_vouchers_count(session, campaign.id, count)
     await session.refresh(campaign)
     # One event for the batch: a voucher.created per generated code would flood receivers.
@@ -188,6 +189,16 @@ async def update(
         campaign.expiration_date = as_utc(data.expiration_date) if data.expiration_date else None
     if "metadata" in fields:
         campaign.metadata_ = dict(data.metadata or {})
+    if data.unset_metadata_fields:
+        campaign.metadata_ = {
+            k: v for k, v in campaign.metadata_.items() if k not in data.unset_metadata_fields
+        }
+    if "loyalty_tiers_expiration" in fields:
+        # Read by tier choice from now on (tiers.rules.tier_settings); members are re-placed
+        # as their points next move (`options.recalculate_tiers` is refused).
+        extra = dict(campaign.extra or {})
+        extra["loyalty_tiers_expiration"] = data.loyalty_tiers_expiration or None
+        campaign.extra = extra
     template = dict(campaign.voucher)
     if data.discount is not None:
         data.discount.check_formulas()
@@ -257,7 +268,12 @@ async def add_vouchers(
         overrides["redemption_quantity"] = data.redemption.quantity
     if data.metadata is not None:
         overrides["metadata"] = dict(data.metadata)
-    await _generate(session, ctx, campaign, count, overrides)
+    if data.additional_info is not None:
+        overrides["additional_info"] = data.additional_info
+    for name in ("start_date", "expiration_date"):
+        if getattr(data, name) is not None:
+            overrides[name] = as_utc(getattr(data, name))
+    await _generate(session, ctx, campaign, count, overrides, data.code_config)
     return count
 
 

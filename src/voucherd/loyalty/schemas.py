@@ -21,7 +21,7 @@ class MemberCreate(BaseModel):
     customer: CustomerReference | StrictStr
     voucher: StrictStr | None = Field(default=None, max_length=300)
     source_id: StrictStr | None = Field(default=None, max_length=200)
-    channel: StrictStr | None = Field(default=None, max_length=100)
+    channel: StrictStr | None = Field(default=None, max_length=32)  # the publication's
     metadata: dict[str, Any] | None = None
 
 

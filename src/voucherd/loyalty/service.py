@@ -119,6 +119,7 @@ async def add_member(
             "customer": {"id": customer.id},
             "source_id": data.source_id,
             "metadata": data.metadata,
+            "channel": data.channel,
         }
     )
     if data.voucher is not None:

@@ -67,16 +67,16 @@ class OrderFields(BaseModel):
     referrer_id: StrictStr | None = None
     customer: CustomerReference | None = None
     referrer: CustomerReference | None = None
+    created_at: datetime | None = None
+    source_id: StrictStr | None = Field(default=None, min_length=1, max_length=200)
 
 
 class OrderCreate(OrderFields):
     id: StrictStr | None = Field(default=None, max_length=64)
-    source_id: StrictStr | None = Field(default=None, min_length=1, max_length=200)
-    created_at: datetime | None = None
 
 
 class OrderUpdate(OrderFields):
-    pass
+    """`source_id` is the order's key: accepted when it is the stored one, refused otherwise."""
 
 
 class OrderItemOut(BaseModel):

@@ -17,7 +17,7 @@ from voucherd.customers.serializers import simple_customer
 from voucherd.events.service import record_event
 from voucherd.kit.clock import utcnow
 from voucherd.kit.context import RequestContext
-from voucherd.kit.errors import ApiError, NotFound
+from voucherd.kit.errors import ApiError, InvalidPayload, NotFound
 from voucherd.kit.ids import Prefix, new_id
 from voucherd.kit.money import MAX_AMOUNT
 from voucherd.kit.timefmt import as_utc
@@ -225,6 +225,8 @@ async def _stage_existing(
 ) -> StagedOrder:
     previous_status = order.status
     customer = await _apply(session, ctx, order, data)
+    if data.created_at is not None:
+        order.created_at = as_utc(data.created_at)
     order.updated_at = utcnow()
     await session.flush()
     return StagedOrder(
@@ -316,6 +318,8 @@ async def update(session: AsyncSession, ctx: RequestContext, key: str, data: Ord
     # Locked as in `stage`: two updates of one order would each replace its items from the
     # order as they read it, and both sets of items would be stored.
     order = await get(session, ctx, key, for_update=True)
+    if data.source_id is not None and data.source_id != order.source_id:
+        raise InvalidPayload(f"source_id cannot be changed: the order's is {order.source_id}")
     return await announce(session, ctx, await _stage_existing(session, ctx, order, data))
 
 

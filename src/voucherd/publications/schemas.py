@@ -24,5 +24,5 @@ class PublicationCreate(BaseModel):
     campaign: CampaignPick | StrictStr | None = None
     customer: CustomerReference | None = None
     source_id: StrictStr | None = Field(default=None, max_length=200)
-    channel: StrictStr | None = None
+    channel: StrictStr | None = Field(default=None, max_length=32)  # the column's width
     metadata: dict[str, Any] | None = None

@@ -112,7 +112,7 @@ async def _store(
         voucher_id=voucher.id,
         voucher_code=voucher.code,
         campaign_id=campaign.id if campaign else voucher.campaign_id,
-        channel="API",
+        channel=(data.channel if data else None) or "API",
         source_id=data.source_id if data else None,
         metadata_=dict((data.metadata if data else None) or {}),
         created_at=utcnow(),

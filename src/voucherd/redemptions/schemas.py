@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
 from voucherd.customers.schemas import CustomerReference
+from voucherd.kit.bodies import RequestBody
 from voucherd.kit.money import MAX_AMOUNT, MAX_POINTS
 from voucherd.orders.schemas import OrderCreate
 
@@ -65,8 +66,10 @@ class RollbackOptions(BaseModel):
     redeemables_rollback_order_mode: RollbackOrderMode | None = None
 
 
-class RollbackRequest(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+class RollbackRequest(RequestBody):
+    # Changing the order while rolling back (Voucherify's `order` here) is not built: refused
+    # when set, so an order update the caller meant is never dropped.
+    unsupported = frozenset({"order"})
 
     reason: StrictStr | None = Field(default=None, max_length=1000)
     tracking_id: StrictStr | None = Field(default=None, max_length=200)

@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
+from voucherd.kit.bodies import RequestBody
 from voucherd.kit.money import MAX_AMOUNT, MAX_POINTS
 from voucherd.orders.schemas import OrderCreate
 
@@ -74,20 +75,26 @@ class AssignmentParameters(_Body):
     loyalty: LoyaltyParams | None = None
 
 
-class AssignmentCreate(_Body):
+# Rules limiting who may redeem an assignment are a later issue: refused when set.
+_ASSIGNMENT_UNSUPPORTED = frozenset({"validation_rules"})
+
+
+class AssignmentCreate(RequestBody):
     """`POST /v1/rewards/{rewardId}/assignments`."""
+
+    unsupported = _ASSIGNMENT_UNSUPPORTED
 
     campaign: StrictStr | None = Field(default=None, max_length=500)
     parameters: AssignmentParameters | None = None
-    validation_rules: list[StrictStr] | None = None
 
 
-class ProgramAssignmentCreate(_Body):
+class ProgramAssignmentCreate(RequestBody):
     """One item of `POST /v1/loyalties/{campaignId}/rewards` (the body is an array)."""
+
+    unsupported = _ASSIGNMENT_UNSUPPORTED
 
     reward: StrictStr | None = Field(default=None, max_length=64)
     parameters: AssignmentParameters | None = None
-    validation_rules: list[StrictStr] | None = None
 
 
 class AssignmentUpdate(_Body):

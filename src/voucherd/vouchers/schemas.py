@@ -16,6 +16,7 @@ from pydantic import (
 )
 
 from voucherd.discounts.schemas import DiscountSpec, GiftSpec
+from voucherd.kit.bodies import RequestBody
 from voucherd.kit.money import MAX_AMOUNT, MAX_POINTS
 from voucherd.loyalty.expiry import parse_expiration_rules
 
@@ -43,8 +44,9 @@ class LoyaltyCardSpec(BaseModel):
         return value
 
 
-class VoucherFields(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+class VoucherFields(RequestBody):
+    # Spec fields whose behaviour voucherd lacks (later issues): refused when set.
+    unsupported = frozenset({"validity_timeframe", "validity_day_of_week", "validity_hours"})
 
     category: StrictStr | None = Field(default=None, max_length=200)
     category_id: StrictStr | None = Field(default=None, max_length=64)
@@ -57,6 +59,8 @@ class VoucherFields(BaseModel):
 
 
 class VoucherCreate(VoucherFields):
+    unsupported = VoucherFields.unsupported | {"validation_rules"}
+
     code: StrictStr | None = Field(default=None, min_length=1, max_length=300)
     type: VoucherType | None = None
     discount: DiscountSpec | None = None
@@ -81,6 +85,9 @@ class GiftUpdate(BaseModel):
 
 
 class VoucherUpdate(VoucherFields):
+    # A voucher keeps its type: accepted when it names the current one (a read-modify-write
+    # client sends it back), refused otherwise.
+    type: VoucherType | None = None
     discount: DiscountSpec | None = None
     gift: GiftUpdate | None = None
 

@@ -168,11 +168,12 @@ async def generate_for_campaign(
     campaign: Campaign,
     count: int,
     overrides: dict[str, Any] | None = None,
+    config_override: dict[str, Any] | None = None,
 ) -> int:
     """Create `count` vouchers from the campaign template in one bulk insert."""
     if count <= 0:
         return 0
-    config = code_config(campaign.voucher.get("code_config"))
+    config = code_config(config_override or campaign.voucher.get("code_config"))
     codes = await fresh_codes(session, ctx.project_id, config, count, campaign.vouchers_count)
     fields = _with_opening_expiry(template_fields(campaign) | (overrides or {}), campaign)
     rows = [_row(ctx, code, fields) for code in codes]
@@ -324,6 +325,8 @@ async def update(
     if voucher is None:
         raise NotFound("voucher", key)
     fields = data.model_fields_set
+    if data.type is not None and data.type != voucher.type:
+        raise InvalidPayload(f"type cannot be changed: the voucher is a {voucher.type}")
     if "discount" in fields and data.discount is not None:
         data.discount.check_formulas()
         voucher.discount = data.discount.as_stored()

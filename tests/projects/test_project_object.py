@@ -1,0 +1,75 @@
+"""The Management API's project object: every field Voucherify's spec requires, true to what
+voucherd does."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.support import ProjectKeys
+from voucherd.kit.db import Database
+from voucherd.projects import service as projects
+
+SPEC_FILE = next(
+    parent / "shared" / "reference" / "voucherify-openapi.json"
+    for parent in Path(__file__).resolve().parents
+    if (parent / "shared" / "reference" / "voucherify-openapi.json").exists()
+)
+
+
+def _required_project_fields() -> set[str]:
+    """`required` of the spec's project, gathered through its `allOf` and `$ref`s."""
+    schemas = json.loads(SPEC_FILE.read_text())["components"]["schemas"]
+
+    def required(schema: dict[str, Any]) -> set[str]:
+        if "$ref" in schema:
+            return required(schemas[schema["$ref"].split("/")[-1]])
+        found = set(schema.get("required", []))
+        for part in schema.get("allOf", []):
+            found |= required(part)
+        return found
+
+    return required(schemas["ManagementProjectsGetResponseBody"])
+
+
+@pytest.fixture
+async def mgmt(app: Any, db: Database) -> AsyncIterator[httpx.AsyncClient]:
+    async with db.transaction() as session:
+        key = await projects.issue_key(session, kind="management", project_id=None)
+    headers = {"X-Management-Id": key.key_id, "X-Management-Token": key.token}
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://voucherd.test", headers=headers
+    ) as client:
+        yield client
+
+
+async def test_project_carries_every_field_the_spec_requires(
+    mgmt: httpx.AsyncClient, project: ProjectKeys
+) -> None:
+    one = (await mgmt.get(f"/management/v1/projects/{project.project_id}")).json()
+    assert _required_project_fields() - set(one) == set()
+    listed = (await mgmt.get("/management/v1/projects")).json()["data"]
+    assert all(_required_project_fields() <= set(p) for p in listed)
+    assert one["client_trusted_domains"] == []
+    assert not any(v for k, v in one.items() if k.startswith("client_") and k.endswith("enabled"))
+
+
+async def test_codes_are_case_sensitive_as_the_project_says(
+    mgmt: httpx.AsyncClient, client: httpx.AsyncClient, project: ProjectKeys
+) -> None:
+    one = (await mgmt.get(f"/management/v1/projects/{project.project_id}")).json()
+    assert one["case_sensitive_codes"] is True
+    body = {
+        "code": "MiXeD-1",
+        "type": "DISCOUNT_VOUCHER",
+        "discount": {"type": "AMOUNT", "amount_off": 100},
+    }
+    assert (await client.post("/v1/vouchers", json=body)).status_code == 200
+    assert (await client.get("/v1/vouchers/MiXeD-1")).status_code == 200
+    assert (await client.get("/v1/vouchers/mixed-1")).status_code == 404
