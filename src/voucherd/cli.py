@@ -206,11 +206,14 @@ def keys_create(
                     if default is None:
                         raise _fail("no default project: run `voucherd serve` once")
                     pid = default.id
-                elif pid is not None and not management:
+                elif (
+                    pid is not None
+                    and not management
+                    and await projects_repo.get_project(session, pid) is None
+                ):
                     # Checked here so the operator reads a sentence, not the foreign key's
                     # IntegrityError.
-                    if await projects_repo.get_project(session, pid) is None:
-                        raise _fail(f"no project {pid} (`voucherd projects list` shows them)")
+                    raise _fail(f"no project {pid} (`voucherd projects list` shows them)")
                 key = await projects.issue_key(
                     session,
                     kind="management" if management else "app",
