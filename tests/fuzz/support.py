@@ -79,6 +79,15 @@ HOSTILE = st.one_of(
 )
 
 
+def json_bytes(body: Any) -> bytes:
+    """JSON as a client may send it: lone surrogates travel as `\\ud800` escapes (httpx's
+    own encoder would fail on them before sending)."""
+    return json.dumps(body, ensure_ascii=True).encode()
+
+
+JSON_HEADERS = {"Content-Type": "application/json"}
+
+
 def _has_nul(value: Any) -> bool:
     if isinstance(value, str):
         return "\x00" in value

@@ -21,7 +21,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 
 from tests.conftest import Backend
-from tests.fuzz.support import FUZZ_SETTINGS, Request, known_elsewhere
+from tests.fuzz.support import FUZZ_SETTINGS, JSON_HEADERS, Request, json_bytes, known_elsewhere
 from tests.fuzz.world import World
 from tests.support import ProjectKeys
 
@@ -86,12 +86,15 @@ async def test_no_operation_answers_5xx(
         for case in cases:
             kwargs = case.as_transport_kwargs(base_url=BASE_URL)
             content = kwargs.get("data")
+            headers = {**(kwargs.get("headers") or {}), **auth}
+            if "json" in kwargs:
+                content = json_bytes(kwargs["json"])
+                headers.update(JSON_HEADERS)
             resp = await fuzz_client.request(
                 kwargs["method"],
                 kwargs["url"],
                 params=kwargs.get("params"),
-                headers={**(kwargs.get("headers") or {}), **auth},
-                json=kwargs.get("json"),
+                headers=headers,
                 content=content if isinstance(content, bytes | str) else None,
             )
             try:

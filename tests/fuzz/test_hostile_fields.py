@@ -1,0 +1,112 @@
+"""Targeted fuzz: a valid body per write endpoint with one field at a time turned hostile (NUL
+bytes, lone surrogates, integers beyond 64 bits, deep nesting, huge strings, negative and zero
+amounts, wrong types). Our /openapi.json declares some bodies loosely, so schemathesis alone
+rarely gets this deep. Every answer is below 500; a refusal is Voucherify's error body and
+leaves the project exactly as it was."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import Backend
+from tests.fuzz.support import (
+    FUZZ_SETTINGS,
+    HOSTILE,
+    HOSTILE_VALUES,
+    JSON_HEADERS,
+    RECORDS_REFUSALS,
+    Request,
+    assert_voucherify_error,
+    json_bytes,
+    known_elsewhere,
+    snapshot,
+)
+from tests.fuzz.world import WRITE_ENDPOINTS, World
+from tests.support import ProjectKeys
+from voucherd.kit.db import Database
+
+EXAMPLES = 14  # per endpoint; the sampled hostile values cycle through the fields
+Path = tuple[str | int, ...]
+# Endpoints where a refusal that is not a malformed request is recorded on purpose.
+RECORDING = {"validations", "redemptions", "rollbacks", "rewards.redeem"}
+
+
+def field_paths(body: Any, prefix: Path = ()) -> Iterator[Path]:
+    """Every value in the body, plus a new key in every object (metadata included)."""
+    if isinstance(body, dict):
+        yield (*prefix, "fz_extra")
+        for key, value in body.items():
+            yield (*prefix, key)
+            yield from field_paths(value, (*prefix, key))
+    elif isinstance(body, list):
+        for index, value in enumerate(body):
+            yield (*prefix, index)
+            yield from field_paths(value, (*prefix, index))
+
+
+def mutate(body: Any, path: Path, value: Any) -> Any:
+    mutated = copy.deepcopy(body)
+    target = mutated
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] = value
+    return mutated
+
+
+@pytest.mark.parametrize("endpoint", WRITE_ENDPOINTS, ids=lambda e: e.name)
+async def test_one_hostile_field_never_answers_5xx(
+    endpoint: Any,
+    backend: Backend,
+    fuzz_client: httpx.AsyncClient,
+    world: World,
+    project: ProjectKeys,
+    management_headers: dict[str, str],
+    db: Database,
+) -> None:
+    path = endpoint.path(world).format(project_id=project.project_id)
+    headers = management_headers if path.startswith("/management") else project.headers
+    paths = sorted(set(field_paths(endpoint.body(world))), key=repr)
+    drawn: list[tuple[Any, Path, Any]] = []
+
+    def collect(field: Path, value: Any) -> None:
+        drawn.append((endpoint.body(world), field, value))
+
+    # Every named hostile value once, at fields taken in turn, then hypothesis' own draws.
+    for i, value in enumerate(HOSTILE_VALUES):
+        collect(paths[(i * 7 + len(endpoint.name)) % len(paths)], value)
+    bounded = settings(FUZZ_SETTINGS, max_examples=EXAMPLES)
+    bounded(given(st.sampled_from(paths), HOSTILE)(collect))()
+
+    known: list[str] = []
+    before = await snapshot(db, project.project_id, skip=frozenset())
+    for body, field, value in drawn:
+        mutated = mutate(body, field, value)
+        request = Request(backend.name, endpoint.method, path, {}, mutated)
+        resp = await fuzz_client.request(
+            endpoint.method, path, content=json_bytes(mutated), headers={**headers, **JSON_HEADERS}
+        )
+        if resp.status_code >= 500:
+            defect = known_elsewhere(request)
+            assert defect is not None, f"{resp.status_code} {request.describe()} -> {resp.text}"
+            known.append(f"{defect}: {field}")
+            before = await snapshot(db, project.project_id, skip=frozenset())
+            continue
+        if resp.status_code < 400:
+            before = await snapshot(db, project.project_id, skip=frozenset())
+            continue
+        assert_voucherify_error(resp, request)
+        malformed = resp.json()["key"] in ("invalid_payload", "invalid_query_params")
+        skip = frozenset() if malformed or endpoint.name not in RECORDING else RECORDS_REFUSALS
+        after = await snapshot(db, project.project_id, skip=skip)
+        unchanged = {k: v for k, v in before.items() if k not in skip}
+        assert after == unchanged, f"refused but changed: {request.describe()} -> {resp.text}"
+        before = await snapshot(db, project.project_id, skip=frozenset())
+    if known:
+        pytest.xfail("KNOWN_ELSEWHERE only: " + "; ".join(sorted(set(known))))
