@@ -5,6 +5,7 @@ request changed nothing"."""
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,8 @@ from sqlalchemy import Table, select
 
 from voucherd.kit.db import Base, Database
 
+# `VOUCHERD_FUZZ_SCALE=10` multiplies the examples for a long local run; CI runs scale 1.
+FUZZ_SCALE = int(os.environ.get("VOUCHERD_FUZZ_SCALE", "1"))
 # Bounded and reproducible: the same examples on every run (CI stays under a minute per engine).
 FUZZ_SETTINGS = settings(
     derandomize=True,

@@ -21,12 +21,12 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 
 from tests.conftest import Backend
-from tests.fuzz.support import FUZZ_SETTINGS, JSON_HEADERS, Request, json_bytes, known_elsewhere
+from tests.fuzz.support import FUZZ_SCALE, FUZZ_SETTINGS, JSON_HEADERS, Request, json_bytes, known_elsewhere
 from tests.fuzz.world import World
 from tests.support import ProjectKeys
 
-WRITE_EXAMPLES = 8  # per operation: valid and invalid values, random and real ids
-READ_EXAMPLES = 2  # valid values only: a GET's only input here is its path
+WRITE_EXAMPLES = 6 * FUZZ_SCALE  # per operation: valid and invalid values, random and real ids
+READ_EXAMPLES = 2 * FUZZ_SCALE  # valid values only: a GET's only input here is its path
 BASE_URL = "http://voucherd.test"
 
 
@@ -68,17 +68,17 @@ async def test_no_operation_answers_5xx(
     backend: Backend,
     fuzz_client: httpx.AsyncClient,
     world: World,
-    project: ProjectKeys,
+    fuzz_project: ProjectKeys,
     management_headers: dict[str, str],
 ) -> None:
     raw = (await fuzz_client.get("/openapi.json")).json()
-    path_values = {**world.path_values(), "project_id": project.project_id}
+    path_values = {**world.path_values(), "project_id": fuzz_project.project_id}
     failures: list[str] = []
     known: list[str] = []
     started = time.monotonic()
     generating = 0.0
     for op in _operations(raw):
-        auth = management_headers if op.path.startswith("/management") else project.headers
+        auth = management_headers if op.path.startswith("/management") else fuzz_project.headers
         examples = READ_EXAMPLES if op.method.upper() == "GET" else WRITE_EXAMPLES
         t0 = time.monotonic()
         cases = _cases(op, path_values, examples)
