@@ -136,8 +136,9 @@ class Known:
 KNOWN_ELSEWHERE: list[Known] = [
     Known(
         "defect 12: NUL byte answers 500 on PostgreSQL",
-        lambda r: r.engine == "postgres"
-        and (_has_nul(r.body) or _has_nul(r.path) or _has_nul(r.query)),
+        lambda r: (
+            r.engine == "postgres" and (_has_nul(r.body) or _has_nul(r.path) or _has_nul(r.query))
+        ),
     ),
     Known(
         "defect 11: a value orjson cannot encode (int beyond 64 bits, lone surrogate, "
@@ -156,7 +157,7 @@ ERROR_KEYS = {"code", "key", "message", "details", "request_id"}
 
 def assert_voucherify_error(resp: httpx.Response, request: Request) -> None:
     body = resp.json()
-    assert isinstance(body, dict) and ERROR_KEYS <= body.keys(), (request.describe(), resp.text)
+    assert isinstance(body, dict) and body.keys() >= ERROR_KEYS, (request.describe(), resp.text)
     assert body["code"] == resp.status_code, (request.describe(), resp.text)
     assert isinstance(body["key"], str) and body["key"], (request.describe(), resp.text)
     assert isinstance(body["request_id"], str), (request.describe(), resp.text)

@@ -21,7 +21,14 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 
 from tests.conftest import Backend
-from tests.fuzz.support import FUZZ_SCALE, FUZZ_SETTINGS, JSON_HEADERS, Request, json_bytes, known_elsewhere
+from tests.fuzz.support import (
+    FUZZ_SCALE,
+    FUZZ_SETTINGS,
+    JSON_HEADERS,
+    Request,
+    json_bytes,
+    known_elsewhere,
+)
 from tests.fuzz.world import World
 from tests.support import ProjectKeys
 

@@ -64,9 +64,7 @@ class World:
 
 async def build_world(client: httpx.AsyncClient) -> World:
     customer = _ok(await client.post("/v1/customers", json={"source_id": unique("ann")}))
-    product = _ok(
-        await client.post("/v1/products", json={"source_id": unique("p"), "price": 1000})
-    )
+    product = _ok(await client.post("/v1/products", json={"source_id": unique("p"), "price": 1000}))
     sku = _ok(
         await client.post(
             f"/v1/products/{product['id']}/skus", json={"source_id": unique("s"), "price": 900}
