@@ -52,7 +52,15 @@ def field_paths(body: Any, prefix: Path = ()) -> Iterator[Path]:
             yield from field_paths(value, (*prefix, index))
 
 
+# Counts of rows a request creates: an accepted value makes that many rows (up to a million
+# codes), which measures bulk inserts, not input handling; capped, out-of-range ones stay.
+BULK_COUNTS = {"vouchers_count"}
+BULK_CAP = 5
+
+
 def mutate(body: Any, path: Path, value: Any) -> Any:
+    if path[-1] in BULK_COUNTS and isinstance(value, int) and value > BULK_CAP:
+        value = value if value > 1_000_000 else BULK_CAP
     mutated = copy.deepcopy(body)
     target = mutated
     for step in path[:-1]:
@@ -108,7 +116,11 @@ async def test_one_hostile_field_never_answers_5xx(
             skip = frozenset() if malformed or endpoint.name not in RECORDING else RECORDS_REFUSALS
             after = await snapshot(db, fuzz_project.project_id, skip=skip)
             unchanged = {k: v for k, v in before.items() if k not in skip}
-            assert after == unchanged, f"refused but changed: {request.describe()} -> {resp.text}"
+            changed = sorted(k for k in unchanged if after[k] != unchanged[k])
+            # Names only: pytest's diff of two snapshots with 100 kB strings takes minutes.
+            assert not changed, (
+                f"refused but changed {changed}: {request.describe()} -> {resp.text}"
+            )
             before = after if not skip else None
     if known:
         pytest.xfail("KNOWN_ELSEWHERE only: " + "; ".join(sorted(set(known))))
