@@ -52,6 +52,13 @@ def _run_startup(step: Coroutine[Any, Any, None]) -> None:
         raise typer.Exit(1) from None
 
 
+def _fail(message: str) -> typer.Exit:
+    """An operator error: one line on stderr and exit code 2 (click's usage-error code), no
+    traceback and no boxed usage panel. `raise _fail(...)`."""
+    typer.echo(f"Error: {message}", err=True)
+    return typer.Exit(2)
+
+
 async def _bootstrap(settings: Settings) -> None:
     await await_database(settings)
     await migrations.upgrade(settings.database_url)
@@ -219,19 +226,29 @@ def keys_create(
 
     async def main() -> None:
         db = Database(get_settings().database_url)
-        async with db.transaction() as session:
-            pid = project_id
-            if not management and pid is None:
-                default = await projects_repo.get_default_project(session)
-                if default is None:
-                    raise typer.BadParameter("no default project: run `voucherd serve` once")
-                pid = default.id
-            key = await projects.issue_key(
-                session,
-                kind="management" if management else "app",
-                project_id=None if management else pid,
-            )
-        await db.dispose()
+        try:
+            async with db.transaction() as session:
+                pid = project_id
+                if not management and pid is None:
+                    default = await projects_repo.get_default_project(session)
+                    if default is None:
+                        raise _fail("no default project: run `voucherd serve` once")
+                    pid = default.id
+                elif (
+                    pid is not None
+                    and not management
+                    and await projects_repo.get_project(session, pid) is None
+                ):
+                    # Checked here so the operator reads a sentence, not the foreign key's
+                    # IntegrityError.
+                    raise _fail(f"no project {pid} (`voucherd projects list` shows them)")
+                key = await projects.issue_key(
+                    session,
+                    kind="management" if management else "app",
+                    project_id=None if management else pid,
+                )
+        finally:
+            await db.dispose()
         typer.echo(f"Id:    {key.key_id}\nToken: {key.token}")
 
     asyncio.run(main())
@@ -249,7 +266,7 @@ def keys_revoke(key_id: str) -> None:
         return done
 
     if not asyncio.run(main()):
-        raise typer.BadParameter(f"no active key {key_id}")
+        raise _fail(f"no active key {key_id}")
     typer.echo(f"Revoked {key_id}")
 
 

@@ -113,6 +113,18 @@ async def test_nul_in_a_body_string_is_refused(client: httpx.AsyncClient) -> Non
     assert await _total(client, "/v1/customers") == 0
 
 
+async def test_a_body_that_is_not_utf8_is_refused(client: httpx.AsyncClient) -> None:
+    # Found by the fuzz suite once the edge parsed bodies itself: json.loads raised
+    # UnicodeDecodeError (not a JSONDecodeError), which answered 500.
+    resp = await client.post(
+        "/v1/customers",
+        content=b'{"source_id": "\x8e\xff"}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert "UTF-8" in assert_error(resp, 400, "invalid_payload")["details"]
+    assert await _total(client, "/v1/customers") == 0
+
+
 async def test_nul_in_a_metadata_key_is_refused(client: httpx.AsyncClient) -> None:
     resp = await client.post("/v1/customers", json={"metadata": {"a\x00b": 1}})
     assert "NUL" in assert_error(resp, 400, "invalid_payload")["details"]

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 __all__ = [
     "DEFAULT_CHARSET",
     "DEFAULT_LENGTH",
+    "MAX_CODE_LENGTH",
     "MAX_LENGTH",
     "NAMED_CHARSETS",
     "PLACEHOLDER",
@@ -64,6 +65,9 @@ DEFAULT_CHARSET = ALPHANUMERIC
 # Upper bound for `length` and for the length of `pattern`.  Longer codes are no harder to guess
 # in any useful way and would only let one request make the generator do silly amounts of work.
 MAX_LENGTH = 64
+
+# The longest code the vouchers.code column holds, prefix and postfix included.
+MAX_CODE_LENGTH = 300
 
 # Random characters are sampled from bytes (charset of at most 256 characters) or from 16-bit
 # words; a charset larger than this cannot be sampled uniformly with those units.
@@ -178,6 +182,13 @@ def normalize_code_config(raw: Mapping[str, object] | None) -> CodeConfig:
         if len(pattern) > MAX_LENGTH:
             raise CodeConfigError(f"code_config.pattern must be at most {MAX_LENGTH} characters")
 
+    # Each pattern character becomes one code character; the vouchers.code column holds
+    # MAX_CODE_LENGTH (PostgreSQL refuses a longer code, SQLite would store it).
+    if len(prefix) + len(pattern) + len(postfix) > MAX_CODE_LENGTH:
+        raise CodeConfigError(
+            f"code_config.prefix, pattern and postfix make codes longer than {MAX_CODE_LENGTH}"
+            " characters"
+        )
     return CodeConfig(
         length=length, charset=charset, prefix=prefix, postfix=postfix, pattern=pattern
     )

@@ -28,6 +28,7 @@ from voucherd.loyalty.serializers import transaction_body as loyalty_transaction
 from voucherd.projects.auth import AppContext, Session
 from voucherd.vouchers import service as vouchers
 from voucherd.vouchers.models import VoucherTransaction
+from voucherd.vouchers.schemas import NewCode
 from voucherd.vouchers.serializers import transaction_body, voucher_body
 
 router = APIRouter(prefix="/v1/campaigns", tags=["campaigns"], route_class=TransactionalRoute)
@@ -104,7 +105,7 @@ async def add_vouchers(
 @router.post("/{campaign_id}/vouchers/{code}")
 async def add_voucher_with_code(
     campaign_id: str,
-    code: str,
+    code: NewCode,
     ctx: AppContext,
     session: Session,
     body: Annotated[AddVouchers | None, Body()] = None,

@@ -92,6 +92,10 @@ def parse_json(body: bytes) -> Any:
         raise InvalidPayload(f"body: {exc}") from None
     except RecursionError:
         raise InvalidPayload(f"body: nested deeper than {MAX_DEPTH} levels") from None
+    except UnicodeDecodeError as exc:
+        # json.loads decodes bytes itself (UTF-8/16/32 by their first bytes): bytes that are
+        # none of these are not JSON at all.
+        raise InvalidPayload(f"body: not UTF-8 encoded JSON ({exc.reason})") from None
     _check(value, "body", 0)
     return value
 

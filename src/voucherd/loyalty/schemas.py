@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
@@ -18,7 +18,8 @@ class MemberCreate(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    customer: CustomerReference | StrictStr
+    # A bare string is a customer id (as long as `customer.id` may be).
+    customer: CustomerReference | Annotated[StrictStr, Field(min_length=1, max_length=64)]
     voucher: StrictStr | None = Field(default=None, max_length=300)
     source_id: StrictStr | None = Field(default=None, max_length=200)
     channel: StrictStr | None = Field(default=None, max_length=32)  # the publication's

@@ -17,7 +17,8 @@ MAX_REDEEMABLES = 30
 class GiftCredits(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    credits: StrictInt | None = Field(default=None, ge=0, le=MAX_AMOUNT)
+    # Asking for 0 credits is a mistake in the request, not an empty card (as reward points).
+    credits: StrictInt | None = Field(default=None, ge=1, le=MAX_AMOUNT)
 
 
 class RewardPick(BaseModel):

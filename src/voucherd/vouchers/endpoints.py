@@ -14,7 +14,7 @@ from voucherd.kit.responses import JsonResponse
 from voucherd.projects.auth import AppContext, Session
 from voucherd.vouchers import gift, repository, service
 from voucherd.vouchers.models import Voucher
-from voucherd.vouchers.schemas import BalanceChange, VoucherCreate, VoucherUpdate
+from voucherd.vouchers.schemas import BalanceChange, NewCode, VoucherCreate, VoucherUpdate
 from voucherd.vouchers.serializers import transaction_body, voucher_body
 
 router = APIRouter(prefix="/v1/vouchers", tags=["vouchers"], route_class=TransactionalRoute)
@@ -53,7 +53,7 @@ async def list_vouchers(
 
 @router.post("/{code}")
 async def create_voucher_with_code(
-    code: str,
+    code: NewCode,
     ctx: AppContext,
     session: Session,
     body: Annotated[VoucherCreate | None, Body()] = None,

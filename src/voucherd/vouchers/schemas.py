@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -12,15 +12,20 @@ from pydantic import (
     StrictBool,
     StrictInt,
     StrictStr,
+    StringConstraints,
     field_validator,
 )
 
+from voucherd.campaigns.codes import MAX_CODE_LENGTH
 from voucherd.discounts.schemas import DiscountSpec, GiftSpec
 from voucherd.kit.bodies import RequestBody
 from voucherd.kit.money import MAX_AMOUNT, MAX_POINTS
 from voucherd.loyalty.expiry import parse_expiration_rules
 
 VoucherType = Literal["DISCOUNT_VOUCHER", "GIFT_VOUCHER", "LOYALTY_CARD"]
+# A code the client chooses in a path (`POST /v1/vouchers/{code}`, `.../vouchers/{code}` of a
+# campaign): checked at the edge like a body's `code`, not by the database.
+NewCode = Annotated[str, StringConstraints(min_length=1, max_length=MAX_CODE_LENGTH)]
 
 
 class RedemptionLimit(BaseModel):
@@ -61,7 +66,7 @@ class VoucherFields(RequestBody):
 class VoucherCreate(VoucherFields):
     unsupported = VoucherFields.unsupported | {"validation_rules"}
 
-    code: StrictStr | None = Field(default=None, min_length=1, max_length=300)
+    code: StrictStr | None = Field(default=None, min_length=1, max_length=MAX_CODE_LENGTH)
     type: VoucherType | None = None
     discount: DiscountSpec | None = None
     gift: GiftSpec | None = None

@@ -35,10 +35,37 @@ def parse_networks(text: str) -> tuple[IPNetwork, ...]:
     )
 
 
+# IPv6 ranges that carry an IPv4 address in their last 32 bits and reach it: NAT64's
+# well-known prefix (RFC 6052), IPv4-translated (SIIT, RFC 2765) and the deprecated
+# IPv4-compatible form (::a.b.c.d). `ipaddress` calls most of them global, so
+# [64:ff9b::127.0.0.1] would pass as a public address while a NAT64 gateway dials 127.0.0.1.
+_EMBEDS_IPV4_IN_LOW_BITS = (
+    ipaddress.IPv6Network("64:ff9b::/96"),
+    ipaddress.IPv6Network("::ffff:0:0:0/96"),
+    ipaddress.IPv6Network("::/96"),
+)
+# Ranges whose IPv4 address cannot be read back reliably, refused outright (unless the
+# operator allows the IPv6 network itself): NAT64 local-use (RFC 8215) puts the IPv4 address
+# wherever the operator's prefix length says, and Teredo (2001::/32) tunnels through a relay
+# to an obfuscated client address; neither is a reasonable webhook target.
+_OPAQUE_TUNNELS = (
+    (ipaddress.IPv6Network("64:ff9b:1::/48"), "a local-use NAT64 address"),
+    (ipaddress.IPv6Network("2001::/32"), "a Teredo tunnel address"),
+)
+
+
 def _plain(address: IPAddress) -> IPAddress:
-    # ::ffff:127.0.0.1 reaches 127.0.0.1; judge the IPv4 address it wraps.
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+    """The IPv4 address an IPv6 address wraps and reaches (judged by the IPv4 rules), or the
+    address itself."""
+    if not isinstance(address, ipaddress.IPv6Address):
+        return address
+    if address.ipv4_mapped is not None:  # ::ffff:a.b.c.d
         return address.ipv4_mapped
+    if address.sixtofour is not None:  # 2002:aabb:ccdd::/48, 6to4
+        return address.sixtofour
+    # :: and ::1 are IPv6's own unspecified and loopback addresses, not IPv4-compatible ones.
+    if int(address) > 1 and any(address in net for net in _EMBEDS_IPV4_IN_LOW_BITS):
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
     return address
 
 
@@ -47,19 +74,29 @@ def refusal(address: IPAddress, allowed: Sequence[IPNetwork]) -> str | None:
     plain = _plain(address)
     if any(plain in net or address in net for net in allowed):
         return None
+    for net, label in _OPAQUE_TUNNELS:
+        if address in net:
+            return f"{address} is {label}"
     # `is_global` is false for loopback, private (RFC 1918, ULA), link-local (169.254/16,
     # where cloud metadata lives), shared CGNAT space, documentation and reserved ranges.
     if plain.is_global and not plain.is_multicast:
         return None
-    for label, flag in (
-        ("loopback", plain.is_loopback),
-        ("link-local (metadata)", plain.is_link_local),
-        ("private", plain.is_private),
-        ("multicast", plain.is_multicast),
-    ):
-        if flag:
-            return f"{plain} is a {label} address"
-    return f"{plain} is not a public address"
+    kind = next(
+        (
+            f"a {label} address"
+            for label, flag in (
+                ("loopback", plain.is_loopback),
+                ("link-local (metadata)", plain.is_link_local),
+                ("private", plain.is_private),
+                ("multicast", plain.is_multicast),
+            )
+            if flag
+        ),
+        "not a public address",
+    )
+    if plain != address:
+        return f"{address} reaches {plain}, {kind}"
+    return f"{plain} is {kind}"
 
 
 async def resolve(host: str, port: int) -> list[IPAddress]:
@@ -92,8 +129,16 @@ async def vet(host: str, port: int, allowed: Sequence[IPNetwork]) -> IPAddress:
 
 
 def check_url_syntax(url: str) -> str | None:
-    """A problem with the URL itself (scheme, host), or None."""
-    parts = urlsplit(url)
+    """A problem with the URL itself (scheme, host, port), or None."""
+    try:
+        parts = urlsplit(url)
+        # Both parsers must accept it: `urlsplit` checks here, yarl is what delivery dials.
+        port = parts.port
+        URL(url).port  # noqa: B018
+    except ValueError as exc:  # a bad port ("h:99999", "h:abc", "h:1:2") or IPv6 bracket
+        return f"target_url is not a valid URL: {exc}"
+    if port == 0:
+        return "target_url has port 0"
     if parts.scheme not in ("http", "https"):
         return "target_url must be an http or https URL"
     if not parts.hostname:
