@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support import voucherify_spec_file
 from voucherd.campaigns.schemas import AddVouchers, CampaignCreate, CampaignUpdate
 from voucherd.customers.schemas import CustomerCreate, CustomerUpdate
 from voucherd.earning.schemas import EarningRuleCreate, EarningRuleUpdate
@@ -37,13 +38,7 @@ from voucherd.rewards.schemas import (
 )
 from voucherd.vouchers.schemas import BalanceChange, VoucherCreate, VoucherUpdate
 
-# Voucherify's OpenAPI lives beside the repository (`../shared/reference/`); a worktree is one
-# level deeper, so look upwards.
-SPEC_FILE = next(
-    parent / "shared" / "reference" / "voucherify-openapi.json"
-    for parent in Path(__file__).resolve().parents
-    if (parent / "shared" / "reference" / "voucherify-openapi.json").exists()
-)
+SPEC_FILE = voucherify_spec_file()
 SPEC: dict[str, Any] = json.loads(SPEC_FILE.read_text())
 
 Ids = dict[str, str]

@@ -11,15 +11,11 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support import ProjectKeys
+from tests.support import ProjectKeys, voucherify_spec_file
 from voucherd.kit.db import Database
 from voucherd.projects import service as projects
 
-SPEC_FILE = next(
-    parent / "shared" / "reference" / "voucherify-openapi.json"
-    for parent in Path(__file__).resolve().parents
-    if (parent / "shared" / "reference" / "voucherify-openapi.json").exists()
-)
+SPEC_FILE = voucherify_spec_file()
 
 
 def _required_project_fields() -> set[str]:
