@@ -46,6 +46,11 @@ async def test_expired_points_are_neither_reported_nor_spent_before_the_job_runs
     assert loyalty["next_expiration_date"] is None
     listed = (await client.get(f"/v1/loyalties/{program['id']}/members")).json()["vouchers"]
     assert [c["loyalty_card"]["balance"] for c in listed] == [30]
+    # ... and so do the plain voucher endpoints (one card, and the list of the program's).
+    voucher = (await client.get(f"/v1/vouchers/{code}")).json()
+    assert voucher["loyalty_card"]["balance"] == 30
+    vouchers = (await client.get("/v1/vouchers", params={"campaign_id": program["id"]})).json()
+    assert [v["loyalty_card"]["balance"] for v in vouchers["vouchers"]] == [30]
 
     # Removing more than the unexpired points is refused, and says how many there are.
     refused = await client.post(f"/v1/loyalties/members/{code}/balance", json={"points": -31})

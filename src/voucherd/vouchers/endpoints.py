@@ -11,6 +11,7 @@ from voucherd.campaigns import service as campaigns
 from voucherd.kit.http import TransactionalRoute
 from voucherd.kit.pagination import Page, list_body, paginate
 from voucherd.kit.responses import JsonResponse
+from voucherd.loyalty import service as loyalty
 from voucherd.projects.auth import AppContext, Session
 from voucherd.vouchers import gift, repository, service
 from voucherd.vouchers.models import Voucher
@@ -46,8 +47,10 @@ async def list_vouchers(
         ctx.project_id, campaign_id=campaign_id, holder_id=customer, category=category
     )
     rows, total, has_more = await paginate(session, stmt, Voucher.id, page, repository.SORTS)
+    # Loyalty cards report what a spend can take, as the members endpoints do.
+    cards = [await loyalty.as_spendable(session, v) for v in rows]
     return JsonResponse(
-        list_body("vouchers", [voucher_body(v) for v in rows], total, has_more=has_more)
+        list_body("vouchers", [voucher_body(v) for v in cards], total, has_more=has_more)
     )
 
 
@@ -64,7 +67,10 @@ async def create_voucher_with_code(
 
 @router.get("/{code}")
 async def get_voucher(code: str, ctx: AppContext, session: Session) -> Response:
-    return JsonResponse(voucher_body(await service.get(session, ctx, code)))
+    voucher = await service.get(session, ctx, code)
+    # A loyalty card reports what a spend can take: points past their last valid day are shown
+    # expired even before the expiry job reaches the card (as the members endpoints do).
+    return JsonResponse(voucher_body(await loyalty.as_spendable(session, voucher)))
 
 
 @router.put("/{code}")
