@@ -115,3 +115,25 @@ async def test_program_and_campaign_transactions_filter_on_voucher_id(
         assert await _ids(client, url, both) == sorted([mine[0], *theirs])
         bad = await client.get(url, params={cond.format("created_at", "after"): "2025-01-01"})
         assert bad.status_code == 400 and bad.json()["key"] == "invalid_query_params"
+
+
+async def test_python_sdk_filter_forms_are_taken(client: httpx.AsyncClient) -> None:
+    """The official Python SDK sends `filters[f][$op]` (no `[conditions]`), lists as their
+    Python repr and unset conditions as the text `None`; each means what the spec form means."""
+    _program, one, _two, (d0, d1, d2) = await _setup(client)
+    url = f"/v1/loyalties/members/{one}/transactions"
+    day1 = (T0 + timedelta(days=1)).isoformat()
+    cases: list[tuple[dict[str, str], list[str]]] = [
+        ({"filters[id][$is]": d1}, [d1]),
+        ({"filters[created_at][$after]": day1}, [d2]),
+        ({"filters[id][$in]": repr([d0, d2])}, [d0, d2]),
+        ({"filters[id][$not_in]": repr([d0])}, [d1, d2]),
+        ({"filters[id][$is]": "None", "filters[created_at][$before]": day1}, [d0]),
+        ({"filters[junction]": "None", "filters[id][$is_not]": d0}, [d1, d2]),
+    ]
+    for params, expected in cases:
+        assert await _ids(client, url, params) == expected, params
+    # An unknown field or condition is still refused, even with the SDK's `None`.
+    for params in ({"filters[code][$is]": "None"}, {"filters[id][$after]": "None"}):
+        bad = await client.get(url, params=params)
+        assert bad.status_code == 400 and bad.json()["key"] == "invalid_query_params", params

@@ -6,10 +6,15 @@ the query string into one SQL condition. String conditions are `FilterConditions
 $not_contain), date-time ones `FilterConditionsDateTime` ($after, $before, $has_value,
 $is_unknown, $more_than, $less_than). `filters[junction]` (and | or) joins every condition.
 Anything else is a 400 naming it.
+
+The official Python SDK (PyPI `voucherify`) models each filter field as the conditions object
+itself, so it sends `filters[<field>][$<op>]=value` without `[conditions]`, a list as its Python
+repr (`['a', 'b']`), and a condition left unset as the text `None`: all three are taken too.
 """
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -44,7 +49,10 @@ DATETIME_OPS = ("after", "before", "has_value", "is_unknown", "more_than", "less
 _LISTS = ("in", "not_in")
 
 # `[$in][0]=a&[$in][1]=b` and `[$in][]=a` both give a list; `[$in]=a,b` is split on commas.
-_NAME = re.compile(r"filters\[(?P<field>\w+)\]\[conditions\]\[\$(?P<op>\w+)\](?:\[\d*\])?")
+# `[conditions]` is optional: the Python SDK leaves it out (see the module docstring).
+_NAME = re.compile(r"filters\[(?P<field>\w+)\](?:\[conditions\])?\[\$(?P<op>\w+)\](?:\[\d*\])?")
+# What the Python SDK sends for a condition it was given as None: no condition.
+_UNSET = "None"
 
 Fields = Mapping[str, tuple[Any, Kind]]
 
@@ -68,8 +76,12 @@ def condition(params: Any, fields: Fields) -> ColumnElement[bool] | None:
                 f"Unsupported filter {name}: {field} takes "
                 + ", ".join(f"${known}" for known in ops)
             )
+        if value == _UNSET:
+            continue
         found.setdefault((field, op), []).append(value)
     junction = params.get("filters[junction]", "and").lower()
+    if junction == _UNSET.lower():
+        junction = "and"
     if junction not in ("and", "or"):
         raise InvalidQueryParams("filters[junction] must be AND or OR")
     parts = [_one(fields[f][0], fields[f][1], f, op, vs) for (f, op), vs in found.items()]
@@ -84,7 +96,7 @@ def _one(column: Any, kind: Kind, field: str, op: str, values: list[str]) -> Col
     if op == "is_unknown":
         return column.is_(None)  # type: ignore[no-any-return]
     if op in _LISTS:
-        items = [item for value in values for item in value.split(",") if item != ""]
+        items = [item for value in values for item in _items(value) if item != ""]
         if op == "in":
             return column.in_(items) if items else false()
         return or_(column.is_(None), column.not_in(items)) if items else true()
@@ -94,6 +106,18 @@ def _one(column: Any, kind: Kind, field: str, op: str, values: list[str]) -> Col
     if kind is Kind.DATETIME:
         return _datetime(column, field, op, value)
     return _string(column, op, value)
+
+
+def _items(value: str) -> list[str]:
+    """`a,b` split on commas, or the Python SDK's repr of a list of strings (`['a', 'b']`)."""
+    if value.startswith("[") and value.endswith("]"):
+        try:
+            parsed = ast.literal_eval(value)  # literals only: no code runs
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            parsed = None
+        if isinstance(parsed, list) and all(isinstance(item, str) for item in parsed):
+            return parsed
+    return value.split(",")
 
 
 def _string(column: Any, op: str, value: str) -> ColumnElement[bool]:
