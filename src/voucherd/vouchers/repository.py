@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from voucherd.campaigns.models import Campaign
+from voucherd.categories.models import Category
 from voucherd.kit.clock import utcnow
 from voucherd.kit.pagination import Sorts
 from voucherd.kit.queries import one_by_either
@@ -95,7 +96,11 @@ def list_query(
     if holder_id is not None:
         stmt = stmt.where(Voucher.holder_id == holder_id)
     if category is not None:
-        stmt = stmt.where(Voucher.category == category)
+        # By the category's current name (the stored name column is not renamed with it).
+        named = select(Category.id).where(
+            Category.project_id == project_id, Category.name == category
+        )
+        stmt = stmt.where(Voucher.category_id.in_(named))
     return stmt
 
 
@@ -317,3 +322,13 @@ async def get_many(session: AsyncSession, project_id: str, ids: list[str]) -> di
         select(Voucher).where(Voucher.project_id == project_id, Voucher.id.in_(set(ids)))
     )
     return {v.id: v for v in result.scalars()}
+
+
+async def unlink_category(session: AsyncSession, project_id: str, category_id: str) -> None:
+    """The vouchers of a deleted category keep working, in no category."""
+    await session.execute(
+        update(Voucher)
+        .where(Voucher.project_id == project_id, Voucher.category_id == category_id)
+        .values(category_id=None, category=None)
+        .execution_options(synchronize_session="fetch")
+    )
