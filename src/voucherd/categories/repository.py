@@ -29,4 +29,3 @@ async def get_by_name(session: AsyncSession, project_id: str, name: str) -> Cate
 
 def list_query(project_id: str) -> Select[Category]:
     return select(Category).where(Category.project_id == project_id)
-

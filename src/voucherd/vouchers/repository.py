@@ -25,9 +25,11 @@ CODE_LOOKUP_CHUNK = 5_000
 _BY_CODE_OR_ID = one_by_either(select(Voucher), Voucher.project_id, Voucher.code, Voucher.id)
 # A locked read refreshes a voucher the session may already hold: the values read under the
 # lock are the ones a relative change is computed from.
-_BY_CODE_OR_ID_FOR_UPDATE = _BY_CODE_OR_ID.with_for_update(key_share=True).execution_options(
-    populate_existing=True
-)
+# `of=Voucher`: the category is joined in (models.py), and PostgreSQL refuses to lock the
+# nullable side of an outer join; only the voucher row needs the lock.
+_BY_CODE_OR_ID_FOR_UPDATE = _BY_CODE_OR_ID.with_for_update(
+    key_share=True, of=Voucher
+).execution_options(populate_existing=True)
 # The same with the voucher's campaign in the one round trip (validation and redemption read
 # both): the campaign lands in the identity map, where campaign lookups find it.
 _WITH_CAMPAIGN = one_by_either(
