@@ -124,4 +124,12 @@ async def resolve(
     found = await repository.get_by_name(session, ctx.project_id, name)
     if found is not None:
         return found
-    return await create(session, ctx, CategoryCreate(name=name))
+    try:
+        return await create(session, ctx, CategoryCreate(name=name))
+    except DuplicateFound:
+        # Another request created it between our read and our insert (the unique constraint
+        # refused ours in its savepoint): that one is the category this name means.
+        found = await repository.get_by_name(session, ctx.project_id, name)
+        if found is None:
+            raise
+        return found
