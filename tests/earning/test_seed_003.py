@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from tests.earning.helpers import SEED_EXPIRATION_RULES, balances_agree, get_card
 from tests.support import ProjectKeys, assert_same_shape, recorded_events
