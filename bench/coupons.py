@@ -36,6 +36,8 @@ def campaign_body(name: str, count: int) -> dict[str, Any]:
         "campaign_type": "DISCOUNT_COUPONS",
         "type": "STATIC",
         "vouchers_count": count,
+        # In a category, as real campaigns are (seed 004): its codes' bodies join it.
+        "category": f"{name} category",
         "voucher": {
             "type": "DISCOUNT_VOUCHER",
             "discount": {"type": "PERCENT", "percent_off": 10, "effect": "APPLY_TO_ORDER"},

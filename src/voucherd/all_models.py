@@ -1,6 +1,7 @@
 """Imports every domain's models so the metadata is complete (migrations, tests)."""
 
 from voucherd.campaigns.models import Campaign
+from voucherd.categories.models import Category
 from voucherd.customers.models import Customer
 from voucherd.earning.models import EarningRule
 from voucherd.events.models import Event
@@ -26,6 +27,7 @@ __all__ = [
     "ApiKey",
     "Base",
     "Campaign",
+    "Category",
     "Customer",
     "EarningRule",
     "Event",

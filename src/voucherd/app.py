@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from voucherd import health
 from voucherd.campaigns.endpoints import router as campaigns_router
+from voucherd.categories.endpoints import router as categories_router
 from voucherd.config import Settings, get_settings
 from voucherd.customers.endpoints import router as customers_router
 from voucherd.earning.endpoints import router as earning_router
@@ -35,6 +36,7 @@ ROUTERS = (
     customers_router,
     products_router,
     campaigns_router,
+    categories_router,
     vouchers_router,
     publications_router,
     loyalty_router,

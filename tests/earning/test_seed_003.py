@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from tests.earning.helpers import SEED_EXPIRATION_RULES, balances_agree, get_card
 from tests.support import ProjectKeys, assert_same_shape, recorded_events
@@ -111,7 +110,6 @@ async def test_seed_003_pending_points_added(
 
     [event] = await recorded_events(db, project, "voucher.loyalty_card.pending_points.added")
     seed = load_seed_003()
-    del seed["voucher"]["categories"]  # checked on its own below (not built yet)
     assert_same_shape(seed, event.data)
     data = event.data
     assert event.entity_id == card["id"]
@@ -158,17 +156,19 @@ async def test_seed_003_pending_points_added(
     assert twin.data == data and twin.entity_id == data["customer"]["id"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="voucher.categories is always []: categories are built in the rules issue",
-)
 async def test_seed_003_voucher_categories(
     client: httpx.AsyncClient, db: Database, project: ProjectKeys
 ) -> None:
     await _seed_flow(client)
     [event] = await recorded_events(db, project, "voucher.loyalty_card.pending_points.added")
     seed = load_seed_003()["voucher"]["categories"]
-    assert_same_shape(seed, event.data["voucher"]["categories"], "data.voucher.categories")
+    categories = event.data["voucher"]["categories"]
+    assert_same_shape(seed, categories, "data.voucher.categories")
+    # The card was issued in its program's category ("Star Platinum", created by that name).
+    [category] = categories
+    assert category["name"] == event.data["voucher"]["category"] == "Star Platinum"
+    assert category["id"] == event.data["voucher"]["category_id"]
+    assert category["id"].startswith("cat_") and category["object"] == "category"
 
 
 async def test_seed_003_points_activate_on_the_due_day_not_before(

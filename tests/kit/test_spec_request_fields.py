@@ -20,6 +20,7 @@ import pytest
 
 from tests.support import voucherify_spec_file
 from voucherd.campaigns.schemas import AddVouchers, CampaignCreate, CampaignUpdate
+from voucherd.categories.schemas import CategoryCreate, CategoryUpdate
 from voucherd.customers.schemas import CustomerCreate, CustomerUpdate
 from voucherd.earning.schemas import EarningRuleCreate, EarningRuleUpdate
 from voucherd.kit.bodies import RequestBody
@@ -116,13 +117,23 @@ async def no_setup(client: httpx.AsyncClient) -> Ids:
     return {}
 
 
+async def with_categories(client: httpx.AsyncClient) -> Ids:
+    """The categories the samples name (a `category_id` must name an existing category)."""
+    return {
+        key: ok(await client.post("/v1/categories", json={"name": name}))["id"]
+        for key, name in (("seasonal", "Seasonal"), ("extra", "Extra"))
+    }
+
+
 async def with_campaign(client: httpx.AsyncClient) -> Ids:
+    categories = await with_categories(client)
     campaign = await discount_campaign(client, metadata={"gone": 1})
     voucher = ok(await client.post(f"/v1/campaigns/{campaign['id']}/vouchers/BASE-1"))
-    return {"campaign": campaign["id"], "code": voucher["code"]}
+    return {"campaign": campaign["id"], "code": voucher["code"], **categories}
 
 
 async def with_program(client: httpx.AsyncClient) -> Ids:
+    categories = await with_categories(client)
     program = await loyalty_program(client)
     rule = {"event": "order.paid", "loyalty": {"type": "FIXED", "points": 1}}
     created = ok(await client.post(f"/v1/loyalties/{program['id']}/earning-rules", json=[rule]))
@@ -131,7 +142,7 @@ async def with_program(client: httpx.AsyncClient) -> Ids:
             f"/v1/loyalties/{program['id']}", json={"metadata": {"gone": 1, "kept": 2}}
         )
     )
-    return {"program": program["id"], "rule": created[0]["id"]}
+    return {"program": program["id"], "rule": created[0]["id"], **categories}
 
 
 async def with_reward(client: httpx.AsyncClient) -> Ids:
@@ -261,7 +272,7 @@ CAMPAIGN_COMMON = {
     "start_date": DATE,
     "expiration_date": LATER,
     "category": "Seasonal",
-    "category_id": "cat_0000000000000001",
+    "category_id": "{seasonal}",
     "metadata": {"k": "v"},
 }
 
@@ -273,6 +284,7 @@ CASES = [
         "/v1/campaigns",
         _key("/v1/campaigns/{id}"),
         CampaignCreate,
+        setup=with_categories,
         base={"name": "Refused", "voucher": {"type": "DISCOUNT_VOUCHER", "discount": DISCOUNT}},
         stored={
             **CAMPAIGN_COMMON,
@@ -320,6 +332,7 @@ CASES = [
         "/v1/loyalties",
         _key("/v1/loyalties/{id}"),
         CampaignCreate,
+        setup=with_categories,
         base={"name": "Refused", "voucher": {"type": "LOYALTY_CARD"}},
         stored={
             **CAMPAIGN_COMMON,
@@ -399,7 +412,7 @@ CASES = [
             "code": "NEW-1",
             "campaign": "Base campaign",
             "category": "Extra",
-            "category_id": "cat_0000000000000002",
+            "category_id": "{extra}",
             "start_date": DATE,
             "expiration_date": LATER,
             "active": False,
@@ -467,7 +480,7 @@ CASES = [
         setup=with_campaign,
         stored={
             "category": "Extra",
-            "category_id": "cat_0000000000000002",
+            "category_id": "{extra}",
             "start_date": DATE,
             "expiration_date": LATER,
             "active": False,
@@ -479,6 +492,25 @@ CASES = [
         readers={
             "discount": lambda b: {k: b["discount"][k] for k in ("type", "percent_off", "effect")},
         },
+    ),
+    Case(
+        "create category",
+        "POST",
+        "/v1/categories",
+        "/v1/categories",
+        _key("/v1/categories/{id}"),
+        CategoryCreate,
+        stored={"name": "Gold", "hierarchy": 3},
+    ),
+    Case(
+        "update category",
+        "PUT",
+        "/v1/categories/{categoryId}",
+        "/v1/categories/{extra}",
+        _key("/v1/categories/{extra}"),
+        CategoryUpdate,
+        setup=with_categories,
+        stored={"name": "Platinum", "hierarchy": 0},
     ),
 ]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Request
 from starlette.responses import Response
@@ -45,12 +45,14 @@ async def list_campaigns(
     session: Session,
     page: Page,
     campaign_type: Annotated[CampaignTypeFilter | None, Query()] = None,
+    expand: Annotated[Literal["category"] | None, Query()] = None,
 ) -> Response:
     stmt = repository.list_query(ctx.project_id, campaign_type=campaign_type)
     rows, total, has_more = await paginate(session, stmt, Campaign.id, page, repository.SORTS)
-    return JsonResponse(
-        list_body("campaigns", [campaign_body(c) for c in rows], total, has_more=has_more)
-    )
+    # Voucherify lists `categories` only under `expand=category` (CampaignBase.categories).
+    expanded = expand == "category"
+    items = [campaign_body(c, with_categories=expanded) for c in rows]
+    return JsonResponse(list_body("campaigns", items, total, has_more=has_more))
 
 
 @router.get("/{campaign_id}")

@@ -6,8 +6,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from voucherd.categories.models import Category
 from voucherd.kit.db import Base
 from voucherd.kit.models import (
     created_at_column,
@@ -37,6 +38,15 @@ class Campaign(Base):
     expiration_date: Mapped[datetime | None] = mapped_column(nullable=True)
     category: Mapped[str | None] = mapped_column(String(200), nullable=True)
     category_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Joined into every read of a campaign (one LEFT JOIN, no extra round trip): its body
+    # shows the category's name and `categories[]`, including on the redemption path.
+    # `category` (the name column above) is no longer read; the category row is the truth.
+    category_ref: Mapped[Category | None] = relationship(
+        Category,
+        primaryjoin="foreign(Campaign.category_id) == Category.id",
+        lazy="joined",
+        innerjoin=False,
+    )
     # Loyalty programs (legacy v1): tier expiration settings, kept as sent.
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     vouchers_count: Mapped[int] = mapped_column(default=0)

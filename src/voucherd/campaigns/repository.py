@@ -176,3 +176,13 @@ async def count_publications(
         )
     )
     return int(result.scalar_one())
+
+
+async def unlink_category(session: AsyncSession, project_id: str, category_id: str) -> None:
+    """The campaigns of a deleted category keep working, in no category."""
+    await session.execute(
+        update(Campaign)
+        .where(Campaign.project_id == project_id, Campaign.category_id == category_id)
+        .values(category_id=None, category=None)
+        .execution_options(synchronize_session="fetch")
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from voucherd.campaigns.models import Campaign
+from voucherd.categories.serializers import categories_of
 from voucherd.kit.timefmt import iso
 from voucherd.kit.wire import omit_absent
 
@@ -32,8 +33,8 @@ def simple_campaign(campaign: Campaign) -> dict[str, Any]:
         "auto_join": campaign.auto_join,
         "join_once": campaign.join_once,
         "active": campaign.active,
-        "category_id": campaign.category_id,
-        "category": campaign.category,
+        "category_id": campaign.category_ref.id if campaign.category_ref else None,
+        "category": campaign.category_ref.name if campaign.category_ref else None,
         "metadata": campaign.metadata_ or {},
         "start_date": iso(campaign.start_date),
         "expiration_date": iso(campaign.expiration_date),
@@ -49,7 +50,9 @@ def simple_campaign(campaign: Campaign) -> dict[str, Any]:
 CAMPAIGN_OMITTED_WHEN_ABSENT = ("start_date", "expiration_date")
 
 
-def campaign_body(campaign: Campaign) -> dict[str, Any]:
+def campaign_body(campaign: Campaign, *, with_categories: bool = True) -> dict[str, Any]:
+    """`with_categories=False` gives `categories: []` (Voucherify's campaign list without
+    `expand=category`, and its campaign summary); `category_id` and `category` stay."""
     body = simple_campaign(campaign)
     body.update(
         {
@@ -61,7 +64,7 @@ def campaign_body(campaign: Campaign) -> dict[str, Any]:
             "vouchers_generation_status": "DONE",
             "readonly": False,
             "protected": False,
-            "categories": [],
+            "categories": categories_of(campaign.category_ref) if with_categories else [],
         }
     )
     if (campaign.extra or {}).get("loyalty_tiers_expiration"):

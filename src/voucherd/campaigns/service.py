@@ -18,6 +18,8 @@ from voucherd.campaigns.schemas import (
     CampaignVoucherSpec,
 )
 from voucherd.campaigns.serializers import campaign_body, simple_campaign
+from voucherd.categories import service as categories
+from voucherd.categories.models import Category
 from voucherd.events.service import record_event
 from voucherd.kit.clock import utcnow
 from voucherd.kit.context import RequestContext
@@ -53,6 +55,12 @@ def _template(campaign_type: str, spec: CampaignVoucherSpec) -> dict[str, Any]:
     template["redemption"] = {"quantity": quantity}
     template["code_config"] = vouchers.stored_code_config(vouchers.code_config(spec.code_config))
     return template
+
+
+def set_category(campaign: Campaign, category: Category | None) -> None:
+    campaign.category_ref = category
+    campaign.category_id = category.id if category else None
+    campaign.category = category.name if category else None
 
 
 def is_live(campaign: Campaign, now: datetime) -> bool:
@@ -103,7 +111,9 @@ async def create(
         raise DuplicateFound(
             f"Campaign with name {data.name} already exists", resource_type="campaign"
         )
-    category_id = data.category_id or (new_id(Prefix.CATEGORY) if data.category else None)
+    category = await categories.resolve(
+        session, ctx, category_id=data.category_id, name=data.category
+    )
     campaign = Campaign(
         id=new_id(Prefix.CAMPAIGN),
         project_id=ctx.project_id,
@@ -117,8 +127,10 @@ async def create(
         active=data.active if data.active is not None else True,
         start_date=as_utc(data.start_date) if data.start_date else None,
         expiration_date=as_utc(data.expiration_date) if data.expiration_date else None,
-        category=data.category,
-        category_id=category_id,
+        # The name column is kept for processes of the previous release (migration 0007).
+        category=category.name if category else None,
+        category_id=category.id if category else None,
+        category_ref=category,
         extra={"loyalty_tiers_expiration": data.loyalty_tiers_expiration}
         if data.loyalty_tiers_expiration
         else {},
@@ -177,12 +189,19 @@ async def update(
         "join_once",
         "auto_join",
         "active",
-        "category",
-        "category_id",
         "type",
     ):
         if name in fields and getattr(data, name) is not None:
             setattr(campaign, name, getattr(data, name))
+    if data.category_id or data.category:
+        # Only the campaign moves: its existing codes keep the category they were issued in
+        # (each voucher has its own); codes issued from now on inherit the new one.
+        set_category(
+            campaign,
+            await categories.resolve(
+                session, ctx, category_id=data.category_id, name=data.category
+            ),
+        )
     if "start_date" in fields:
         campaign.start_date = as_utc(data.start_date) if data.start_date else None
     if "expiration_date" in fields:
@@ -263,7 +282,9 @@ async def add_vouchers(
     campaign = await get(session, ctx, key)
     overrides: dict[str, Any] = {}
     if data.category is not None:
-        overrides["category"] = data.category
+        category = await categories.resolve(session, ctx, category_id=None, name=data.category)
+        if category is not None:
+            overrides |= {"category": category.name, "category_id": category.id}
     if data.redemption is not None:
         overrides["redemption_quantity"] = data.redemption.quantity
     if data.metadata is not None:
@@ -348,7 +369,8 @@ async def summary(
     created = live + deleted_created
     body: dict[str, Any] = {
         "object": "campaign_summary",
-        "campaign": campaign_body(campaign),
+        # Voucherify's summary always shows `categories` empty (CampaignBase.categories).
+        "campaign": campaign_body(campaign, with_categories=False),
         "redemptions": totals["redemptions_succeeded"] + totals["redemptions_failed"],
         "redemptions_succeeded": totals["redemptions_succeeded"],
         "redemptions_failed": totals["redemptions_failed"],
@@ -376,3 +398,8 @@ async def summary(
         body["discounted_amount"] = totals["discounted_amount"]
         body["rolledback_discounted_amount"] = totals["rolledback_discounted_amount"]
     return body
+
+
+@categories.on_delete
+async def _leave_deleted_category(session: AsyncSession, project_id: str, category_id: str) -> None:
+    await repository.unlink_category(session, project_id, category_id)

@@ -175,7 +175,8 @@ async def lock_card(session: AsyncSession, card_id: str) -> Voucher | None:
     result = await session.execute(
         select(Voucher)
         .where(Voucher.id == card_id)
-        .with_for_update(key_share=True)
+        # Only the card: its category is outer-joined in, which PostgreSQL cannot lock.
+        .with_for_update(key_share=True, of=Voucher)
         .execution_options(populate_existing=True)
     )
     return result.scalar_one_or_none()

@@ -6,8 +6,9 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from voucherd.categories.models import Category
 from voucherd.kit.db import Base
 from voucherd.kit.models import (
     created_at_column,
@@ -36,6 +37,15 @@ class Voucher(Base):
     campaign_name: Mapped[str | None] = mapped_column(String(500), nullable=True)
     category: Mapped[str | None] = mapped_column(String(200), nullable=True)
     category_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Joined into every read of a voucher (one LEFT JOIN, no extra round trip): its body
+    # shows the category's name and `categories[]`, including on the redemption path.
+    # `category` (the name column above) is no longer read; the category row is the truth.
+    category_ref: Mapped[Category | None] = relationship(
+        Category,
+        primaryjoin="foreign(Voucher.category_id) == Category.id",
+        lazy="joined",
+        innerjoin=False,
+    )
     type: Mapped[str] = mapped_column(String(32))  # DISCOUNT_VOUCHER | GIFT_VOUCHER | LOYALTY_CARD
     discount: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     gift_amount: Mapped[int | None] = mapped_column(nullable=True)

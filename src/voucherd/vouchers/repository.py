@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from voucherd.campaigns.models import Campaign
+from voucherd.categories.models import Category
 from voucherd.kit.clock import utcnow
 from voucherd.kit.pagination import Sorts
 from voucherd.kit.queries import one_by_either
@@ -24,9 +25,11 @@ CODE_LOOKUP_CHUNK = 5_000
 _BY_CODE_OR_ID = one_by_either(select(Voucher), Voucher.project_id, Voucher.code, Voucher.id)
 # A locked read refreshes a voucher the session may already hold: the values read under the
 # lock are the ones a relative change is computed from.
-_BY_CODE_OR_ID_FOR_UPDATE = _BY_CODE_OR_ID.with_for_update(key_share=True).execution_options(
-    populate_existing=True
-)
+# `of=Voucher`: the category is joined in (models.py), and PostgreSQL refuses to lock the
+# nullable side of an outer join; only the voucher row needs the lock.
+_BY_CODE_OR_ID_FOR_UPDATE = _BY_CODE_OR_ID.with_for_update(
+    key_share=True, of=Voucher
+).execution_options(populate_existing=True)
 # The same with the voucher's campaign in the one round trip (validation and redemption read
 # both): the campaign lands in the identity map, where campaign lookups find it.
 _WITH_CAMPAIGN = one_by_either(
@@ -95,7 +98,11 @@ def list_query(
     if holder_id is not None:
         stmt = stmt.where(Voucher.holder_id == holder_id)
     if category is not None:
-        stmt = stmt.where(Voucher.category == category)
+        # By the category's current name (the stored name column is not renamed with it).
+        named = select(Category.id).where(
+            Category.project_id == project_id, Category.name == category
+        )
+        stmt = stmt.where(Voucher.category_id.in_(named))
     return stmt
 
 
@@ -317,3 +324,13 @@ async def get_many(session: AsyncSession, project_id: str, ids: list[str]) -> di
         select(Voucher).where(Voucher.project_id == project_id, Voucher.id.in_(set(ids)))
     )
     return {v.id: v for v in result.scalars()}
+
+
+async def unlink_category(session: AsyncSession, project_id: str, category_id: str) -> None:
+    """The vouchers of a deleted category keep working, in no category."""
+    await session.execute(
+        update(Voucher)
+        .where(Voucher.project_id == project_id, Voucher.category_id == category_id)
+        .values(category_id=None, category=None)
+        .execution_options(synchronize_session="fetch")
+    )

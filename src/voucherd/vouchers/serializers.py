@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from voucherd.categories.serializers import categories_of
 from voucherd.kit.timefmt import iso, iso_date
 from voucherd.vouchers.models import Voucher, VoucherTransaction
 
@@ -45,6 +46,8 @@ def redemption_summary(voucher: Voucher) -> dict[str, Any]:
 
 
 def simple_voucher(voucher: Voucher) -> dict[str, Any]:
+    # Joined into every voucher read (models.py): no round trip here.
+    category = voucher.category_ref
     body: dict[str, Any] = {
         "id": voucher.id,
         "code": voucher.code,
@@ -57,10 +60,9 @@ def simple_voucher(voucher: Voucher) -> dict[str, Any]:
         "is_referral_code": voucher.is_referral_code,
         "holder_id": voucher.holder_id,
         "referrer_id": None,
-        "category_id": voucher.category_id,
-        "category": voucher.category,
-        # Categories are not modelled beyond the name; seed 003 shows the key on every voucher.
-        "categories": [],
+        "category_id": category.id if category else None,
+        "category": category.name if category else None,
+        "categories": categories_of(category),
         "active": voucher.active,
         "created_at": iso(voucher.created_at),
         "updated_at": iso(voucher.updated_at),

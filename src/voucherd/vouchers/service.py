@@ -16,6 +16,7 @@ from voucherd.campaigns.codes import (
     normalize_code_config,
 )
 from voucherd.campaigns.serializers import simple_campaign
+from voucherd.categories import service as categories
 from voucherd.events.service import record_event
 from voucherd.kit.clock import utcnow
 from voucherd.kit.context import RequestContext
@@ -76,8 +77,9 @@ def template_fields(campaign: Campaign) -> dict[str, Any]:
     fields: dict[str, Any] = {
         "campaign_id": campaign.id,
         "campaign_name": campaign.name,
-        "category": campaign.category,
-        "category_id": campaign.category_id,
+        # A code issued from a campaign is in the campaign's category (seed 004).
+        "category": campaign.category_ref.name if campaign.category_ref else None,
+        "category_id": campaign.category_ref.id if campaign.category_ref else None,
         "type": vtype,
         "discount": template.get("discount"),
         "redemption_quantity": (template.get("redemption") or {}).get("quantity"),
@@ -246,9 +248,15 @@ async def create(
             "loyalty_expired_points": 0,
             "loyalty_subtracted_points": 0,
         }
-    for name in ("category", "category_id", "additional_info"):
-        if getattr(data, name) is not None:
-            fields[name] = getattr(data, name)
+    category = campaign.category_ref if campaign else None
+    if data.category_id or data.category:
+        category = await categories.resolve(
+            session, ctx, category_id=data.category_id, name=data.category
+        )
+    fields["category"] = category.name if category else None
+    fields["category_id"] = category.id if category else None
+    if data.additional_info is not None:
+        fields["additional_info"] = data.additional_info
     if data.start_date is not None:
         fields["start_date"] = _dt(data.start_date)
     if data.expiration_date is not None:
@@ -266,6 +274,8 @@ async def create(
     row["metadata_"] = dict(data.metadata or {})
     del row["metadata"]
     voucher = Voucher(**row)
+    # Set on the new object: its body is serialized before any read would join it.
+    voucher.category_ref = category
     await _insert_one(session, voucher)
     if voucher.loyalty_balance:
         await record_opening_points(
@@ -335,9 +345,16 @@ async def update(
             await gift_cards.set_gift_amount(session, ctx, voucher, gift_change.amount)
         if gift_change.effect is not None:
             voucher.gift_effect = gift_change.effect
-    for name in ("category", "category_id", "additional_info", "active"):
+    for name in ("additional_info", "active"):
         if name in fields and getattr(data, name) is not None:
             setattr(voucher, name, getattr(data, name))
+    if data.category_id or data.category:
+        category = await categories.resolve(
+            session, ctx, category_id=data.category_id, name=data.category
+        )
+        voucher.category_ref = category
+        voucher.category_id = category.id if category else None
+        voucher.category = category.name if category else None
     if "start_date" in fields:
         voucher.start_date = _dt(data.start_date)
     if "expiration_date" in fields:
@@ -426,3 +443,8 @@ async def get_many(
 async def assign_holder(session: AsyncSession, voucher: Voucher, customer_id: str) -> None:
     """Publishing a given code: it now belongs to the customer (the first holder stays)."""
     await repository.add_publication(session, voucher, customer_id)
+
+
+@categories.on_delete
+async def _leave_deleted_category(session: AsyncSession, project_id: str, category_id: str) -> None:
+    await repository.unlink_category(session, project_id, category_id)

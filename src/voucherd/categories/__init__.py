@@ -1,0 +1,1 @@
+"""Categories: named, ordered groups of campaigns and vouchers (stacking order)."""
