@@ -81,13 +81,7 @@ async def list_collection_products(
     if starting_after is not None:
         # Voucherify's cursor is a time: members past it in the list's direction.
         cursor = as_utc(starting_after)
-        members = [
-            m
-            for m in members
-            if (_sort_key(page.sort, m)[0] < cursor)
-            == page.descending  # before the cursor going down, after it going up
-            and _sort_key(page.sort, m)[0] != cursor
-        ]
+        members = [m for m in members if _past(_sort_key(page.sort, m)[0], cursor, page.descending)]
     elif page.starting_after_id is not None:
         ids = [(sku or product).id for product, sku in members]
         after = page.starting_after_id
@@ -96,6 +90,13 @@ async def list_collection_products(
         members = members[(page.page - 1) * page.limit :]
     data = [member_body(product, sku) for product, sku in members[: page.limit]]
     return JsonResponse({"object": "list", "data_ref": "data", "data": data, "total": total})
+
+
+def _past(moment: datetime, cursor: datetime, descending: bool) -> bool:
+    # Times go out with millisecond precision, so a cursor taken from a listed item names
+    # that item's millisecond: compare at that precision, or the item would follow itself.
+    moment = moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+    return moment < cursor if descending else moment > cursor
 
 
 def _sort_key(sort: str | None, member: service.Member) -> tuple[datetime, str]:
