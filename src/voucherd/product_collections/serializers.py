@@ -28,8 +28,13 @@ def member_body(product: Product, sku: Sku | None) -> dict[str, Any]:
         body = product_body(product)
         del body["skus"]
         return body
+    body = sku_body(sku)
+    # The official SDK parses every member with one model whose `attributes` is a list of
+    # strings, so a SKU's attribute object (Voucherify's form) would break `list products` for
+    # SDK users: left out here; GET /v1/skus/{id} has it.
+    del body["attributes"]
     return {
-        **sku_body(sku),
+        **body,
         "product": {
             "id": product.id,
             "source_id": product.source_id,
