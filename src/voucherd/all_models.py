@@ -9,6 +9,7 @@ from voucherd.kit.db import Base
 from voucherd.kit.idempotency import IdempotencyKey
 from voucherd.loyalty.models import PendingPoints
 from voucherd.orders.models import Order, OrderItem
+from voucherd.product_collections.models import ProductCollection
 from voucherd.products.models import Product, Sku
 from voucherd.projects.models import ApiKey, Project
 from voucherd.publications.models import Publication
@@ -38,6 +39,7 @@ __all__ = [
     "PendingPoints",
     "PointsBucket",
     "Product",
+    "ProductCollection",
     "Project",
     "Publication",
     "Redemption",

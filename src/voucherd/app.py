@@ -18,6 +18,7 @@ from voucherd.kit.db import Database
 from voucherd.kit.http import RequestIdAndRawPathMiddleware, install_error_handlers
 from voucherd.loyalty.endpoints import router as loyalty_router
 from voucherd.orders.endpoints import router as orders_router
+from voucherd.product_collections.endpoints import router as product_collections_router
 from voucherd.products.endpoints import router as products_router
 from voucherd.projects.endpoints import router as projects_router
 from voucherd.publications.endpoints import router as publications_router
@@ -35,6 +36,7 @@ ROUTERS = (
     orders_router,
     customers_router,
     products_router,
+    product_collections_router,
     campaigns_router,
     categories_router,
     vouchers_router,

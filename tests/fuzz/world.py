@@ -354,4 +354,18 @@ WRITE_ENDPOINTS = [
         lambda w: "/management/v1/projects/{project_id}/webhooks",
         lambda w: {"target_url": PUBLIC_TARGET, "events": ["customer.created"]},
     ),
+    WriteEndpoint(
+        "product_collections.create",
+        "POST",
+        lambda w: "/v1/product-collections",
+        lambda w: {
+            "name": unique("pc"),
+            "type": "AUTO_UPDATE",
+            "filter": {
+                "junction": "or",
+                "metadata.brand": {"conditions": {"$is": ["V"]}},
+                "name": {"conditions": {"$starts_with": "Mu"}},
+            },
+        },
+    ),
 ]

@@ -26,6 +26,7 @@ from voucherd.earning.schemas import EarningRuleCreate, EarningRuleUpdate
 from voucherd.kit.bodies import RequestBody
 from voucherd.loyalty.schemas import MemberCreate, PointsChange, PointsTransfer
 from voucherd.orders.schemas import OrderCreate, OrderUpdate
+from voucherd.product_collections.schemas import ProductCollectionCreate
 from voucherd.products.schemas import ProductCreate, ProductUpdate, SkuCreate, SkuUpdate
 from voucherd.publications.schemas import PublicationCreate
 from voucherd.redemptions.schemas import RollbackRequest
@@ -755,6 +756,33 @@ CASES += [
         ProductUpdate,
         setup=with_product,
         stored=PRODUCT_FIELDS,
+    ),
+    Case(
+        "create static product collection",
+        "POST",
+        "/v1/product-collections",
+        "/v1/product-collections",
+        _key("/v1/product-collections/{id}"),
+        ProductCollectionCreate,
+        setup=with_product,
+        stored={
+            "type": "STATIC",
+            "name": "Picked",
+            "products": [{"id": "{product}", "object": "product"}],
+        },
+    ),
+    Case(
+        "create auto-update product collection",
+        "POST",
+        "/v1/product-collections",
+        "/v1/product-collections",
+        _key("/v1/product-collections/{id}"),
+        ProductCollectionCreate,
+        stored={
+            "type": "AUTO_UPDATE",
+            "name": "Branded",
+            "filter": {"junction": "and", "metadata.brand": {"conditions": {"$is": ["V"]}}},
+        },
     ),
     Case(
         "create SKU",

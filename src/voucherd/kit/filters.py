@@ -120,6 +120,12 @@ def _items(value: str) -> list[str]:
     return value.split(",")
 
 
+def string_condition(column: Any, op: str, value: str) -> ColumnElement[bool]:
+    """One string condition ($is, $is_not, $starts_with, $ends_with, $contains, $not_contain)
+    on a column, the same way on both engines (product collections narrow with it)."""
+    return _string(column, op, value)
+
+
 def _string(column: Any, op: str, value: str) -> ColumnElement[bool]:
     # Not LIKE: SQLite's is case-insensitive, PostgreSQL's is not. substr / replace compare
     # exactly on both engines (and need no escaping of % and _).

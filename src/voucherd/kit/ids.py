@@ -75,6 +75,7 @@ class Prefix:
     POINTS_BUCKET = "lopb"
     VOUCHER_TRANSACTION = "vtx"
     CATEGORY = "cat"
+    PRODUCT_COLLECTION = "pc"
     EVENT = "evcus"
     WEBHOOK = "wh"
     SENDOUT = "whs"

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from voucherd.kit.filters import string_condition
 from voucherd.kit.pagination import Sorts
 from voucherd.kit.queries import one_by_either
 from voucherd.products.models import Product, Sku
@@ -140,3 +142,74 @@ async def products_and_skus(
         if sku is not None:
             found[sku.id] = (product, sku)
     return found
+
+
+# A filter term over product / SKU fields: (field, operator without `$`, operands).
+Term = tuple[str, str, tuple[Any, ...]]
+
+
+def _term(column: Any, op: str, values: tuple[Any, ...]) -> ColumnElement[bool]:
+    """One term as SQL with the same meaning as product_collections.filters.holds (a missing
+    value matches only $is_not, $not_in, $not_contain and $is_unknown)."""
+    if op == "has_value":
+        return column.is_not(None)  # type: ignore[no-any-return]
+    if op == "is_unknown":
+        return column.is_(None)  # type: ignore[no-any-return]
+    if op in ("is", "in"):
+        return column.in_(values) if values else false()
+    if op in ("is_not", "not_in"):
+        return or_(column.is_(None), column.not_in(values)) if values else true()
+    value = values[0]
+    if op in ("starts_with", "ends_with", "contains", "not_contain"):
+        return string_condition(column, op, value)
+    comparisons = {
+        "more_than": column > value,
+        "after": column > value,
+        "less_than": column < value,
+        "before": column < value,
+        "more_than_equal": column >= value,
+        "less_than_equal": column <= value,
+    }
+    return comparisons[op]  # type: ignore[no-any-return]
+
+
+# Columns a term may name; other fields (metadata, object) are left to the caller's check.
+_PRODUCT_COLUMNS: dict[str, Any] = {
+    "id": Product.id,
+    "source_id": Product.source_id,
+    "name": Product.name,
+    "image_url": Product.image_url,
+    "price": Product.price,
+    "created_at": Product.created_at,
+    "updated_at": Product.updated_at,
+}
+_SKU_COLUMNS: dict[str, Any] = {
+    "id": Sku.id,
+    "product_id": Sku.product_id,
+    "source_id": Sku.source_id,
+    "name": Sku.sku,
+    "image_url": Sku.image_url,
+    "price": Sku.price,
+    "created_at": Sku.created_at,
+    "updated_at": Sku.updated_at,
+}
+
+
+async def narrowed(
+    session: AsyncSession, project_id: str, terms: Sequence[Term]
+) -> tuple[Sequence[Product], Sequence[Sku]]:
+    """The project's products and SKUs that satisfy every term on a column (terms on other
+    fields are skipped, so the result is a superset for the caller to check exactly). A term
+    on `product_id` rules products out: a product has none."""
+    product_where: list[ColumnElement[bool]] = [Product.project_id == project_id]
+    sku_where: list[ColumnElement[bool]] = [Sku.project_id == project_id]
+    for field, op, values in terms:
+        if field in _PRODUCT_COLUMNS:
+            product_where.append(_term(_PRODUCT_COLUMNS[field], op, values))
+        elif field == "product_id" and op not in ("is_not", "not_in", "not_contain", "is_unknown"):
+            product_where.append(false())
+        if field in _SKU_COLUMNS:
+            sku_where.append(_term(_SKU_COLUMNS[field], op, values))
+    products = (await session.execute(select(Product).where(*product_where))).scalars().all()
+    skus = (await session.execute(select(Sku).where(*sku_where))).scalars().all()
+    return products, skus

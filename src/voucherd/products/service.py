@@ -317,3 +317,10 @@ async def resolve_for_order_item(
 
 def _str(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
+
+
+async def narrowed(
+    session: AsyncSession, ctx: RequestContext, terms: Sequence[repository.Term]
+) -> tuple[Sequence[Product], Sequence[Sku]]:
+    """Candidates for a product filter, narrowed in SQL by its terms on columns."""
+    return await repository.narrowed(session, ctx.project_id, terms)
