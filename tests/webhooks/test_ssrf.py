@@ -51,6 +51,22 @@ def test_allowed_networks_setting_opens_just_those_networks() -> None:
     assert refusal(ipaddress.ip_address("10.6.0.1"), allowed) is not None
 
 
+async def _only_attempt(db: Database, endpoint_id: str) -> tuple[WebhookSendout, WebhookAttempt]:
+    """The endpoint's one send-out and its one attempt."""
+    async with db.transaction(write=False) as session:
+        sendout = (
+            await session.execute(
+                select(WebhookSendout).where(WebhookSendout.endpoint_id == endpoint_id)
+            )
+        ).scalar_one()
+        attempt = (
+            await session.execute(
+                select(WebhookAttempt).where(WebhookAttempt.sendout_id == sendout.id)
+            )
+        ).scalar_one()
+    return sendout, attempt
+
+
 async def test_a_name_resolving_to_loopback_is_refused() -> None:
     with pytest.raises(BlockedAddress, match="loopback"):
         await vet("localhost", 80, ())
@@ -98,17 +114,7 @@ async def test_name_resolving_to_loopback_is_refused_at_connect_time(
     await deliverer.deliver_due(db)
 
     assert inbox.requests == []
-    async with db.transaction(write=False) as session:
-        sendout = (
-            await session.execute(
-                select(WebhookSendout).where(WebhookSendout.endpoint_id == webhook["id"])
-            )
-        ).scalar_one()
-        attempt = (
-            await session.execute(
-                select(WebhookAttempt).where(WebhookAttempt.sendout_id == sendout.id)
-            )
-        ).scalar_one()
+    sendout, attempt = await _only_attempt(db, webhook["id"])
     assert sendout.status == "PENDING"
     assert attempt.error is not None and "loopback" in attempt.error
 
@@ -200,17 +206,7 @@ async def test_ipv6_embedding_loopback_is_refused_at_connect_time(
 
     await deliverer.deliver_due(db)
 
-    async with db.transaction(write=False) as session:
-        sendout = (
-            await session.execute(
-                select(WebhookSendout).where(WebhookSendout.endpoint_id == webhook["id"])
-            )
-        ).scalar_one()
-        attempt = (
-            await session.execute(
-                select(WebhookAttempt).where(WebhookAttempt.sendout_id == sendout.id)
-            )
-        ).scalar_one()
+    _sendout, attempt = await _only_attempt(db, webhook["id"])
     assert attempt.error is not None
     assert attempt.error.startswith("blocked:") and "loopback" in attempt.error, attempt.error
 
