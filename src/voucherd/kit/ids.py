@@ -76,6 +76,8 @@ class Prefix:
     VOUCHER_TRANSACTION = "vtx"
     CATEGORY = "cat"
     PRODUCT_COLLECTION = "pc"
+    VALIDATION_RULE = "val"
+    RULE_ASSIGNMENT = "asgm"
     EVENT = "evcus"
     WEBHOOK = "wh"
     SENDOUT = "whs"
