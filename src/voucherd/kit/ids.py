@@ -78,6 +78,7 @@ class Prefix:
     PRODUCT_COLLECTION = "pc"
     VALIDATION_RULE = "val"
     RULE_ASSIGNMENT = "asgm"
+    PERMANENT_DELETION = "del"
     EVENT = "evcus"
     WEBHOOK = "wh"
     SENDOUT = "whs"
