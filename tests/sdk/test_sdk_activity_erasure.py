@@ -40,7 +40,7 @@ def test_customer_activity_member_activity_and_permanent_deletion_parse(sdk: Any
     assert activity.has_more is False
 
     member = loyalties.list_member_activity(card.code, limit=10)
-    assert [a.type for a in member.data or []][0] == "customer.voucher.loyalty_card.points_added"
+    assert (member.data or [])[0].type == "customer.voucher.loyalty_card.points_added"
     member_in_program = loyalties.list_member_activity1(program.id, card.id)
     assert [a.id for a in member_in_program.data or []] == [a.id for a in member.data or []]
 
