@@ -12,6 +12,7 @@ from voucherd.campaigns.endpoints import router as campaigns_router
 from voucherd.categories.endpoints import router as categories_router
 from voucherd.client.endpoints import router as client_router
 from voucherd.config import Settings, get_settings
+from voucherd.console import endpoints as console
 from voucherd.customers.endpoints import router as customers_router
 from voucherd.earning.endpoints import router as earning_router
 from voucherd.events.endpoints import router as events_router
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    console.install(app)
     app.add_middleware(ClientCorsMiddleware)
     app.add_middleware(RequestIdAndRawPathMiddleware)
     return app

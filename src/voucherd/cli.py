@@ -14,6 +14,7 @@ import uvicorn
 
 from voucherd import migrate as migrations
 from voucherd.config import Settings, get_settings
+from voucherd.console.cli import users_app
 from voucherd.kit.db import Database, DatabaseUnavailable, describe_error, wait_for_database
 from voucherd.projects import repository as projects_repo
 from voucherd.projects import service as projects
@@ -25,6 +26,7 @@ projects_app = typer.Typer(help="Manage projects.", no_args_is_help=True)
 keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 app.add_typer(projects_app, name="projects")
 app.add_typer(keys_app, name="keys")
+app.add_typer(users_app, name="users")
 
 
 async def await_database(settings: Settings) -> None:

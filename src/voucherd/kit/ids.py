@@ -79,6 +79,8 @@ class Prefix:
     VALIDATION_RULE = "val"
     RULE_ASSIGNMENT = "asgm"
     PERMANENT_DELETION = "del"
+    CONSOLE_USER = "usr"
+    AUDIT = "aud"
     EVENT = "evcus"
     WEBHOOK = "wh"
     SENDOUT = "whs"

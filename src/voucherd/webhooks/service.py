@@ -227,3 +227,7 @@ async def rotate_secret(
 ) -> signing_keys.SigningSecrets:
     await require_project(session, project_id)
     return await signing_keys.rotate(session, project_id, grace=grace, now=utcnow())
+
+
+async def failed_sendouts_since(session: AsyncSession, project_id: str, since: datetime) -> int:
+    return await repository.failed_since(session, project_id, since)
