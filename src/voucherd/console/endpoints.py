@@ -5,13 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI, Request
 from starlette.responses import Response
 
+from voucherd.console import customers, service
 from voucherd.console import home as home_page
-from voucherd.console import service
 from voucherd.console.web import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
     STYLESHEET,
     CurrentViewer,
+    FormError,
     LoginRequired,
     NotAllowed,
     checked_form,
@@ -99,6 +100,7 @@ async def audit(request: Request, who: CurrentViewer) -> Response:
 def install(app: FastAPI) -> None:
     """Mount the console and answer its two exceptions as pages, not API errors."""
     app.include_router(router)
+    app.include_router(customers.router)
 
     async def to_login(_request: Request, _exc: Exception) -> Response:
         return redirect("/console/login")
@@ -106,5 +108,9 @@ def install(app: FastAPI) -> None:
     async def not_allowed(_request: Request, exc: Exception) -> Response:
         return page("error.html", 403, message=str(exc) or "Not allowed.")
 
+    async def form_error(_request: Request, exc: Exception) -> Response:
+        return page("error.html", 400, title="Please check the form", message=str(exc))
+
     app.add_exception_handler(LoginRequired, to_login)
+    app.add_exception_handler(FormError, form_error)
     app.add_exception_handler(NotAllowed, not_allowed)

@@ -15,7 +15,9 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from voucherd.console import service
 from voucherd.console.models import ROLES, ConsoleSession, ConsoleUser
+from voucherd.kit.context import RequestContext, current_request_id
 from voucherd.kit.http import get_session_of
+from voucherd.kit.ids import new_request_id
 
 SESSION_COOKIE = "voucherd_console"
 LOGIN_CSRF_COOKIE = "voucherd_login_csrf"
@@ -52,6 +54,10 @@ class NotAllowed(Exception):
     """The user's role does not allow this: answered with a 403 page."""
 
 
+class FormError(Exception):
+    """A form's input is wrong: answered with a 400 page saying what to fix."""
+
+
 @dataclass(frozen=True)
 class Viewer:
     user: ConsoleUser
@@ -60,6 +66,15 @@ class Viewer:
     @property
     def csrf_token(self) -> str:
         return self.session.csrf_token
+
+    @property
+    def ctx(self) -> RequestContext:
+        """The services' context for what this user does: Voucherify's dashboard channel."""
+        return RequestContext(
+            project_id=self.user.project_id,
+            request_id=current_request_id.get() or new_request_id(),
+            channel="USER_PORTAL",
+        )
 
     def can(self, role: str) -> bool:
         """admin > editor > viewer."""

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from voucherd.loyalty import ledger
+from voucherd.loyalty import ledger, repository
 from voucherd.vouchers.models import VoucherTransaction
 
 # Points given to members (earned, granted, activated) and points members spent on rewards.
@@ -30,3 +31,15 @@ async def points_issued_and_spent(
         )
     ).one()
     return int(row[0]), int(row[1])
+
+
+async def latest_transactions(
+    session: AsyncSession, project_id: str, card_id: str, limit: int = 50
+) -> Sequence[VoucherTransaction]:
+    """A card's ledger, newest first."""
+    stmt = repository.transactions_query(project_id, voucher_id=card_id)
+    return (
+        (await session.execute(stmt.order_by(VoucherTransaction.id.desc()).limit(limit)))
+        .scalars()
+        .all()
+    )

@@ -37,3 +37,20 @@ async def per_period(
         columns.append(func.coalesce(func.sum(case((inside, Redemption.amount), else_=0)), 0))
     row = (await session.execute(select(*columns).where(counted))).one()
     return [(int(row[i]), int(row[i + 1])) for i in range(0, len(row), 2)]
+
+
+async def latest_for_customer(
+    session: AsyncSession, project_id: str, customer_id: str, limit: int = 20
+) -> Sequence[Redemption]:
+    """A customer's latest redemptions and refusals (stacked parents left out)."""
+    stmt = (
+        select(Redemption)
+        .where(
+            Redemption.project_id == project_id,
+            Redemption.customer_id == customer_id,
+            Redemption.related_object_type != "redemption",
+        )
+        .order_by(Redemption.id.desc())
+        .limit(limit)
+    )
+    return (await session.execute(stmt)).scalars().all()
