@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI, Request
 from starlette.responses import Response
 
-from voucherd.console import customers, service
+from voucherd.console import customers, service, webhooks
 from voucherd.console import home as home_page
 from voucherd.console.web import (
     LOGIN_CSRF_COOKIE,
@@ -101,6 +101,7 @@ def install(app: FastAPI) -> None:
     """Mount the console and answer its two exceptions as pages, not API errors."""
     app.include_router(router)
     app.include_router(customers.router)
+    app.include_router(webhooks.router)
 
     async def to_login(_request: Request, _exc: Exception) -> Response:
         return redirect("/console/login")
