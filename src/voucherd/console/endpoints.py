@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI, Request
 from starlette.responses import Response
 
-from voucherd.console import customers, service, webhooks
+from voucherd.console import customers, liability, service, webhooks
 from voucherd.console import home as home_page
 from voucherd.console.web import (
     LOGIN_CSRF_COOKIE,
@@ -102,6 +102,7 @@ def install(app: FastAPI) -> None:
     app.include_router(router)
     app.include_router(customers.router)
     app.include_router(webhooks.router)
+    app.include_router(liability.router)
 
     async def to_login(_request: Request, _exc: Exception) -> Response:
         return redirect("/console/login")
