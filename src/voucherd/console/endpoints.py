@@ -7,6 +7,7 @@ from starlette.responses import Response
 
 from voucherd.console import customers, liability, service, webhooks
 from voucherd.console import home as home_page
+from voucherd.console import settings as settings_pages
 from voucherd.console.web import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
@@ -103,6 +104,7 @@ def install(app: FastAPI) -> None:
     app.include_router(customers.router)
     app.include_router(webhooks.router)
     app.include_router(liability.router)
+    app.include_router(settings_pages.router)
 
     async def to_login(_request: Request, _exc: Exception) -> Response:
         return redirect("/console/login")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -231,3 +232,16 @@ async def revoke_key(session: AsyncSession, key_id: str) -> bool:
 async def get_project(session: AsyncSession, project_id: str) -> Project | None:
     """A project by id, for other domains (webhook settings and signing secrets)."""
     return await repository.get_project(session, project_id)
+
+
+async def project_keys(session: AsyncSession, project_id: str) -> Sequence[ApiKey]:
+    return await repository.list_keys(session, project_id)
+
+
+async def revoke_project_key(session: AsyncSession, project_id: str, key_id: str) -> bool:
+    """Revoke one of the project's own keys (never a management key or another project's)."""
+    key = await repository.get_key(session, key_id)
+    if key is None or key.project_id != project_id or key.revoked_at is not None:
+        return False
+    key.revoked_at = utcnow()
+    return True
