@@ -2,6 +2,7 @@
 
 from voucherd.campaigns.models import Campaign
 from voucherd.categories.models import Category
+from voucherd.console.models import AuditEntry, ConsoleSession, ConsoleUser
 from voucherd.customers.models import Customer
 from voucherd.earning.models import EarningRule
 from voucherd.events.models import Event
@@ -27,9 +28,12 @@ from voucherd.webhooks.models import (
 
 __all__ = [
     "ApiKey",
+    "AuditEntry",
     "Base",
     "Campaign",
     "Category",
+    "ConsoleSession",
+    "ConsoleUser",
     "Customer",
     "EarningRule",
     "Event",

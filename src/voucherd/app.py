@@ -10,12 +10,16 @@ from fastapi import FastAPI
 from voucherd import health
 from voucherd.campaigns.endpoints import router as campaigns_router
 from voucherd.categories.endpoints import router as categories_router
+from voucherd.client.endpoints import router as client_router
 from voucherd.config import Settings, get_settings
+from voucherd.console import endpoints as console
 from voucherd.customers.endpoints import router as customers_router
 from voucherd.earning.endpoints import router as earning_router
 from voucherd.events.endpoints import router as events_router
+from voucherd.kit.cors import ClientCorsMiddleware
 from voucherd.kit.db import Database
 from voucherd.kit.http import RequestIdAndRawPathMiddleware, install_error_handlers
+from voucherd.kit.ratelimit import RateLimiter
 from voucherd.loyalty.endpoints import router as loyalty_router
 from voucherd.orders.endpoints import router as orders_router
 from voucherd.product_collections.endpoints import router as product_collections_router
@@ -46,6 +50,7 @@ ROUTERS = (
     tiers_router,
     rewards_router,
     events_router,
+    client_router,
     projects_router,
     webhooks_router,
     metrics_router,
@@ -76,8 +81,11 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     )
     app.state.settings = settings
     app.state.db = database
+    app.state.client_rate_limiter = RateLimiter(settings.client_rate_limit_per_minute)
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    console.install(app)
+    app.add_middleware(ClientCorsMiddleware)
     app.add_middleware(RequestIdAndRawPathMiddleware)
     return app

@@ -14,6 +14,7 @@ import uvicorn
 
 from voucherd import migrate as migrations
 from voucherd.config import Settings, get_settings
+from voucherd.console.cli import users_app
 from voucherd.kit.db import Database, DatabaseUnavailable, describe_error, wait_for_database
 from voucherd.projects import repository as projects_repo
 from voucherd.projects import service as projects
@@ -25,6 +26,7 @@ projects_app = typer.Typer(help="Manage projects.", no_args_is_help=True)
 keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 app.add_typer(projects_app, name="projects")
 app.add_typer(keys_app, name="keys")
+app.add_typer(users_app, name="users")
 
 
 async def await_database(settings: Settings) -> None:
@@ -72,6 +74,8 @@ async def _bootstrap(settings: Settings) -> None:
                 app_token=settings.app_token,
                 management_id=settings.management_id,
                 management_token=settings.management_token,
+                client_app_id=settings.client_app_id,
+                client_token=settings.client_token,
             )
     finally:
         await db.dispose()
@@ -79,7 +83,7 @@ async def _bootstrap(settings: Settings) -> None:
     if result.created:
         typer.echo(f"Created project {project.name!r} ({project.id})")
     for key in result.issued:
-        label = "App" if key.kind == "app" else "Management"
+        label = {"app": "App", "client": "Client App"}.get(key.kind, "Management")
         typer.echo(f"  {label} Id:    {key.key_id}")
         typer.echo(f"  {label} Token: {key.token}")
     if not result.issued:
@@ -221,8 +225,40 @@ def keys_create(
         str | None, typer.Option(help="Project (default project if omitted)")
     ] = None,
     management: Annotated[bool, typer.Option(help="Create a Management key")] = False,
+    client: Annotated[
+        bool, typer.Option(help="Create a client-side (publishable) key for /client/v1/*")
+    ] = False,
+    origin: Annotated[
+        list[str] | None,
+        typer.Option(help="An origin the client key answers (repeatable; '*' = any)"),
+    ] = None,
+    allow_redeem: Annotated[
+        bool, typer.Option(help="Let the client key redeem (off: the key is public)")
+    ] = False,
+    allow_publish: Annotated[bool, typer.Option(help="Let the client key publish codes")] = False,
 ) -> None:
-    """Create an App key (or a Management key) and print its token once."""
+    """Create an App key (or a Management or client-side key) and print its token once."""
+    if client and management:
+        raise _fail("a key is either --client or --management")
+    if (origin or allow_redeem or allow_publish) and not client:
+        raise _fail("--origin, --allow-redeem and --allow-publish are for --client keys")
+    if client and not origin:
+        raise _fail("a client key needs at least one --origin (or --origin '*' for any)")
+    for given in origin or ():
+        if given != projects.ClientSettings.ANY_ORIGIN and not projects.is_origin(given):
+            raise _fail(f"--origin {given!r} is not an origin like https://shop.example[:port]")
+    settings = (
+        projects.ClientSettings(
+            origins=tuple(
+                o if o == projects.ClientSettings.ANY_ORIGIN else projects.normalise_origin(o)
+                for o in origin or ()
+            ),
+            allow_redeem=allow_redeem,
+            allow_publish=allow_publish,
+        )
+        if client
+        else None
+    )
 
     async def main() -> None:
         db = Database(get_settings().database_url)
@@ -244,8 +280,9 @@ def keys_create(
                     raise _fail(f"no project {pid} (`voucherd projects list` shows them)")
                 key = await projects.issue_key(
                     session,
-                    kind="management" if management else "app",
+                    kind="management" if management else "client" if client else "app",
                     project_id=None if management else pid,
+                    client=settings,
                 )
         finally:
             await db.dispose()

@@ -26,6 +26,13 @@ class Settings(BaseSettings):
     app_token: str | None = None
     management_id: str | None = None
     management_token: str | None = None
+    # The same for a client-side key (`X-Client-Application-Id` / `X-Client-Token`): any
+    # origin, redeem and publish allowed, so demos and scripts know it in advance.
+    client_app_id: str | None = None
+    client_token: str | None = None
+    # The client-side API (`/client/v1/*`, publishable keys) per calling IP address and API
+    # process: requests a minute, in bursts of as many.
+    client_rate_limit_per_minute: int = Field(default=600, ge=1)
     default_project_name: str = "Default"
     # Run the background worker (webhook delivery, scheduled jobs) inside `voucherd serve`.
     embedded_worker: bool = True

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Request
@@ -23,7 +22,7 @@ from voucherd.kit.http import TransactionalRoute
 from voucherd.kit.ids import Prefix, new_id
 from voucherd.kit.pagination import Page, list_body, paginate
 from voucherd.kit.responses import JsonResponse
-from voucherd.kit.timefmt import as_utc
+from voucherd.kit.timefmt import query_bound
 from voucherd.loyalty.serializers import transaction_body as loyalty_transaction_body
 from voucherd.projects.auth import AppContext, Session
 from voucherd.vouchers import service as vouchers
@@ -133,20 +132,6 @@ async def list_transactions(
     return JsonResponse(list_body("data", items, total, has_more=has_more))
 
 
-def _bound(name: str, value: str | None, *, end: bool) -> datetime | None:
-    """A date means the whole day (UTC); a timestamp is taken as is. Ends are inclusive."""
-    if value is None:
-        return None
-    try:
-        if len(value) == len("YYYY-MM-DD"):
-            start = datetime.combine(date.fromisoformat(value), time.min, tzinfo=UTC)
-            return start + timedelta(days=1) if end else start
-        moment = as_utc(datetime.fromisoformat(value))
-    except ValueError as exc:
-        raise InvalidQueryParams(f"{name} must be a date (YYYY-MM-DD) or an ISO 8601 time") from exc
-    return moment + timedelta(microseconds=1) if end else moment
-
-
 @router.get("/{campaign_id}/summary")
 async def get_summary(
     campaign_id: str,
@@ -155,8 +140,8 @@ async def get_summary(
     start_date: Annotated[str | None, Query(max_length=40)] = None,
     end_date: Annotated[str | None, Query(max_length=40)] = None,
 ) -> Response:
-    since = _bound("start_date", start_date, end=False)
-    until = _bound("end_date", end_date, end=True)
+    since = query_bound("start_date", start_date, end=False)
+    until = query_bound("end_date", end_date, end=True)
     if since is not None and until is not None and since >= until:
         raise InvalidQueryParams("start_date must not be after end_date")
     return JsonResponse(await service.summary(session, ctx, campaign_id, since=since, until=until))

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -186,3 +187,15 @@ async def unlink_category(session: AsyncSession, project_id: str, category_id: s
         .values(category_id=None, category=None)
         .execution_options(synchronize_session="fetch")
     )
+
+
+async def names(session: AsyncSession, project_id: str, ids: Iterable[str]) -> dict[str, str]:
+    wanted = sorted({i for i in ids if i})
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        select(Campaign.id, Campaign.name).where(
+            Campaign.project_id == project_id, Campaign.id.in_(wanted)
+        )
+    )
+    return {str(i): str(n) for i, n in rows.all()}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -403,3 +404,8 @@ async def summary(
 @categories.on_delete
 async def _leave_deleted_category(session: AsyncSession, project_id: str, category_id: str) -> None:
     await repository.unlink_category(session, project_id, category_id)
+
+
+async def names(session: AsyncSession, ctx: RequestContext, ids: Iterable[str]) -> dict[str, str]:
+    """Campaign names by id (reports label their rows with them)."""
+    return await repository.names(session, ctx.project_id, ids)

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
-from voucherd.customers import repository, service
+from voucherd.customers import erasure, repository, service
 from voucherd.customers.models import Customer
 from voucherd.customers.schemas import CustomerCreate, CustomerOut, CustomersListOut, CustomerUpdate
 from voucherd.customers.serializers import customer_body
@@ -68,3 +68,10 @@ async def update_customer(
 async def delete_customer(customer_id: str, ctx: AppContext, session: Session) -> Response:
     await service.delete(session, ctx, customer_id)
     return Response(status_code=204)
+
+
+@router.post("/{customer_id}/permanent-deletion")
+async def permanently_delete_customer(
+    customer_id: str, ctx: AppContext, session: Session
+) -> Response:
+    return JsonResponse(await erasure.permanently_delete(session, ctx, customer_id))

@@ -249,3 +249,15 @@ async def get_by_id(
 async def lock(session: AsyncSession, customer_ids: Iterable[str | None]) -> None:
     """Take the customers' row locks first: see `repository.lock` for the lock order."""
     await repository.lock(session, customer_ids)
+
+
+async def find(session: AsyncSession, ctx: RequestContext, query: str) -> list[Customer]:
+    """A lookup as a person types it: an id or source_id, else an email (case as stored)."""
+    query = query.strip()
+    if not query:
+        return []
+    found = await repository.get_by_id_or_source_id(session, ctx.project_id, query)
+    if found is not None:
+        return [found]
+    stmt = repository.list_query(ctx.project_id, email=query).order_by(Customer.id).limit(20)
+    return list((await session.execute(stmt)).scalars().all())

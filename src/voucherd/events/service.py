@@ -7,6 +7,7 @@ from typing import Any, cast
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from voucherd.events import repository
 from voucherd.events.dispatcher import RecordedEvent, dispatch
 from voucherd.events.models import Event
 from voucherd.kit.clock import utcnow
@@ -16,6 +17,11 @@ from voucherd.kit.ids import Prefix, new_id
 from voucherd.kit.timefmt import iso
 
 EVENTS = cast(Table, Event.__table__)
+
+
+def _id_of(value: object) -> str | None:
+    ident = value.get("id") if isinstance(value, dict) else None
+    return ident if isinstance(ident, str) else None
 
 
 async def record_event(
@@ -55,8 +61,18 @@ async def record_event(
             "group_id": recorded.group_id,
             "event_source": recorded.event_source,
             "data": data,
+            "customer_id": _id_of(data.get("customer")),
+            "voucher_id": _id_of(data.get("voucher")),
             "created_at": now,
         },
     )
     await dispatch(session, ctx, recorded)
     return recorded
+
+
+async def count_customer_events(
+    session: AsyncSession, project_id: str, customer_id: str, *, type_prefix: str = ""
+) -> int:
+    return await repository.count_for_customer(
+        session, project_id, customer_id, type_prefix=type_prefix
+    )

@@ -74,6 +74,20 @@ class Unauthorized(ApiError):
     message = "Unauthorized"
 
 
+class Forbidden(ApiError):
+    status = 403
+    key = "forbidden"
+    message = "Forbidden"
+
+
+class TooManyRequests(ApiError):
+    """Voucherify's 429, with its rate-limit headers (`Retry-After` in seconds)."""
+
+    status = 429
+    key = "too_many_requests"
+    message = "Too many requests"
+
+
 class NotFound(ApiError):
     status = 404
     key = "not_found"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
+
+from voucherd.kit.errors import InvalidQueryParams
 
 
 def iso(value: datetime | None) -> str | None:
@@ -30,3 +32,18 @@ def as_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
+
+
+def query_bound(name: str, value: str | None, *, end: bool) -> datetime | None:
+    """A `start_date` / `end_date` query parameter: a date means the whole day (UTC); a
+    timestamp is taken as is. Ends are inclusive, so an end comes back just past it."""
+    if value is None:
+        return None
+    try:
+        if len(value) == len("YYYY-MM-DD"):
+            start = datetime.combine(date.fromisoformat(value), time.min, tzinfo=UTC)
+            return start + timedelta(days=1) if end else start
+        moment = as_utc(datetime.fromisoformat(value))
+    except ValueError as exc:
+        raise InvalidQueryParams(f"{name} must be a date (YYYY-MM-DD) or an ISO 8601 time") from exc
+    return moment + timedelta(microseconds=1) if end else moment

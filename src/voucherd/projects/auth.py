@@ -1,8 +1,10 @@
-"""Request authentication: App keys on `/v1/*`, Management keys on `/management/v1/*`."""
+"""Request authentication: App keys on `/v1/*`, client keys on `/client/v1/*`, Management
+keys on `/management/v1/*`."""
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -10,11 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from voucherd.kit import idempotency
 from voucherd.kit.context import RequestContext, current_request_id
-from voucherd.kit.errors import Unauthorized
+from voucherd.kit.errors import Forbidden, TooManyRequests, Unauthorized
 from voucherd.kit.http import get_session, get_session_of
 from voucherd.kit.ids import new_request_id
+from voucherd.kit.ratelimit import RateLimiter
 from voucherd.kit.security import hash_token
 from voucherd.projects import service
+from voucherd.projects.service import ClientSettings
 
 # Verified keys are remembered briefly so the hot path skips a query; a revoked key stops
 # working within this many seconds in every process.
@@ -24,6 +28,7 @@ _cache: dict[tuple[str, str, str], tuple[float, str | None, str]] = {}
 
 def clear_auth_cache() -> None:
     _cache.clear()
+    _client_cache.clear()
 
 
 async def _verify(
@@ -68,6 +73,87 @@ async def app_context(request: Request) -> RequestContext:
     )
 
 
+@dataclass(frozen=True)
+class ClientContextValue:
+    ctx: RequestContext
+    settings: ClientSettings
+
+
+_client_cache: dict[tuple[str, str], tuple[float, str, str, ClientSettings]] = {}
+
+
+async def _verify_client(
+    session: AsyncSession, key_id: str | None, token: str | None
+) -> tuple[str, str, ClientSettings]:
+    if not key_id or not token:
+        raise Unauthorized("Missing credentials: send X-Client-Application-Id and X-Client-Token")
+    cache_key = (key_id, hash_token(token))
+    now = time.monotonic()
+    hit = _client_cache.get(cache_key)
+    if hit is not None and hit[0] > now:
+        return hit[1], hit[2], hit[3]
+    key = await service.authenticate(session, "client", key_id, token)
+    if key is None or key.project_id is None:
+        raise Unauthorized("Invalid credentials")
+    settings = ClientSettings.of(key)
+    _client_cache[cache_key] = (now + AUTH_CACHE_SECONDS, key.project_id, key.name, settings)
+    return key.project_id, key.name, settings
+
+
+def _client_ip(request: Request) -> str:
+    # The socket's peer: a proxy in front should set the real address through uvicorn's
+    # --forwarded-allow-ips / proxy headers, which rewrite `client` before we see it.
+    return request.client.host if request.client else "unknown"
+
+
+def _rate_limit(request: Request) -> None:
+    limiter: RateLimiter = request.app.state.client_rate_limiter
+    decision = limiter.take(_client_ip(request))
+    headers = {
+        "X-Rate-Limit-Limit": str(decision.limit),
+        "X-Rate-Limit-Remaining": str(decision.remaining),
+    }
+    if not decision.allowed:
+        raise TooManyRequests(
+            f"More than {decision.limit} client-side requests a minute from this address",
+            headers={
+                **headers,
+                "X-Rate-Limit-Retry": str(decision.retry_after),
+                "Retry-After": str(decision.retry_after),
+            },
+        )
+
+
+async def client_context(request: Request) -> ClientContextValue:
+    """A publishable client key: rate-limited per IP address before anything is read, and
+    answered only for the origins it lists (the browser's `Origin`, else the `origin` query
+    parameter the official SDKs send)."""
+    _rate_limit(request)
+    headers = request.headers
+    key_id = headers.get("x-client-application-id")
+    session = get_session_of(request)
+    project_id, name, settings = await _verify_client(
+        session, key_id, headers.get("x-client-token")
+    )
+    origin = headers.get("origin") or request.query_params.get("origin")
+    if not settings.allows_origin(origin):
+        raise Forbidden(
+            f"This client key does not answer requests from {origin}"
+            if origin
+            else "This client key answers only requests that name an allowed origin"
+        )
+    assert key_id is not None
+    await idempotency.claim(session, request, project_id=project_id, api_key_id=key_id)
+    ctx = RequestContext(
+        project_id=project_id,
+        request_id=current_request_id.get() or new_request_id(),
+        channel="CLIENT_API",
+        api_key_name=name,
+        app_id=key_id,
+    )
+    return ClientContextValue(ctx, settings)
+
+
 async def management_context(request: Request) -> str:
     """Returns the management key id; management keys see every project."""
     x_management_id = request.headers.get("x-management-id")
@@ -79,5 +165,6 @@ async def management_context(request: Request) -> str:
 
 
 AppContext = Annotated[RequestContext, Depends(app_context)]
+ClientContext = Annotated[ClientContextValue, Depends(client_context)]
 ManagementKey = Annotated[str, Depends(management_context)]
 Session = Annotated[AsyncSession, Depends(get_session)]

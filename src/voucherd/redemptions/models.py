@@ -18,6 +18,8 @@ class Redemption(Base):
         Index("ix_redemptions_project_voucher", "project_id", "voucher_id"),
         Index("ix_redemptions_project_customer", "project_id", "customer_id"),
         Index("ix_redemptions_project_order", "project_id", "order_id"),
+        # Reports by period (the console's home page).
+        Index("ix_redemptions_project_created", "project_id", "created_at"),
     )
 
     id: Mapped[str] = id_column()

@@ -6,6 +6,7 @@ Reward redemption is in `redeem.py` (and its rollback in `rollback.py`).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -336,3 +337,15 @@ async def member_rewards(
         for assignment, reward in pairs
         if not affordable_only or affordable(card, reward, assignment)
     ]
+
+
+async def coin_ratio(
+    session: AsyncSession, project_id: str, program_id: str
+) -> tuple[Decimal, int] | None:
+    """What a program's points are worth: the first pay-with-points (COIN) reward assigned
+    to it, as (cash per `points_ratio` points, points_ratio); None when it has none."""
+    for _, reward in await repository.program_rewards(session, project_id, program_id):
+        if reward.type == "COIN":
+            coin = reward.parameters.get("coin") or {}
+            return rules.parse_ratio(coin.get("exchange_ratio"), coin.get("points_ratio"))
+    return None

@@ -88,7 +88,11 @@ class VoucherTransaction(Base):
     __tablename__ = "voucher_transactions"
     # An earning (rule, order) or any other once-only movement carries a key: a retried
     # request or a redelivered event can never add the same points twice.
-    __table_args__ = (UniqueConstraint("voucher_id", "dedupe_key"),)
+    __table_args__ = (
+        UniqueConstraint("voucher_id", "dedupe_key"),
+        # Reports by period (points issued and spent on the console's home page).
+        Index("ix_voucher_transactions_project_created", "project_id", "created_at"),
+    )
 
     id: Mapped[str] = id_column()
     project_id: Mapped[str] = project_column()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -448,3 +449,11 @@ async def assign_holder(session: AsyncSession, voucher: Voucher, customer_id: st
 @categories.on_delete
 async def _leave_deleted_category(session: AsyncSession, project_id: str, category_id: str) -> None:
     await repository.unlink_category(session, project_id, category_id)
+
+
+async def held_by(
+    session: AsyncSession, ctx: RequestContext, customer_id: str, limit: int = 100
+) -> Sequence[Voucher]:
+    """The codes, gift cards and loyalty cards a customer holds, newest first."""
+    stmt = repository.list_query(ctx.project_id, holder_id=customer_id)
+    return (await session.execute(stmt.order_by(Voucher.id.desc()).limit(limit))).scalars().all()

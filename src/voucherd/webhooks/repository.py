@@ -399,3 +399,11 @@ async def oldest_open_created_at(session: AsyncSession) -> datetime | None:
     )
     value: datetime | None = await session.scalar(stmt)
     return value
+
+
+async def failed_since(session: AsyncSession, project_id: str, since: datetime) -> int:
+    """Send-outs of the project that gave up (FAILED) among those created since `since`."""
+    stmt = select(func.count()).where(
+        S.project_id == project_id, S.status == FAILED, S.created_at >= since
+    )
+    return int(await session.scalar(stmt) or 0)

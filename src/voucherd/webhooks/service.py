@@ -25,6 +25,7 @@ from voucherd.webhooks.models import (
     FAILED,
     PENDING,
     SUCCEEDED,
+    WebhookAttempt,
     WebhookEndpoint,
     WebhookSendout,
 )
@@ -227,3 +228,26 @@ async def rotate_secret(
 ) -> signing_keys.SigningSecrets:
     await require_project(session, project_id)
     return await signing_keys.rotate(session, project_id, grace=grace, now=utcnow())
+
+
+async def failed_sendouts_since(session: AsyncSession, project_id: str, since: datetime) -> int:
+    return await repository.failed_since(session, project_id, since)
+
+
+async def recent_sendouts(
+    session: AsyncSession, project_id: str, *, status: str | None = None, limit: int = 50
+) -> Sequence[WebhookSendout]:
+    """The project's latest send-outs, newest first (the console's delivery log)."""
+    stmt = repository.sendouts_query(project_id, status=status)
+    return (
+        (await session.execute(stmt.order_by(WebhookSendout.seq.desc()).limit(limit)))
+        .scalars()
+        .all()
+    )
+
+
+async def sendout_attempts(
+    session: AsyncSession, project_id: str, sendout_id: str
+) -> tuple[WebhookSendout, Sequence[WebhookAttempt]]:
+    sendout = await get_sendout(session, project_id, sendout_id)
+    return sendout, await repository.attempts_of(session, sendout.id)

@@ -1,0 +1,141 @@
+"""The console in a real browser: Debian's Chromium driven by Playwright (never a downloaded
+browser), against a live voucherd. Log in, see a redemption made through the API on the home
+page, find the customer, adjust their points, read the ledger, log out.
+
+Screenshots of each page go to `var/screenshots/`; with VOUCHERD_UPDATE_SCREENSHOTS=1 they
+replace the ones under `docs/` that the README shows.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import ROOT, Backend, LiveServer
+from tests.support import ProjectKeys
+from voucherd.console import service as console
+from voucherd.kit.db import Database
+
+CHROMIUM = Path("/usr/bin/chromium")
+PASSWORD = "a long console password"
+# Chromium as root needs --no-sandbox; the rest keep it off this machine's closed network.
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="Debian's chromium is not installed (.ci/run installs it)"
+)
+
+
+def _shots() -> Path:
+    where = ROOT / ("docs" if os.environ.get("VOUCHERD_UPDATE_SCREENSHOTS") else "var/screenshots")
+    where.mkdir(parents=True, exist_ok=True)
+    return where
+
+
+async def _setup(base: str, project: ProjectKeys, db: Database) -> dict[str, Any]:
+    async with db.transaction() as session:
+        await console.create_user(
+            session,
+            project_id=project.project_id,
+            email="marketer@shop.example",
+            password=PASSWORD,
+            role="editor",
+        )
+    async with httpx.AsyncClient(base_url=base, headers=project.headers) as api:
+        program = (
+            await api.post(
+                "/v1/loyalties",
+                json={
+                    "name": "Stars",
+                    "voucher": {"type": "LOYALTY_CARD", "loyalty_card": {"points": 0}},
+                },
+            )
+        ).json()
+        card = (
+            await api.post(
+                f"/v1/loyalties/{program['id']}/members",
+                json={"customer": {"source_id": "browser-zoe", "name": "Zoe Browser"}},
+            )
+        ).json()
+        await api.post(f"/v1/loyalties/members/{card['code']}/balance", json={"points": 120})
+        voucher = (
+            await api.post(
+                "/v1/vouchers",
+                json={
+                    "type": "DISCOUNT_VOUCHER",
+                    "discount": {"type": "AMOUNT", "amount_off": 700, "effect": "APPLY_TO_ORDER"},
+                },
+            )
+        ).json()
+        redeemed = await api.post(
+            "/v1/redemptions",
+            json={
+                "redeemables": [{"object": "voucher", "id": voucher["code"]}],
+                "customer": {"source_id": "browser-zoe"},
+                "order": {"items": [{"source_id": "mug", "quantity": 1, "price": 2500}]},
+            },
+        )
+        assert redeemed.status_code == 200, redeemed.text
+    return card
+
+
+async def test_marketer_journey_in_chromium(
+    backend: Backend, live_server: LiveServer, project: ProjectKeys, db: Database
+) -> None:
+    if backend.name != "sqlite":
+        pytest.skip("the browser journey runs once, on SQLite")
+    from playwright.async_api import async_playwright
+
+    card = await _setup(live_server.base_url, project, db)
+    shots = _shots()
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = await browser.new_page(viewport={"width": 1280, "height": 800})
+        base = live_server.base_url
+        await page.goto(f"{base}/console")
+        assert page.url.endswith("/console/login")
+        await page.get_by_label("Email").fill("marketer@shop.example")
+        await page.get_by_label("Password").fill(PASSWORD)
+        await page.screenshot(path=shots / "console-login.png")
+        await page.get_by_role("button", name="Log in").click()
+        await page.wait_for_url(f"{base}/console")
+        assert await page.locator('[data-metric="today-redemptions"]').inner_text() == "1"
+        assert await page.get_by_role("img", name="Redemptions per day, last 30 days").count() == 1
+        await page.screenshot(path=shots / "console-home.png", full_page=True)
+
+        await page.get_by_role("link", name="Customers").click()
+        await page.get_by_label("Id, source id or email").fill("browser-zoe")
+        await page.get_by_role("button", name="Find").click()
+        await page.wait_for_selector("h1:has-text('Zoe Browser')")
+        assert await page.get_by_role("cell", name="120 points").count() == 1
+        await page.screenshot(path=shots / "console-customer.png", full_page=True)
+
+        await page.get_by_role("link", name=card["code"]).click()
+        await page.get_by_label("Points (negative to remove)").fill("-20")
+        await page.get_by_label("Reason (kept in the ledger)").fill("birthday mix-up")
+        await page.get_by_role("button", name="Adjust").click()
+        await page.wait_for_selector("text=birthday mix-up")
+        assert await page.locator('[data-metric="balance"]').inner_text() == "100 points"
+        await page.screenshot(path=shots / "console-card.png", full_page=True)
+
+        # Keyboard only: the skip link is the first stop, the navigation follows.
+        await page.keyboard.press("Tab")
+        assert await page.evaluate("document.activeElement.textContent") == "Skip to content"
+
+        await page.get_by_role("button", name="Log out").click()
+        await page.wait_for_url(f"{base}/console/login")
+        await page.goto(f"{base}/console")
+        assert page.url.endswith("/console/login")
+        await browser.close()
