@@ -51,8 +51,8 @@ async def test_lookup_wallet_and_points_adjustment(
     client: httpx.AsyncClient,
     member: dict[str, Any],
 ) -> None:
-    await _user(db, project, "editor@shop.example", role="editor")
-    assert (await _log_in(browser, "editor@shop.example")).status_code == 303
+    await _user(db, project, "cust-editor@shop.example", role="editor")
+    assert (await _log_in(browser, "cust-editor@shop.example")).status_code == 303
 
     for query in ("zoe", "zoe@shop.example", member["holder_id"]):
         found = await browser.get("/console/customers", params={"q": query})
@@ -104,8 +104,8 @@ async def test_a_viewer_cannot_adjust_points(
     client: httpx.AsyncClient,
     member: dict[str, Any],
 ) -> None:
-    await _user(db, project, "viewer@shop.example", role="viewer")
-    assert (await _log_in(browser, "viewer@shop.example")).status_code == 303
+    await _user(db, project, "cust-viewer@shop.example", role="viewer")
+    assert (await _log_in(browser, "cust-viewer@shop.example")).status_code == 303
     card_page = await browser.get(f"/console/cards/{member['code']}")
     assert "Adjust points" not in card_page.text
     home = await browser.get("/console")

@@ -26,8 +26,8 @@ async def test_admin_creates_and_revokes_keys_and_adds_users(
     db: Database,
     project: ProjectKeys,
 ) -> None:
-    await _user(db, project, "admin@shop.example", role="admin")
-    assert (await _log_in(browser, "admin@shop.example")).status_code == 303
+    await _user(db, project, "set-admin@shop.example", role="admin")
+    assert (await _log_in(browser, "set-admin@shop.example")).status_code == 303
     settings = await browser.get("/console/settings")
     assert project.app_id in settings.text
     csrf = _csrf(settings.text)
@@ -78,12 +78,12 @@ async def test_admin_creates_and_revokes_keys_and_adds_users(
     added = await browser.post(
         "/console/settings/users",
         data={
-            "email": "new@shop.example", "password": "a fine long password", "role": "viewer",
+            "email": "set-new@shop.example", "password": "a fine long password", "role": "viewer",
             "csrf_token": csrf,
         },
     )  # fmt: skip
     assert added.status_code == 303
-    assert "new@shop.example" in (await browser.get("/console/settings")).text
+    assert "set-new@shop.example" in (await browser.get("/console/settings")).text
     weak = await browser.post(
         "/console/settings/users",
         data={"email": "x@shop.example", "password": "short", "role": "viewer", "csrf_token": csrf},
@@ -100,8 +100,8 @@ async def test_settings_are_for_admins_only(
     db: Database,
     project: ProjectKeys,
 ) -> None:
-    await _user(db, project, "editor@shop.example", role="editor")
-    assert (await _log_in(browser, "editor@shop.example")).status_code == 303
+    await _user(db, project, "set-editor@shop.example", role="editor")
+    assert (await _log_in(browser, "set-editor@shop.example")).status_code == 303
     home = await browser.get("/console")
     assert "/console/settings" not in home.text
     assert (await browser.get("/console/settings")).status_code == 403

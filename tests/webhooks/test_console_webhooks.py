@@ -30,10 +30,10 @@ async def test_log_attempts_retry_replay_and_rotation_by_role(
     hook = await subscribe(inbox.url, ["customer.created"])
     await client.post("/v1/customers", json={"source_id": "hooked"})
     await deliverer.deliver_due(db)
-    await _user(db, project, "viewer@shop.example", role="viewer")
-    await _user(db, project, "editor@shop.example", role="editor")
+    await _user(db, project, "hook-viewer@shop.example", role="viewer")
+    await _user(db, project, "hook-editor@shop.example", role="editor")
 
-    assert (await _log_in(browser, "viewer@shop.example")).status_code == 303
+    assert (await _log_in(browser, "hook-viewer@shop.example")).status_code == 303
     overview = await browser.get("/console/webhooks")
     assert inbox.url in overview.text and "customer.created" in overview.text
     assert "Replay failed" not in overview.text and "Rotate" not in overview.text
@@ -47,7 +47,7 @@ async def test_log_attempts_retry_replay_and_rotation_by_role(
     assert refused.status_code == 403
     await browser.post("/console/logout", data={"csrf_token": _csrf(detail.text)})
 
-    assert (await _log_in(browser, "editor@shop.example")).status_code == 303
+    assert (await _log_in(browser, "hook-editor@shop.example")).status_code == 303
     detail = await browser.get(f"/console/webhooks/sendouts/{sendout_id}")
     inbox.default = Reply(200)
     retried = await browser.post(
@@ -68,9 +68,9 @@ async def test_log_attempts_retry_replay_and_rotation_by_role(
     audit = (await browser.get("/console/audit")).text
     assert "webhook_sendout.retry" in audit and "webhook.replay" in audit
 
-    await _user(db, project, "admin@shop.example", role="admin")
+    await _user(db, project, "hook-admin@shop.example", role="admin")
     await browser.post("/console/logout", data={"csrf_token": _csrf(detail.text)})
-    assert (await _log_in(browser, "admin@shop.example")).status_code == 303
+    assert (await _log_in(browser, "hook-admin@shop.example")).status_code == 303
     base = f"/management/v1/projects/{project.project_id}/webhook-secret"
     before = (await mgmt.get(base)).json()
     page = await browser.get("/console/webhooks")
