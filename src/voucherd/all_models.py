@@ -15,6 +15,7 @@ from voucherd.projects.models import ApiKey, Project
 from voucherd.publications.models import Publication
 from voucherd.redemptions.models import Redemption
 from voucherd.rewards.models import Reward, RewardAssignment, RewardRedemption
+from voucherd.segments.models import CustomerSegment, Segment
 from voucherd.tiers.models import LoyaltyTier
 from voucherd.vouchers.models import PointsBucket, Voucher, VoucherTransaction
 from voucherd.webhooks.models import (
@@ -30,6 +31,7 @@ __all__ = [
     "Campaign",
     "Category",
     "Customer",
+    "CustomerSegment",
     "EarningRule",
     "Event",
     "IdempotencyKey",
@@ -46,6 +48,7 @@ __all__ = [
     "Reward",
     "RewardAssignment",
     "RewardRedemption",
+    "Segment",
     "Sku",
     "Voucher",
     "VoucherTransaction",
