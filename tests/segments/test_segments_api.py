@@ -123,7 +123,7 @@ async def test_bad_segment_bodies_are_refused_and_store_nothing(
                 "filter": {"junction": "and", "loyalty.points": {"conditions": {"$is": 1}}},
             },
             "loyalty.points",
-        ),  # noqa: E501
+        ),
         (
             {
                 "name": "x",
@@ -131,7 +131,7 @@ async def test_bad_segment_bodies_are_refused_and_store_nothing(
                 "filter": {"junction": "and", "email": {"conditions": {"$more_than": 3}}},
             },
             "$more_than",
-        ),  # noqa: E501
+        ),
         (
             {
                 "name": "x",
@@ -139,7 +139,7 @@ async def test_bad_segment_bodies_are_refused_and_store_nothing(
                 "filter": {"junction": "xor", "email": {"conditions": {"$is": "a"}}},
             },
             "junction",
-        ),  # noqa: E501
+        ),
         (
             {
                 "name": "x",
@@ -147,7 +147,7 @@ async def test_bad_segment_bodies_are_refused_and_store_nothing(
                 "filter": {"junction": "and", "created_at": {"conditions": {"$more_than_ago": 3}}},
             },
             "$more_than_ago",
-        ),  # noqa: E501
+        ),
         ({"name": "x", "type": "auto-update"}, "filter"),
         ({"name": "x", "type": "static", "customers": []}, "customers"),
         ({"name": "x", "type": "static", "filter": _gold()}, "filter"),

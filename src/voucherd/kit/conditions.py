@@ -64,6 +64,24 @@ class Filter:
     conditions: tuple[Condition, ...]
 
 
+METADATA_PREFIX = "metadata."
+
+
+def field_kinds(fields: Mapping[str, Kind], owner: str) -> Callable[[str], Kind]:
+    """A `kind_of` for `parse`: the named fields, and `metadata.<key>` as METADATA; any other
+    field is a 400 that names it and lists what `owner` (e.g. "segments") filters on."""
+
+    def kind_of(field: str) -> Kind:
+        if field in fields:
+            return fields[field]
+        if field.startswith(METADATA_PREFIX) and len(field) > len(METADATA_PREFIX):
+            return Kind.METADATA
+        names = ", ".join([*fields, f"{METADATA_PREFIX}<key>"])
+        raise InvalidPayload(f"Unsupported filter field {field}: {owner} filter on {names}")
+
+    return kind_of
+
+
 def parse(
     raw: Any, *, kind_of: Callable[[str], Kind], ops: Mapping[Kind, tuple[str, ...]]
 ) -> Filter:

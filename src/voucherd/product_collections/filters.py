@@ -19,6 +19,7 @@ from voucherd.kit import conditions
 from voucherd.kit.conditions import (
     DATES,
     EQUALITY,
+    METADATA_PREFIX,
     ORDER,
     PRESENCE,
     TEXT,
@@ -27,7 +28,6 @@ from voucherd.kit.conditions import (
     Kind,
     holds,
 )
-from voucherd.kit.errors import InvalidPayload
 
 __all__ = ["Collection", "Condition", "Filter", "Item", "Kind", "StaticEntry", "holds"]
 
@@ -42,7 +42,6 @@ FIELDS: Mapping[str, Kind] = {
     "created_at": Kind.DATE,
     "updated_at": Kind.DATE,
 }
-METADATA_PREFIX = "metadata."
 
 OPS: Mapping[Kind, tuple[str, ...]] = {
     Kind.STRING: PRESENCE + EQUALITY + TEXT,
@@ -52,6 +51,8 @@ OPS: Mapping[Kind, tuple[str, ...]] = {
     # order operators to numbers; a value of another type simply does not match.
     Kind.METADATA: PRESENCE + EQUALITY + TEXT + ORDER,
 }
+
+_KIND_OF = conditions.field_kinds(FIELDS, "product collections")
 
 
 @dataclass(frozen=True)
@@ -93,16 +94,7 @@ class Collection:
 
 def parse(raw: Any) -> Filter:
     """The typed filter of a request's `filter`; a 400 naming anything unsupported."""
-    return conditions.parse(raw, kind_of=_kind, ops=OPS)
-
-
-def _kind(field: str) -> Kind:
-    if field in FIELDS:
-        return FIELDS[field]
-    if field.startswith(METADATA_PREFIX) and len(field) > len(METADATA_PREFIX):
-        return Kind.METADATA
-    names = ", ".join([*FIELDS, "metadata.<key>"])
-    raise InvalidPayload(f"Unsupported filter field {field}: product collections filter on {names}")
+    return conditions.parse(raw, kind_of=_KIND_OF, ops=OPS)
 
 
 def satisfies(filter_: Filter, item: Item) -> bool:

@@ -23,6 +23,7 @@ from voucherd.kit import conditions
 from voucherd.kit.conditions import (
     DATES,
     EQUALITY,
+    METADATA_PREFIX,
     ORDER,
     PRESENCE,
     RELATIVE_DATES,
@@ -63,7 +64,6 @@ FIELDS: Mapping[str, Kind] = {
     **{f"summary.orders.{name}": Kind.NUMBER for name in _ORDER_NUMBERS},
     "summary.orders.last_order_date": Kind.DATE,
 }
-METADATA_PREFIX = "metadata."
 SUMMARY_PREFIX = "summary."
 
 OPS: Mapping[Kind, tuple[str, ...]] = {
@@ -74,6 +74,8 @@ OPS: Mapping[Kind, tuple[str, ...]] = {
     # order operators to numbers; a value of another type simply does not match.
     Kind.METADATA: PRESENCE + EQUALITY + TEXT + ORDER,
 }
+
+_KIND_OF = conditions.field_kinds(FIELDS, "segments")
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,7 @@ class CustomerFacts:
 
 def parse(raw: Any, segment_type: SegmentType) -> Filter:
     """The typed filter of a dynamic segment; a 400 naming anything unsupported."""
-    parsed = conditions.parse(raw, kind_of=_kind, ops=OPS)
+    parsed = conditions.parse(raw, kind_of=_KIND_OF, ops=OPS)
     if segment_type == "auto-update":
         timed = sorted({f"${c.op}" for c in parsed.conditions if c.op in RELATIVE_DATES})
         if timed:
@@ -100,15 +102,6 @@ def parse(raw: Any, segment_type: SegmentType) -> Filter:
                 "members change only when a customer does; use a passive segment"
             )
     return parsed
-
-
-def _kind(key: str) -> Kind:
-    if key in FIELDS:
-        return FIELDS[key]
-    if key.startswith(METADATA_PREFIX) and len(key) > len(METADATA_PREFIX):
-        return Kind.METADATA
-    names = ", ".join([*FIELDS, "metadata.<key>"])
-    raise InvalidPayload(f"Unsupported filter field {key}: segments filter on {names}")
 
 
 def reads_summary(filter_: Filter) -> bool:
