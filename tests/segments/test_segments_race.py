@@ -7,9 +7,13 @@ import asyncio
 from typing import Any
 
 import httpx
+import pytest
+from sqlalchemy import delete, text
 
+from tests.conftest import Backend
 from tests.support import ProjectKeys, recorded_events
 from voucherd.kit.db import Database
+from voucherd.segments.models import Segment
 
 # Both halves must hold: each concurrent update sets one of them.
 VIP_GOLD = {
@@ -61,3 +65,41 @@ async def test_two_concurrent_updates_of_one_customer_leave_memberships_of_the_f
     left = await recorded_events(db, project, "customer.segment.left")
     assert sorted(e.entity_id for e in entered) == sorted(ids)  # exactly once each
     assert left == []
+
+
+async def _waiting_on_a_lock(db: Database) -> bool:
+    async with db.transaction(write=False) as session:
+        waiting = await session.scalar(
+            text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+        )
+    return bool(waiting)
+
+
+async def test_entering_a_segment_deleted_meanwhile_makes_no_membership(
+    client: httpx.AsyncClient, db: Database, project: ProjectKeys, backend: Backend
+) -> None:
+    if backend.name != "postgres":
+        pytest.skip("needs two writers at once: SQLite has one")
+    gold = {"junction": "and", "metadata.tier": {"conditions": {"$is": "gold"}}}
+    resp = await client.post(
+        "/v1/segments", json={"name": "Gold", "type": "auto-update", "filter": gold}
+    )
+    segment_id = resp.json()["id"]
+    ann = (await client.post("/v1/customers", json={"source_id": "ann"})).json()
+
+    async with db.transaction() as session:
+        await session.execute(delete(Segment).where(Segment.id == segment_id))
+        # The update reads the segment (its deletion is not committed yet), then must wait
+        # for the deletion before it may reference the segment.
+        update = asyncio.create_task(
+            client.put(f"/v1/customers/{ann['id']}", json={"metadata": {"tier": "gold"}})
+        )
+        for _ in range(200):
+            if update.done() or await _waiting_on_a_lock(db):
+                break
+            await asyncio.sleep(0.01)
+        assert not update.done()
+    resp = await update
+    assert resp.status_code == 200, resp.text
+    assert await _segments_of(client, ann["id"]) == []
+    assert await recorded_events(db, project, "customer.segment.entered") == []

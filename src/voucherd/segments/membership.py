@@ -130,6 +130,10 @@ async def reevaluate(
     entered, left = wanted - held, held - wanted
     if not entered and not left:
         return
+    if entered:
+        # A segment deleted since this unit of work read it is entered by nobody (its
+        # deletion would otherwise make the membership INSERT fail on its foreign key).
+        entered &= await repository.key_share_existing(session, entered)
     await repository.add_members(session, ((s, customer.id) for s in sorted(entered)), now)
     await repository.remove_memberships(session, customer.id, left)
     by_id = {d.segment.id: d.segment for d in dynamic}

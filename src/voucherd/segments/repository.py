@@ -61,6 +61,17 @@ async def existing_ids(session: AsyncSession, project_id: str, ids: Collection[s
     return set(result.scalars())
 
 
+async def key_share_existing(session: AsyncSession, ids: Collection[str]) -> set[str]:
+    """Those of `ids` still in the table, held FOR KEY SHARE (PostgreSQL) until commit: a
+    concurrent deletion has either committed (the id is left out) or waits for us, so
+    memberships inserted for the ids returned never point at a deleted segment."""
+    if not ids:
+        return set()
+    stmt = select(Segment.id).where(Segment.id.in_(set(ids)))
+    result = await session.execute(stmt.with_for_update(read=True, key_share=True))
+    return set(result.scalars())
+
+
 _STORED_OF_CUSTOMER = select(CustomerSegment.segment_id).where(
     CustomerSegment.customer_id == bindparam("customer_id")
 )
