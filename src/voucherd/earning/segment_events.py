@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voucherd.earning import repository
-from voucherd.earning.earn import Trigger, earn
+from voucherd.earning.earn import earn, occurrence_trigger
 from voucherd.earning.rules import SEGMENT_ENTERED
 from voucherd.events.dispatcher import RecordedEvent, subscribe
 from voucherd.kit.context import RequestContext
@@ -31,14 +31,6 @@ async def earn_on_segment_entered(
     ]
     if not rules:
         return
-    trigger = Trigger(
-        event=event,
-        customer=customer,
-        # Each entry is its own event: leaving and entering again earns again.
-        reference=event.id,
-        details={
-            "event": {"id": event.id, "type": event.type},
-            "segment": {"id": segment["id"], "name": segment.get("name")},
-        },
-    )
-    await earn(session, ctx, rules, trigger)
+    # Each entry is its own event: leaving and entering again earns again.
+    cause = {"segment": {"id": segment["id"], "name": segment.get("name")}}
+    await earn(session, ctx, rules, occurrence_trigger(event, customer, cause))
