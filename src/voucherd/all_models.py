@@ -17,6 +17,7 @@ from voucherd.publications.models import Publication
 from voucherd.redemptions.models import Redemption
 from voucherd.rewards.models import Reward, RewardAssignment, RewardRedemption
 from voucherd.rules.models import ValidationRule, ValidationRuleAssignment
+from voucherd.segments.models import CustomerSegment, Segment
 from voucherd.tiers.models import LoyaltyTier
 from voucherd.vouchers.models import PointsBucket, Voucher, VoucherTransaction
 from voucherd.webhooks.models import (
@@ -35,6 +36,7 @@ __all__ = [
     "ConsoleSession",
     "ConsoleUser",
     "Customer",
+    "CustomerSegment",
     "EarningRule",
     "Event",
     "IdempotencyKey",
@@ -51,6 +53,7 @@ __all__ = [
     "Reward",
     "RewardAssignment",
     "RewardRedemption",
+    "Segment",
     "Sku",
     "ValidationRule",
     "ValidationRuleAssignment",

@@ -28,6 +28,7 @@ from voucherd.projects.endpoints import router as projects_router
 from voucherd.publications.endpoints import router as publications_router
 from voucherd.redemptions.endpoints import router as redemptions_router
 from voucherd.rewards.endpoints import router as rewards_router
+from voucherd.segments.endpoints import router as segments_router
 from voucherd.tiers.endpoints import router as tiers_router
 from voucherd.vouchers.endpoints import router as vouchers_router
 from voucherd.webhooks.endpoints import router as webhooks_router
@@ -43,6 +44,7 @@ ROUTERS = (
     product_collections_router,
     campaigns_router,
     categories_router,
+    segments_router,
     vouchers_router,
     publications_router,
     loyalty_router,

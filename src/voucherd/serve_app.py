@@ -20,6 +20,8 @@ JOB_MODULES: tuple[str, ...] = (
     "voucherd.earning.jobs",
     "voucherd.loyalty.jobs",
     "voucherd.tiers.jobs",
+    # Auto-update segments follow customer changes, whichever process makes them.
+    "voucherd.segments.membership",
 )
 
 

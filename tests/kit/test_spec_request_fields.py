@@ -37,6 +37,7 @@ from voucherd.rewards.schemas import (
     RewardCreate,
     RewardUpdate,
 )
+from voucherd.segments.schemas import SegmentCreate
 from voucherd.vouchers.schemas import BalanceChange, VoucherCreate, VoucherUpdate
 
 SPEC_FILE = voucherify_spec_file()
@@ -782,6 +783,43 @@ CASES += [
             "type": "AUTO_UPDATE",
             "name": "Branded",
             "filter": {"junction": "and", "metadata.brand": {"conditions": {"$is": ["V"]}}},
+        },
+    ),
+    Case(
+        "create static segment",
+        "POST",
+        "/v1/segments",
+        "/v1/segments",
+        _key("/v1/segments/{id}"),
+        SegmentCreate,
+        setup=with_customer,
+        base={"customers": ["{customer}"]},
+        stored={"name": "Picked", "type": "static"},
+    ),
+    Case(
+        # A segment's GET shows no members: they are listed by GET /v1/customers?segment_id=.
+        "create static segment: its customers",
+        "POST",
+        "/v1/segments",
+        "/v1/segments",
+        _key("/v1/customers?segment_id={id}"),
+        SegmentCreate,
+        setup=with_customer,
+        base={"name": "Picked", "type": "static"},
+        stored={"customers": ["{customer}"]},
+        readers={"customers": lambda b: [c["source_id"] for c in b["customers"]]},
+    ),
+    Case(
+        "create auto-update segment",
+        "POST",
+        "/v1/segments",
+        "/v1/segments",
+        _key("/v1/segments/{id}"),
+        SegmentCreate,
+        stored={
+            "name": "Gold",
+            "type": "auto-update",
+            "filter": {"junction": "and", "metadata.tier": {"conditions": {"$is": "gold"}}},
         },
     ),
     Case(

@@ -21,10 +21,12 @@ from tests.conftest import Backend
 from voucherd.kit.db import Database
 
 # Statements per request; SQLite counts its BEGIN IMMEDIATE, PostgreSQL takes the customer's
-# row lock on reward redemptions (SQLite has one writer and skips it).
+# row lock on reward redemptions (SQLite has one writer and skips it). Each includes one read
+# of the project's auto-update segments (segments.membership): a customer's summary moved,
+# and its segments follow in the same transaction.
 BUDGETS = {
-    "sqlite": {"redeem": 13, "earn": 17, "reward": 19},
-    "postgres": {"redeem": 12, "earn": 16, "reward": 19},
+    "sqlite": {"redeem": 14, "earn": 18, "reward": 20},
+    "postgres": {"redeem": 13, "earn": 17, "reward": 20},
 }
 
 

@@ -17,6 +17,7 @@ from voucherd.kit.pagination import Page, list_body, paginate
 from voucherd.kit.responses import JsonResponse
 from voucherd.kit.timefmt import as_utc
 from voucherd.projects.auth import AppContext, Session
+from voucherd.segments import service as segments
 
 router = APIRouter(prefix="/v1/customers", tags=["customers"], route_class=TransactionalRoute)
 
@@ -37,7 +38,11 @@ async def list_customers(
     city: Annotated[str | None, Query(max_length=500)] = None,
     created_before: Annotated[datetime | None, Query(alias="created_at[before]")] = None,
     created_after: Annotated[datetime | None, Query(alias="created_at[after]")] = None,
+    segment_id: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
+    member_ids = (
+        await segments.member_ids(session, ctx, segment_id) if segment_id is not None else None
+    )
     stmt = repository.list_query(
         ctx.project_id,
         email=email,
@@ -45,6 +50,7 @@ async def list_customers(
         city=city,
         created_before=as_utc(created_before) if created_before else None,
         created_after=as_utc(created_after) if created_after else None,
+        member_ids=member_ids,
     )
     rows, total, has_more = await paginate(session, stmt, Customer.id, page, repository.SORTS)
     return JsonResponse(

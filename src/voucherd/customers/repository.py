@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Select, bindparam, func, select, update
+from sqlalchemy import BigInteger, Select, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voucherd.customers.models import Customer
@@ -80,8 +80,12 @@ def list_query(
     city: str | None = None,
     created_before: datetime | None = None,
     created_after: datetime | None = None,
+    member_ids: Select[str] | Collection[str] | None = None,
 ) -> Select[Customer]:
+    """`member_ids`: only these customers (a subquery of ids, or ids), e.g. a segment's."""
     stmt = select(Customer).where(Customer.project_id == project_id)
+    if member_ids is not None:
+        stmt = stmt.where(Customer.id.in_(member_ids))
     if email is not None:
         stmt = stmt.where(Customer.email == email)
     if name is not None:
@@ -157,6 +161,67 @@ async def bump_redemption_counters(
             "loyalty_points": loyalty_points,
         },
     )
+
+
+# FOR NO KEY UPDATE like `lock`, and the row read afresh over whatever the unit of work holds.
+_BY_ID_LOCKED_FRESH = _BY_ID.with_for_update(key_share=True).execution_options(
+    populate_existing=True
+)
+
+
+async def get_locked_fresh(
+    session: AsyncSession, project_id: str, customer_id: str
+) -> Customer | None:
+    """The customer row-locked (PostgreSQL) and re-read from the database, so columns moved
+    by SQL increments (`record_paid_order`) or by a concurrent committed update are current."""
+    result = await session.execute(
+        _BY_ID_LOCKED_FRESH, {"project_id": project_id, "customer_id": customer_id}
+    )
+    return result.scalar_one_or_none()
+
+
+async def page_after(
+    session: AsyncSession, project_id: str, after_id: str | None, limit: int, *, share: bool
+) -> list[Customer]:
+    """Customers in id order after `after_id`; `share` holds FOR SHARE on them (PostgreSQL)
+    until the transaction ends, so none changes before the caller commits what it read."""
+    stmt = select(Customer).where(Customer.project_id == project_id)
+    if after_id is not None:
+        stmt = stmt.where(Customer.id > after_id)
+    stmt = stmt.order_by(Customer.id).limit(limit)
+    if share:
+        stmt = stmt.with_for_update(read=True)
+    return list((await session.execute(stmt)).scalars())
+
+
+# Keys per lookup statement: two IN lists of this size stay far below PostgreSQL's 32,767
+# bind parameters and SQLite's limit.
+_KEYS_PER_QUERY = 1000
+
+
+async def ids_by_keys(
+    session: AsyncSession, project_id: str, keys: list[str], *, lock: bool = False
+) -> dict[str, str]:
+    """Customer ids by id or source_id: each key found maps to its customer's id (an id match
+    wins over a source_id one, as in `get_by_id_or_source_id`)."""
+    by_id: dict[str, str] = {}
+    by_source_id: dict[str, str] = {}
+    for start in range(0, len(keys), _KEYS_PER_QUERY):
+        chunk = keys[start : start + _KEYS_PER_QUERY]
+        stmt = select(Customer.id, Customer.source_id).where(
+            Customer.project_id == project_id,
+            or_(Customer.id.in_(chunk), Customer.source_id.in_(chunk)),
+        )
+        if lock:
+            # FOR KEY SHARE: none of them can be deleted before the caller's rows that
+            # reference them commit (updates still go ahead).
+            stmt = stmt.with_for_update(read=True, key_share=True)
+        for customer_id, source_id in (await session.execute(stmt)).all():
+            by_id[customer_id] = customer_id
+            if source_id is not None:
+                by_source_id[source_id] = customer_id
+    found = {**by_source_id, **by_id}
+    return {key: found[key] for key in keys if key in found}
 
 
 async def get_many(session: AsyncSession, project_id: str, ids: list[str]) -> dict[str, Customer]:

@@ -261,3 +261,26 @@ async def find(session: AsyncSession, ctx: RequestContext, query: str) -> list[C
         return [found]
     stmt = repository.list_query(ctx.project_id, email=query).order_by(Customer.id).limit(20)
     return list((await session.execute(stmt)).scalars().all())
+
+
+async def get_locked_fresh(
+    session: AsyncSession, ctx: RequestContext, customer_id: str
+) -> Customer | None:
+    """The customer row-locked and re-read (see `repository.get_locked_fresh`); changes this
+    unit of work holds are flushed first, so nothing pending is overwritten."""
+    await session.flush()
+    return await repository.get_locked_fresh(session, ctx.project_id, customer_id)
+
+
+async def page_after(
+    session: AsyncSession, ctx: RequestContext, after_id: str | None, limit: int, *, share: bool
+) -> list[Customer]:
+    return await repository.page_after(session, ctx.project_id, after_id, limit, share=share)
+
+
+async def ids_by_keys(
+    session: AsyncSession, ctx: RequestContext, keys: list[str], *, lock: bool = False
+) -> dict[str, str]:
+    """Customer ids by id or source_id; `lock`: the customers cannot be deleted until the
+    transaction ends (see `repository.ids_by_keys`)."""
+    return await repository.ids_by_keys(session, ctx.project_id, keys, lock=lock)

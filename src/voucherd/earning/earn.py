@@ -56,6 +56,18 @@ class Trigger:
     card: Voucher | None = None
 
 
+def occurrence_trigger(
+    event: RecordedEvent,
+    customer: dict[str, Any],
+    cause: dict[str, Any],
+    card: Voucher | None = None,
+) -> Trigger:
+    """The trigger of an event that earns once per occurrence (tier and segment events): the
+    event's id is the reference; the ledger details name the event and `cause`."""
+    details = {"event": {"id": event.id, "type": event.type}, **cause}
+    return Trigger(event=event, customer=customer, reference=event.id, details=details, card=card)
+
+
 def _program_is_live(program: Campaign, now: datetime) -> bool:
     return program.campaign_type == loyalty.PROGRAM and campaigns.is_live(program, now)
 

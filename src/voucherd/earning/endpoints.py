@@ -1,7 +1,8 @@
 """HTTP endpoints of the earning domain: earning rules and pending points under /v1/loyalties.
 
-Importing `earn` and `tier_events` subscribes earning to `customer.order.paid` and the tier
-change events wherever the app runs.
+Importing `earn`, `segment_events` and `tier_events` subscribes earning to
+`customer.order.paid`, `customer.segment.entered` and the tier change events wherever the app
+runs.
 """
 
 from __future__ import annotations
@@ -11,8 +12,15 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Body, Query
 from starlette.responses import Response
 
-# Imported for their subscriptions: customer.order.paid and the tier change events.
-from voucherd.earning import earn, pending, repository, service, tier_events  # noqa: F401
+# Imported for their subscriptions: customer.order.paid, segment entries and tier changes.
+from voucherd.earning import (  # noqa: F401
+    earn,
+    pending,
+    repository,
+    segment_events,
+    service,
+    tier_events,
+)
 from voucherd.earning.schemas import EarningRuleCreate, EarningRuleUpdate, PendingPointsAdjust
 from voucherd.earning.serializers import earning_rule_body
 from voucherd.kit.http import TransactionalRoute

@@ -11,8 +11,14 @@ import logging
 from datetime import timedelta
 from functools import partial
 
-# Imported for their subscriptions: customer.order.paid and the tier change events.
-from voucherd.earning import earn, pending, repository, tier_events  # noqa: F401
+# Imported for their subscriptions: customer.order.paid, segment entries and tier changes.
+from voucherd.earning import (  # noqa: F401
+    earn,
+    pending,
+    repository,
+    segment_events,
+    tier_events,
+)
 from voucherd.kit.backoff import Quarantine
 from voucherd.kit.clock import utcnow
 from voucherd.kit.context import RequestContext

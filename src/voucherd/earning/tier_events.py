@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voucherd.earning import repository
-from voucherd.earning.earn import Trigger, earn
+from voucherd.earning.earn import earn, occurrence_trigger
 from voucherd.earning.rules import TIER_EVENTS
 from voucherd.events.dispatcher import RecordedEvent, subscribe
 from voucherd.kit.context import RequestContext
@@ -47,17 +47,8 @@ async def earn_on_tier_event(
     card = await vouchers.customer_voucher_in_campaign(session, campaign["id"], customer["id"])
     if card is None:
         return
-    trigger = Trigger(
-        event=event,
-        customer=customer,
-        reference=event.id,
-        details={
-            "event": {"id": event.id, "type": event.type},
-            "loyalty_tier": {"id": tier["id"], "name": tier.get("name")},
-        },
-        card=card,
-    )
-    await earn(session, ctx, rules, trigger)
+    cause = {"loyalty_tier": {"id": tier["id"], "name": tier.get("name")}}
+    await earn(session, ctx, rules, occurrence_trigger(event, customer, cause, card))
 
 
 for _event_type in sorted(TIER_EVENTS):

@@ -81,6 +81,7 @@ class Prefix:
     PERMANENT_DELETION = "del"
     CONSOLE_USER = "usr"
     AUDIT = "aud"
+    SEGMENT = "seg"
     EVENT = "evcus"
     WEBHOOK = "wh"
     SENDOUT = "whs"

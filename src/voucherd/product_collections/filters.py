@@ -13,19 +13,23 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
 from typing import Any, Literal
 
-from voucherd.kit.errors import InvalidPayload
-from voucherd.kit.timefmt import as_utc
+from voucherd.kit import conditions
+from voucherd.kit.conditions import (
+    DATES,
+    EQUALITY,
+    METADATA_PREFIX,
+    ORDER,
+    PRESENCE,
+    TEXT,
+    Condition,
+    Filter,
+    Kind,
+    holds,
+)
 
-
-class Kind(Enum):
-    STRING = "string"
-    NUMBER = "number"
-    DATE = "date"
-    METADATA = "metadata"
-
+__all__ = ["Collection", "Condition", "Filter", "Item", "Kind", "StaticEntry", "holds"]
 
 FIELDS: Mapping[str, Kind] = {
     "id": Kind.STRING,
@@ -38,40 +42,17 @@ FIELDS: Mapping[str, Kind] = {
     "created_at": Kind.DATE,
     "updated_at": Kind.DATE,
 }
-METADATA_PREFIX = "metadata."
 
-_PRESENCE = ("has_value", "is_unknown")
-_EQUALITY = ("is", "is_not", "in", "not_in")
-_TEXT = ("starts_with", "ends_with", "contains", "not_contain")
-_ORDER = ("more_than", "less_than", "more_than_equal", "less_than_equal")
 OPS: Mapping[Kind, tuple[str, ...]] = {
-    Kind.STRING: _PRESENCE + _EQUALITY + _TEXT,
-    Kind.NUMBER: _PRESENCE + _EQUALITY + _ORDER,
-    Kind.DATE: (*_PRESENCE, "after", "before"),
+    Kind.STRING: PRESENCE + EQUALITY + TEXT,
+    Kind.NUMBER: PRESENCE + EQUALITY + ORDER,
+    Kind.DATE: PRESENCE + DATES,
     # Metadata holds any JSON: text operators apply to strings (and $contains to arrays),
     # order operators to numbers; a value of another type simply does not match.
-    Kind.METADATA: _PRESENCE + _EQUALITY + _TEXT + _ORDER,
+    Kind.METADATA: PRESENCE + EQUALITY + TEXT + ORDER,
 }
-_LISTS = ("in", "not_in")
 
-# Voucherify allows 100 collections per project; a filter this size is far past any real one.
-MAX_CONDITIONS = 50
-MAX_LIST = 1000
-
-
-@dataclass(frozen=True)
-class Condition:
-    field: str
-    kind: Kind
-    op: str
-    # Operands: several for $in / $not_in, one otherwise, none for the presence operators.
-    values: tuple[Any, ...]
-
-
-@dataclass(frozen=True)
-class Filter:
-    junction: Literal["and", "or"]
-    conditions: tuple[Condition, ...]
+_KIND_OF = conditions.field_kinds(FIELDS, "product collections")
 
 
 @dataclass(frozen=True)
@@ -113,133 +94,11 @@ class Collection:
 
 def parse(raw: Any) -> Filter:
     """The typed filter of a request's `filter`; a 400 naming anything unsupported."""
-    if not isinstance(raw, Mapping):
-        raise InvalidPayload("filter must be an object")
-    junction = raw.get("junction")
-    if not isinstance(junction, str) or junction.lower() not in ("and", "or"):
-        raise InvalidPayload("filter.junction must be AND or OR")
-    conditions: list[Condition] = []
-    for field, spec in raw.items():
-        if field == "junction":
-            continue
-        kind = _kind(field)
-        if not isinstance(spec, Mapping) or set(spec) != {"conditions"}:
-            raise InvalidPayload(f'filter.{field} must be {{"conditions": {{...}}}}')
-        ops = spec["conditions"]
-        if not isinstance(ops, Mapping) or not ops:
-            raise InvalidPayload(f"filter.{field}.conditions must name an operator")
-        for name, operand in ops.items():
-            conditions.append(_condition(field, kind, name, operand))
-    if not conditions:
-        raise InvalidPayload("filter must have at least one condition")
-    if len(conditions) > MAX_CONDITIONS:
-        raise InvalidPayload(f"filter may have at most {MAX_CONDITIONS} conditions")
-    return Filter("and" if junction.lower() == "and" else "or", tuple(conditions))
-
-
-def _kind(field: str) -> Kind:
-    if field in FIELDS:
-        return FIELDS[field]
-    if field.startswith(METADATA_PREFIX) and len(field) > len(METADATA_PREFIX):
-        return Kind.METADATA
-    names = ", ".join([*FIELDS, "metadata.<key>"])
-    raise InvalidPayload(f"Unsupported filter field {field}: product collections filter on {names}")
-
-
-def _condition(field: str, kind: Kind, name: Any, operand: Any) -> Condition:
-    op = name[1:] if isinstance(name, str) and name.startswith("$") else None
-    if op is None or op not in OPS[kind]:
-        allowed = ", ".join(f"${known}" for known in OPS[kind])
-        raise InvalidPayload(f"Unsupported operator {name} on filter.{field}: it takes {allowed}")
-    if op in _PRESENCE:
-        return Condition(field, kind, op, ())
-    values = tuple(operand) if isinstance(operand, list) else (operand,)
-    where = f"filter.{field}.conditions.${op}"
-    if op in _LISTS:
-        if len(values) > MAX_LIST:
-            raise InvalidPayload(f"{where} takes at most {MAX_LIST} values")
-    elif len(values) != 1:
-        raise InvalidPayload(f"{where} takes one value")
-    return Condition(field, kind, op, tuple(_operand(where, kind, op, v) for v in values))
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _operand(where: str, kind: Kind, op: str, value: Any) -> Any:
-    if kind is Kind.DATE:
-        try:
-            return as_utc(datetime.fromisoformat(value))
-        except (TypeError, ValueError) as exc:
-            raise InvalidPayload(f"{where} must be an ISO 8601 date-time") from exc
-    wants_text = kind is Kind.STRING or op in _TEXT
-    wants_number = kind is Kind.NUMBER or op in _ORDER
-    if wants_text and not isinstance(value, str):
-        raise InvalidPayload(f"{where} takes a string")
-    if wants_number and not _is_number(value):
-        raise InvalidPayload(f"{where} takes a number")
-    if kind is Kind.METADATA and not (value is None or isinstance(value, str | bool | int | float)):
-        raise InvalidPayload(f"{where} takes a string, number or boolean")
-    return value
-
-
-def _equal(left: Any, right: Any) -> bool:
-    # JSON equality: True is not 1, 2 equals 2.0.
-    if isinstance(left, bool) or isinstance(right, bool):
-        return isinstance(left, bool) and isinstance(right, bool) and left == right
-    if _is_number(left) and _is_number(right):
-        return bool(left == right)
-    return type(left) is type(right) and bool(left == right)
-
-
-def holds(condition: Condition, value: Any) -> bool:
-    """Whether one condition holds for one field's value (None = the field is unknown)."""
-    op, values = condition.op, condition.values
-    if op == "has_value":
-        return value is not None
-    if op == "is_unknown":
-        return value is None
-    if op in ("is", "in"):
-        return value is not None and any(_equal(value, v) for v in values)
-    if op in ("is_not", "not_in"):
-        return value is None or not any(_equal(value, v) for v in values)
-    operand = values[0]
-    if op == "not_contain":
-        return not _contains(value, operand)
-    if op == "contains":
-        return _contains(value, operand)
-    if op in ("starts_with", "ends_with"):
-        if not isinstance(value, str):
-            return False
-        return value.startswith(operand) if op == "starts_with" else value.endswith(operand)
-    if op in ("after", "before"):
-        if not isinstance(value, datetime):
-            return False
-        moment = as_utc(value)
-        return bool(moment > operand) if op == "after" else bool(moment < operand)
-    if not _is_number(value):
-        return False
-    if op == "more_than":
-        return bool(value > operand)
-    if op == "less_than":
-        return bool(value < operand)
-    if op == "more_than_equal":
-        return bool(value >= operand)
-    return bool(value <= operand)
-
-
-def _contains(value: Any, operand: str) -> bool:
-    if isinstance(value, str):
-        return operand in value
-    if isinstance(value, list):
-        return any(_equal(element, operand) for element in value)
-    return False
+    return conditions.parse(raw, kind_of=_KIND_OF, ops=OPS)
 
 
 def satisfies(filter_: Filter, item: Item) -> bool:
-    results = (holds(c, item.value(c.field)) for c in filter_.conditions)
-    return all(results) if filter_.junction == "and" else any(results)
+    return conditions.satisfies(filter_, item.value)
 
 
 def matches(collection: Collection, item: Item) -> bool:

@@ -1,0 +1,1 @@
+"""Customer segments: static lists and filters that customers enter and leave."""
