@@ -15,6 +15,7 @@ from voucherd.projects.models import ApiKey, Project
 from voucherd.publications.models import Publication
 from voucherd.redemptions.models import Redemption
 from voucherd.rewards.models import Reward, RewardAssignment, RewardRedemption
+from voucherd.stacking.models import StackingRulesRow
 from voucherd.tiers.models import LoyaltyTier
 from voucherd.vouchers.models import PointsBucket, Voucher, VoucherTransaction
 from voucherd.webhooks.models import (
@@ -47,6 +48,7 @@ __all__ = [
     "RewardAssignment",
     "RewardRedemption",
     "Sku",
+    "StackingRulesRow",
     "Voucher",
     "VoucherTransaction",
     "WebhookAttempt",

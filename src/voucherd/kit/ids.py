@@ -76,6 +76,7 @@ class Prefix:
     VOUCHER_TRANSACTION = "vtx"
     CATEGORY = "cat"
     PRODUCT_COLLECTION = "pc"
+    STACKING_RULES = "stk"
     EVENT = "evcus"
     WEBHOOK = "wh"
     SENDOUT = "whs"

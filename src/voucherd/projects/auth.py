@@ -19,7 +19,9 @@ from voucherd.projects import service
 # Verified keys are remembered briefly so the hot path skips a query; a revoked key stops
 # working within this many seconds in every process.
 AUTH_CACHE_SECONDS = 10.0
-_cache: dict[tuple[str, str, str], tuple[float, str | None, str]] = {}
+# Also the project's time zone: a zone change is seen by every process within that time too
+# (the process that made it forgets its cache at once).
+_cache: dict[tuple[str, str, str], tuple[float, str | None, str, str]] = {}
 
 
 def clear_auth_cache() -> None:
@@ -28,7 +30,8 @@ def clear_auth_cache() -> None:
 
 async def _verify(
     session: AsyncSession, kind: str, key_id: str | None, token: str | None
-) -> tuple[str | None, str]:
+) -> tuple[str | None, str, str]:
+    """(project id, key name, project time zone) of a genuine key."""
     if not key_id or not token:
         raise Unauthorized(
             "Missing credentials: send X-App-Id and X-App-Token"
@@ -39,12 +42,13 @@ async def _verify(
     hit = _cache.get(cache_key)
     now = time.monotonic()
     if hit is not None and hit[0] > now:
-        return hit[1], hit[2]
-    key = await service.authenticate(session, kind, key_id, token)
-    if key is None:
+        return hit[1], hit[2], hit[3]
+    found = await service.authenticate(session, kind, key_id, token)
+    if found is None:
         raise Unauthorized("Invalid credentials")
-    _cache[cache_key] = (now + AUTH_CACHE_SECONDS, key.project_id, key.name)
-    return key.project_id, key.name
+    key, timezone = found.key, found.timezone or "UTC"
+    _cache[cache_key] = (now + AUTH_CACHE_SECONDS, key.project_id, key.name, timezone)
+    return key.project_id, key.name, timezone
 
 
 async def app_context(request: Request) -> RequestContext:
@@ -54,7 +58,7 @@ async def app_context(request: Request) -> RequestContext:
     x_app_id = headers.get("x-app-id")
     x_app_token = headers.get("x-app-token")
     session = get_session_of(request)
-    project_id, name = await _verify(session, "app", x_app_id, x_app_token)
+    project_id, name, timezone = await _verify(session, "app", x_app_id, x_app_token)
     assert project_id is not None and x_app_id is not None
     # Idempotency-Key (kit/idempotency.py): claimed only once the key is known to be genuine,
     # so a stored answer is replayed to the API key that caused it and to no other.
@@ -65,6 +69,7 @@ async def app_context(request: Request) -> RequestContext:
         channel="API",
         api_key_name=name,
         app_id=x_app_id,
+        timezone=timezone,
     )
 
 

@@ -1,0 +1,142 @@
+"""A project's stacking rules: create, read, change, return to defaults; and the rules the
+redemption engine applies."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from voucherd.categories import service as categories
+from voucherd.kit.clock import utcnow
+from voucherd.kit.context import RequestContext
+from voucherd.kit.errors import DuplicateFound, InvalidPayload, NotFound
+from voucherd.kit.ids import Prefix, new_id
+from voucherd.stacking import repository
+from voucherd.stacking.models import StackingRulesRow
+from voucherd.stacking.rules import StackingRules
+from voucherd.stacking.schemas import StackingRulesBody, check_consistent
+
+_CATEGORY_FIELDS = (
+    "exclusive_categories",
+    "joint_categories",
+    "discounted_amount_mode_categories",
+    "no_effect_skip_categories",
+    "no_effect_redeem_anyway_categories",
+)
+
+
+async def rules_for(session: AsyncSession, project_id: str) -> StackingRules:
+    """The rules a project's validations and redemptions follow (one indexed read)."""
+    row = await repository.get_for_project(session, project_id)
+    return StackingRules.from_stored(row.rules if row else None)
+
+
+async def current(
+    session: AsyncSession, project_id: str
+) -> tuple[StackingRules, StackingRulesRow | None]:
+    row = await repository.get_for_project(session, project_id)
+    return StackingRules.from_stored(row.rules if row else None), row
+
+
+async def _check_categories(
+    session: AsyncSession, project_id: str, stored: dict[str, object]
+) -> None:
+    """Every category a rule names exists in the project (a typo would silently never match)."""
+    ctx = RequestContext(project_id=project_id, request_id="")
+    for name in _CATEGORY_FIELDS:
+        ids = stored.get(name)
+        await _existing(session, ctx, name, ids if isinstance(ids, list) else [])
+    limits = stored.get("applicable_redeemables_category_limits")
+    if isinstance(limits, dict):
+        await _existing(session, ctx, "applicable_redeemables_category_limits", limits)
+
+
+async def _existing(
+    session: AsyncSession, ctx: RequestContext, field: str, ids: Iterable[object]
+) -> None:
+    for category_id in ids:
+        try:
+            await categories.get(session, ctx, str(category_id))
+        except NotFound:
+            raise InvalidPayload(f"{field}: category {category_id} does not exist") from None
+
+
+async def _validated(session: AsyncSession, project_id: str, stored: dict[str, object]) -> None:
+    check_consistent(StackingRules.from_stored(stored).as_dict())
+    await _check_categories(session, project_id, stored)
+
+
+async def create(
+    session: AsyncSession, project_id: str, body: StackingRulesBody
+) -> StackingRulesRow:
+    if await repository.get_for_project(session, project_id) is not None:
+        raise DuplicateFound(
+            "Custom stacking rules already exist for this project: update or delete them",
+            resource_type="stacking_rules",
+        )
+    stored = body.given()
+    await _validated(session, project_id, stored)
+    row = StackingRulesRow(
+        id=new_id(Prefix.STACKING_RULES), project_id=project_id, rules=stored, created_at=utcnow()
+    )
+    try:
+        # The unique project_id decides two concurrent creates; the loser fails alone, in
+        # its savepoint, as if it had seen the winner's row.
+        async with session.begin_nested():
+            session.add(row)
+            await session.flush()
+    except IntegrityError as exc:
+        raise DuplicateFound(
+            "Custom stacking rules already exist for this project: update or delete them",
+            resource_type="stacking_rules",
+        ) from exc
+    return row
+
+
+async def get(session: AsyncSession, project_id: str, rules_id: str) -> StackingRulesRow:
+    row = await repository.get_for_project(session, project_id)
+    if row is None or row.id != rules_id:
+        raise NotFound("stacking_rules", rules_id)
+    return row
+
+
+async def update(
+    session: AsyncSession, project_id: str, rules_id: str, body: StackingRulesBody
+) -> StackingRulesRow:
+    """Changes the fields given; the others keep their value."""
+    row = await get(session, project_id, rules_id)
+    stored = {**row.rules, **body.given()}
+    await _validated(session, project_id, stored)
+    row.rules = stored
+    row.updated_at = utcnow()
+    await session.flush()
+    return row
+
+
+async def delete(session: AsyncSession, project_id: str, rules_id: str) -> None:
+    """The project returns to the default rules."""
+    row = await get(session, project_id, rules_id)
+    await session.delete(row)
+    await session.flush()
+
+
+@categories.on_delete
+async def _forget_deleted_category(
+    session: AsyncSession, project_id: str, category_id: str
+) -> None:
+    """Rules stop naming a deleted category (they would refuse every later update)."""
+    row = await repository.get_for_project(session, project_id)
+    if row is None:
+        return
+    stored = dict(row.rules)
+    for name in _CATEGORY_FIELDS:
+        if isinstance(stored.get(name), list):
+            stored[name] = [c for c in stored[name] if c != category_id]
+    limits = stored.get("applicable_redeemables_category_limits")
+    if isinstance(limits, dict):
+        stored["applicable_redeemables_category_limits"] = {
+            k: v for k, v in limits.items() if k != category_id
+        }
+    row.rules = stored
