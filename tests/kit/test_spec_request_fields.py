@@ -1165,6 +1165,13 @@ NOT_SWEPT: dict[tuple[str, str], str] = {
     ("POST", "/v1/events"): "not swept yet",
     ("POST", "/management/v1/projects/{projectId}/webhooks"): "not swept yet",
     ("PUT", "/management/v1/projects/{projectId}/webhooks/{webhookId}"): "not swept yet",
+    # Management keys, which this sweep's client lacks: every field is stored and read back or
+    # refused by name in tests/stacking/test_stacking_rules_api.py and tests/projects.
+    ("POST", "/management/v1/projects/{projectId}/stacking-rules"): "tests/stacking",
+    ("PUT", "/management/v1/projects/{projectId}/stacking-rules/{stackingRulesId}"): (
+        "tests/stacking"
+    ),
+    ("PUT", "/management/v1/projects/{projectId}"): "tests/projects/test_project_update.py",
 }
 
 

@@ -7,6 +7,7 @@ Pure functions: the caller passes `now` (from `kit.clock`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -15,6 +16,7 @@ __all__ = [
     "UTC_ZONE",
     "UnknownZone",
     "local_date",
+    "local_dates",
     "local_day_start",
     "local_midnight",
     "local_month_start",
@@ -86,3 +88,12 @@ def local_week_start(now: datetime, tz: ZoneInfo, first_weekday: int = 0) -> dat
 def local_month_start(now: datetime, tz: ZoneInfo) -> datetime:
     """Start (aware UTC) of the local calendar month containing `now`."""
     return local_midnight(local_date(now, tz).replace(day=1), tz)
+
+
+def local_dates(now: datetime, zones: Mapping[str, str]) -> dict[date, list[str]]:
+    """Keys (project ids) grouped by the date it is in their zone (IANA name) at `now`: what
+    a worker job compares day columns with (`kit.queries.reached_local_day`)."""
+    grouped: dict[date, list[str]] = {}
+    for key, name in zones.items():
+        grouped.setdefault(local_date(now, zone(name)), []).append(key)
+    return grouped

@@ -175,3 +175,8 @@ async def timezone_of(session: AsyncSession, project_id: str) -> str:
     """A project's IANA zone, for contexts made outside a request (worker jobs)."""
     project = await repository.get_project(session, project_id)
     return project.timezone if project is not None else "UTC"
+
+
+async def zones(session: AsyncSession) -> dict[str, str]:
+    """Every project's IANA zone by project id (worker jobs compare dates per project)."""
+    return {p.id: p.timezone for p in await repository.list_projects(session)}

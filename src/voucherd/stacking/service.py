@@ -3,6 +3,7 @@ redemption engine applies."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 
 from sqlalchemy.exc import IntegrityError
@@ -27,10 +28,31 @@ _CATEGORY_FIELDS = (
 )
 
 
+# The rules every validation and redemption follows are remembered this long per process, so
+# the hot path reads no row for them (tests/perf/test_statement_budget.py). A change is seen
+# by other processes within this time, as a revoked key is (projects.auth); the process that
+# makes it forgets at once.
+RULES_CACHE_SECONDS = 10.0
+_rules_cache: dict[str, tuple[float, StackingRules]] = {}
+
+
+def forget_cached(project_id: str | None = None) -> None:
+    if project_id is None:
+        _rules_cache.clear()
+    else:
+        _rules_cache.pop(project_id, None)
+
+
 async def rules_for(session: AsyncSession, project_id: str) -> StackingRules:
-    """The rules a project's validations and redemptions follow (one indexed read)."""
+    """The rules a project's validations and redemptions follow."""
+    now = time.monotonic()
+    hit = _rules_cache.get(project_id)
+    if hit is not None and hit[0] > now:
+        return hit[1]
     row = await repository.get_for_project(session, project_id)
-    return StackingRules.from_stored(row.rules if row else None)
+    rules = StackingRules.from_stored(row.rules if row else None)
+    _rules_cache[project_id] = (now + RULES_CACHE_SECONDS, rules)
+    return rules
 
 
 async def current(
@@ -92,6 +114,7 @@ async def create(
             "Custom stacking rules already exist for this project: update or delete them",
             resource_type="stacking_rules",
         ) from exc
+    forget_cached(project_id)
     return row
 
 
@@ -112,6 +135,7 @@ async def update(
     row.rules = stored
     row.updated_at = utcnow()
     await session.flush()
+    forget_cached(project_id)
     return row
 
 
@@ -120,6 +144,7 @@ async def delete(session: AsyncSession, project_id: str, rules_id: str) -> None:
     row = await get(session, project_id, rules_id)
     await session.delete(row)
     await session.flush()
+    forget_cached(project_id)
 
 
 @categories.on_delete
@@ -140,3 +165,4 @@ async def _forget_deleted_category(
             k: v for k, v in limits.items() if k != category_id
         }
     row.rules = stored
+    forget_cached(project_id)
