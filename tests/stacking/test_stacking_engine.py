@@ -310,3 +310,19 @@ async def test_a_redemption_where_everything_is_skipped_is_refused(
     refused = await redeem(client, code, amount=0)
     assert refused.status_code == 400 and refused.json()["key"] == "no_effect"
     assert await redeemed_quantity(client, code) == 0
+
+
+async def test_the_project_rollback_order_mode_applies_unless_the_request_sets_one(
+    client: httpx.AsyncClient, mgmt: httpx.AsyncClient, rules_url: str
+) -> None:
+    await set_rules(mgmt, rules_url, redeemables_rollback_order_mode="WITHOUT_ORDER")
+    [one] = (await redeem(client, await voucher(client))).json()["redemptions"]
+    kept = await client.post(f"/v1/redemptions/{one['id']}/rollback")
+    assert kept.status_code == 200, kept.text
+    assert kept.json()["order"]["status"] == "PAID"  # the project's WITHOUT_ORDER
+    [two] = (await redeem(client, await voucher(client))).json()["redemptions"]
+    canceled = await client.post(
+        f"/v1/redemptions/{two['id']}/rollback",
+        json={"options": {"redeemables_rollback_order_mode": "WITH_ORDER"}},
+    )
+    assert canceled.json()["order"]["status"] == "CANCELED"  # the request's own mode
