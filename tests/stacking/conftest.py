@@ -1,24 +1,10 @@
-"""A Management API client beside the app client, and the rules helpers of these tests."""
+"""The stacking rules URL of the test's project (the `mgmt` client is in tests/conftest.py)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Any
-
-import httpx
 import pytest
 
-from tests.support import ProjectKeys, management_headers
-from voucherd.kit.db import Database
-
-
-@pytest.fixture
-async def mgmt(app: Any, db: Database) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(
-        transport=transport, base_url="http://voucherd.test", headers=await management_headers(db)
-    ) as client:
-        yield client
+from tests.support import ProjectKeys
 
 
 @pytest.fixture
