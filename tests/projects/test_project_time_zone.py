@@ -56,7 +56,13 @@ async def test_an_unknown_zone_is_refused_and_nothing_changes(
 
 
 @pytest.mark.parametrize(
-    "field,value", [("currency", "EUR"), ("description", "x"), ("client_redeem_enabled", True)]
+    "field,value",
+    [
+        ("currency", "EUR"),
+        ("description", "x"),
+        ("client_redeem_enabled", True),
+        ("webhook_version", "v2017-04-20"),
+    ],
 )
 async def test_project_settings_voucherd_does_not_keep_are_refused_by_name(
     mgmt: httpx.AsyncClient, project: ProjectKeys, field: str, value: object

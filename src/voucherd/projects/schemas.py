@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, StrictStr, field_validator
 
 from voucherd.kit.bodies import RequestBody
@@ -17,7 +19,6 @@ class ProjectUpdate(RequestBody):
             "description",
             "currency",
             "dial_code",
-            "webhook_version",
             "client_trusted_domains",
             "client_redeem_enabled",
             "client_publish_enabled",
@@ -32,6 +33,8 @@ class ProjectUpdate(RequestBody):
     )
 
     name: StrictStr | None = Field(default=None, min_length=1, max_length=200)
+    # The only webhook version, what the project states (SDKs send it with every update).
+    webhook_version: Literal["v2024-01-01"] | None = None
     # An IANA name (`Europe/Warsaw`, `Etc/GMT+1`): local days are counted in it.
     timezone: StrictStr | None = Field(default=None, min_length=1, max_length=64)
 
