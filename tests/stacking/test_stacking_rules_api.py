@@ -3,6 +3,7 @@ defaults until custom ones are created, every field stored or refused by name.""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -228,3 +229,36 @@ async def test_only_management_keys_reach_the_rules_of_an_existing_project(
     assert missing.status_code == 404 and missing.json()["key"] == "not_found"
     wrong = await mgmt.get(f"{rules_url}/stk_nope")
     assert wrong.status_code == 404
+
+
+async def test_concurrent_creates_make_one_set_of_rules(
+    mgmt: httpx.AsyncClient, rules_url: str
+) -> None:
+    # Meaningful on PostgreSQL (SQLite has one writer): the unique project_id decides, and
+    # the losers answer 409 rather than 500.
+    bodies = [{"applicable_redeemables_limit": n} for n in range(1, 9)]
+    responses = await asyncio.gather(*(mgmt.post(rules_url, json=b) for b in bodies))
+    codes = sorted(r.status_code for r in responses)
+    assert codes == [200] + [409] * 7, [r.text for r in responses]
+    [winner] = [r.json() for r in responses if r.status_code == 200]
+    assert (await mgmt.get(rules_url)).json()["data"] == [winner]
+
+
+async def test_concurrent_updates_of_different_fields_keep_both(
+    mgmt: httpx.AsyncClient, rules_url: str
+) -> None:
+    created = (await mgmt.post(rules_url, json={})).json()
+    url = f"{rules_url}/{created['id']}"
+    changes = [
+        {"applicable_redeemables_limit": 4},
+        {"redeemables_application_mode": "PARTIAL"},
+        {"redeemables_sorting_rule": "CATEGORY_HIERARCHY"},
+        {"redeemables_no_effect_rule": "SKIP"},
+        {"redeemables_rollback_order_mode": "WITHOUT_ORDER"},
+        {"redeemables_limit": 20},
+    ]
+    responses = await asyncio.gather(*(mgmt.put(url, json=c) for c in changes))
+    assert [r.status_code for r in responses] == [200] * len(changes)
+    read = (await mgmt.get(url)).json()
+    for change in changes:
+        assert {k: read[k] for k in change} == change

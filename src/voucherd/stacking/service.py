@@ -90,14 +90,18 @@ async def _validated(session: AsyncSession, project_id: str, stored: dict[str, o
     await _check_categories(session, project_id, stored)
 
 
+def _already_exist() -> DuplicateFound:
+    return DuplicateFound(
+        "Custom stacking rules already exist for this project: update or delete them",
+        resource_type="stacking_rules",
+    )
+
+
 async def create(
     session: AsyncSession, project_id: str, body: StackingRulesBody
 ) -> StackingRulesRow:
     if await repository.get_for_project(session, project_id) is not None:
-        raise DuplicateFound(
-            "Custom stacking rules already exist for this project: update or delete them",
-            resource_type="stacking_rules",
-        )
+        raise _already_exist()
     stored = body.given()
     await _validated(session, project_id, stored)
     row = StackingRulesRow(
@@ -110,16 +114,15 @@ async def create(
             session.add(row)
             await session.flush()
     except IntegrityError as exc:
-        raise DuplicateFound(
-            "Custom stacking rules already exist for this project: update or delete them",
-            resource_type="stacking_rules",
-        ) from exc
+        raise _already_exist() from exc
     forget_cached(project_id)
     return row
 
 
-async def get(session: AsyncSession, project_id: str, rules_id: str) -> StackingRulesRow:
-    row = await repository.get_for_project(session, project_id)
+async def get(
+    session: AsyncSession, project_id: str, rules_id: str, *, for_update: bool = False
+) -> StackingRulesRow:
+    row = await repository.get_for_project(session, project_id, for_update=for_update)
     if row is None or row.id != rules_id:
         raise NotFound("stacking_rules", rules_id)
     return row
@@ -129,7 +132,9 @@ async def update(
     session: AsyncSession, project_id: str, rules_id: str, body: StackingRulesBody
 ) -> StackingRulesRow:
     """Changes the fields given; the others keep their value."""
-    row = await get(session, project_id, rules_id)
+    # Locked: two updates of different fields merge into the stored JSON one after the
+    # other, so neither loses the other's change.
+    row = await get(session, project_id, rules_id, for_update=True)
     stored = {**row.rules, **body.given()}
     await _validated(session, project_id, stored)
     row.rules = stored
@@ -152,7 +157,7 @@ async def _forget_deleted_category(
     session: AsyncSession, project_id: str, category_id: str
 ) -> None:
     """Rules stop naming a deleted category (they would refuse every later update)."""
-    row = await repository.get_for_project(session, project_id)
+    row = await repository.get_for_project(session, project_id, for_update=True)
     if row is None:
         return
     stored = dict(row.rules)
