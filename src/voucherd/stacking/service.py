@@ -4,14 +4,12 @@ redemption engine applies."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voucherd.categories import service as categories
 from voucherd.kit.clock import utcnow
-from voucherd.kit.context import RequestContext
 from voucherd.kit.errors import DuplicateFound, InvalidPayload, NotFound
 from voucherd.kit.ids import Prefix, new_id
 from voucherd.stacking import repository
@@ -66,23 +64,20 @@ async def _check_categories(
     session: AsyncSession, project_id: str, stored: dict[str, object]
 ) -> None:
     """Every category a rule names exists in the project (a typo would silently never match)."""
-    ctx = RequestContext(project_id=project_id, request_id="")
+    named: dict[str, list[str]] = {}
     for name in _CATEGORY_FIELDS:
         ids = stored.get(name)
-        await _existing(session, ctx, name, ids if isinstance(ids, list) else [])
+        named[name] = [str(i) for i in ids] if isinstance(ids, list) else []
     limits = stored.get("applicable_redeemables_category_limits")
-    if isinstance(limits, dict):
-        await _existing(session, ctx, "applicable_redeemables_category_limits", limits)
-
-
-async def _existing(
-    session: AsyncSession, ctx: RequestContext, field: str, ids: Iterable[object]
-) -> None:
-    for category_id in ids:
-        try:
-            await categories.get(session, ctx, str(category_id))
-        except NotFound:
-            raise InvalidPayload(f"{field}: category {category_id} does not exist") from None
+    named["applicable_redeemables_category_limits"] = (
+        [str(i) for i in limits] if isinstance(limits, dict) else []
+    )
+    wanted = sorted({i for ids in named.values() for i in ids})
+    unknown = set(await categories.missing(session, project_id, wanted))
+    for name, ids in named.items():
+        for category_id in ids:
+            if category_id in unknown:
+                raise InvalidPayload(f"{name}: category {category_id} does not exist")
 
 
 async def _validated(session: AsyncSession, project_id: str, stored: dict[str, object]) -> None:
