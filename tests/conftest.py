@@ -24,7 +24,7 @@ import uvicorn
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from tests.support import ProjectKeys, make_project
+from tests.support import ProjectKeys, make_project, management_headers
 from voucherd.app import create_app
 from voucherd.config import Settings
 from voucherd.kit.clock import clock
@@ -121,6 +121,16 @@ async def client(app: Any, project: ProjectKeys) -> AsyncIterator[httpx.AsyncCli
 async def anon_client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://voucherd.test") as c:
+        yield c
+
+
+@pytest.fixture
+async def mgmt(app: Any, db: Database) -> AsyncIterator[httpx.AsyncClient]:
+    """A Management API client (its key sees every project)."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://voucherd.test", headers=await management_headers(db)
+    ) as c:
         yield c
 
 

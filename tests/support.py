@@ -124,3 +124,10 @@ def voucherify_spec_file() -> Path:
     if os.environ.get("CI"):
         pytest.fail(reason, pytrace=False)
     pytest.skip(reason, allow_module_level=True)
+
+
+async def management_headers(db: Database) -> dict[str, str]:
+    """Headers of a new Management key (it sees every project)."""
+    async with db.transaction() as session:
+        key = await projects.issue_key(session, kind="management", project_id=None)
+    return {"X-Management-Id": key.key_id, "X-Management-Token": key.token}

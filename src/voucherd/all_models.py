@@ -18,6 +18,7 @@ from voucherd.redemptions.models import Redemption
 from voucherd.rewards.models import Reward, RewardAssignment, RewardRedemption
 from voucherd.rules.models import ValidationRule, ValidationRuleAssignment
 from voucherd.segments.models import CustomerSegment, Segment
+from voucherd.stacking.models import StackingRulesRow
 from voucherd.tiers.models import LoyaltyTier
 from voucherd.vouchers.models import PointsBucket, Voucher, VoucherTransaction
 from voucherd.webhooks.models import (
@@ -55,6 +56,7 @@ __all__ = [
     "RewardRedemption",
     "Segment",
     "Sku",
+    "StackingRulesRow",
     "ValidationRule",
     "ValidationRuleAssignment",
     "Voucher",

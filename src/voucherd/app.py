@@ -29,6 +29,7 @@ from voucherd.publications.endpoints import router as publications_router
 from voucherd.redemptions.endpoints import router as redemptions_router
 from voucherd.rewards.endpoints import router as rewards_router
 from voucherd.segments.endpoints import router as segments_router
+from voucherd.stacking.endpoints import router as stacking_router
 from voucherd.tiers.endpoints import router as tiers_router
 from voucherd.vouchers.endpoints import router as vouchers_router
 from voucherd.webhooks.endpoints import router as webhooks_router
@@ -53,6 +54,7 @@ ROUTERS = (
     rewards_router,
     events_router,
     client_router,
+    stacking_router,
     projects_router,
     webhooks_router,
     metrics_router,

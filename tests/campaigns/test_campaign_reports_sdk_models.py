@@ -45,5 +45,5 @@ async def test_sdk_models_read_failures_transactions_summary_and_stacking_rules(
 
     validation = (await client.post("/v1/validations", json=body)).json()
     rules = V.StackingRules.from_dict(validation["stacking_rules"])
-    assert rules is not None and rules.applicable_redeemables_limit == 30
+    assert rules is not None and rules.applicable_redeemables_limit == 5  # the default rules
     assert V.ValidationsValidateResponseBody.from_dict(validation) is not None

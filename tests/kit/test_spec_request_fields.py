@@ -1203,6 +1203,17 @@ NOT_SWEPT: dict[tuple[str, str], str] = {
     ("POST", "/v1/events"): "not swept yet",
     ("POST", "/management/v1/projects/{projectId}/webhooks"): "not swept yet",
     ("PUT", "/management/v1/projects/{projectId}/webhooks/{webhookId}"): "not swept yet",
+    # Management keys, which this sweep's client lacks: every field is stored and read back or
+    # refused by name in tests/stacking/test_stacking_rules_api.py and tests/projects.
+    ("POST", "/management/v1/projects/{projectId}/stacking-rules"): "tests/stacking",
+    ("PUT", "/management/v1/projects/{projectId}/stacking-rules/{stackingRulesId}"): (
+        "tests/stacking"
+    ),
+    ("PUT", "/management/v1/projects/{projectId}"): "tests/projects/test_project_update.py",
+    # The client-side twins take the server-side models (StackableRequest, CustomEventCreate).
+    ("POST", "/client/v1/validations"): "as POST /v1/validations",
+    ("POST", "/client/v1/redemptions"): "as POST /v1/redemptions",
+    ("POST", "/client/v1/events"): "as POST /v1/events",
 }
 
 

@@ -4,15 +4,11 @@ voucherd does."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import pytest
 
 from tests.support import ProjectKeys, voucherify_spec_file
-from voucherd.kit.db import Database
-from voucherd.projects import service as projects
 
 SPEC_FILE = voucherify_spec_file()
 
@@ -30,18 +26,6 @@ def _required_project_fields() -> set[str]:
         return found
 
     return required(schemas["ManagementProjectsGetResponseBody"])
-
-
-@pytest.fixture
-async def mgmt(app: Any, db: Database) -> AsyncIterator[httpx.AsyncClient]:
-    async with db.transaction() as session:
-        key = await projects.issue_key(session, kind="management", project_id=None)
-    headers = {"X-Management-Id": key.key_id, "X-Management-Token": key.token}
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(
-        transport=transport, base_url="http://voucherd.test", headers=headers
-    ) as client:
-        yield client
 
 
 async def test_project_carries_every_field_the_spec_requires(

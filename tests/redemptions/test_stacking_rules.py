@@ -1,5 +1,5 @@
 """The validation's `stacking_rules` has every key of Voucherify's `StackingRules`, and says
-what voucherd enforces."""
+what voucherd enforces (the project's rules; the defaults without custom ones)."""
 
 from __future__ import annotations
 
@@ -53,8 +53,8 @@ async def test_stacking_rules_have_every_spec_key_with_its_type(client: httpx.As
 async def test_reported_limits_are_the_enforced_ones(client: httpx.AsyncClient) -> None:
     rules, applicable = await _rules(client, 30)
     assert rules["redeemables_limit"] == 30
-    # All 30 apply, so the applicable limit reported is 30 (Voucherify's default is 5).
-    assert applicable == 30 == rules["applicable_redeemables_limit"]
+    # Voucherify's default rules: 30 may be sent, 5 apply (the rest are skipped).
+    assert applicable == 5 == rules["applicable_redeemables_limit"]
     assert rules["redeemables_application_mode"] == "ALL"
     assert rules["redeemables_sorting_rule"] == "REQUESTED_ORDER"
     too_many = await client.post(

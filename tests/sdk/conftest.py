@@ -9,7 +9,8 @@ import pytest
 import voucherify as V
 
 from tests.conftest import LiveServer
-from tests.support import ProjectKeys
+from tests.support import ProjectKeys, management_headers
+from voucherd.kit.db import Database
 
 
 @pytest.fixture
@@ -18,5 +19,18 @@ def sdk(live_server: LiveServer, project: ProjectKeys) -> Iterator[Any]:
         host=live_server.base_url,
         api_key={"X-App-Id": project.app_id, "X-App-Token": project.app_token},
     )
+    with V.ApiClient(cfg) as client:
+        yield client
+
+
+@pytest.fixture
+async def management_keys(db: Database) -> dict[str, str]:
+    return await management_headers(db)
+
+
+@pytest.fixture
+def management_sdk(live_server: LiveServer, management_keys: dict[str, str]) -> Iterator[Any]:
+    """The SDK with a Management key (ManagementApi)."""
+    cfg = V.Configuration(host=live_server.base_url, api_key=management_keys)
     with V.ApiClient(cfg) as client:
         yield client

@@ -29,3 +29,10 @@ async def get_by_name(session: AsyncSession, project_id: str, name: str) -> Cate
 
 def list_query(project_id: str) -> Select[Category]:
     return select(Category).where(Category.project_id == project_id)
+
+
+async def existing_ids(session: AsyncSession, project_id: str, ids: list[str]) -> set[str]:
+    result = await session.execute(
+        select(Category.id).where(Category.project_id == project_id, Category.id.in_(ids))
+    )
+    return set(result.scalars())

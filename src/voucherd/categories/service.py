@@ -36,6 +36,14 @@ async def get(session: AsyncSession, ctx: RequestContext, category_id: str) -> C
     return category
 
 
+async def missing(session: AsyncSession, project_id: str, ids: list[str]) -> list[str]:
+    """Those of `ids` that name no category of the project (in the order given)."""
+    if not ids:
+        return []
+    found = await repository.existing_ids(session, project_id, ids)
+    return [i for i in ids if i not in found]
+
+
 async def _insert(session: AsyncSession, category: Category) -> None:
     try:
         # In a savepoint: a concurrent create of the same name fails alone, not the request's

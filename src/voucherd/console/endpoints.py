@@ -88,7 +88,7 @@ async def log_out(request: Request, who: CurrentViewer) -> Response:
 
 @router.get("")
 async def home(request: Request, who: CurrentViewer) -> Response:
-    numbers = await home_page.home(get_session_of(request), who.user.project_id)
+    numbers = await home_page.home(get_session_of(request), who.user.project_id, who.ctx.zone)
     return page("home.html", who=who, home=numbers, nav="home")
 
 

@@ -65,7 +65,7 @@ class Liability:
 
 async def liability(session: AsyncSession, who: Viewer) -> Liability:
     project_id = who.user.project_id
-    first = utcnow().date().replace(day=1)
+    first = who.ctx.today().replace(day=1)  # the project's months
     months = [first + relativedelta(months=n) for n in range(MONTHS + 1)]
     points = await loyalty_reports.outstanding_points(session, project_id)
     expiring = await loyalty_reports.expiring_by_month(session, project_id, months)

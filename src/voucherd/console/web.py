@@ -18,6 +18,7 @@ from voucherd.console.models import ROLES, ConsoleSession, ConsoleUser
 from voucherd.kit.context import RequestContext, current_request_id
 from voucherd.kit.http import get_session_of
 from voucherd.kit.ids import new_request_id
+from voucherd.projects import service as projects
 
 SESSION_COOKIE = "voucherd_console"
 LOGIN_CSRF_COOKIE = "voucherd_login_csrf"
@@ -62,6 +63,7 @@ class FormError(Exception):
 class Viewer:
     user: ConsoleUser
     session: ConsoleSession
+    timezone: str = "UTC"  # the project's: days on reports are its days
 
     @property
     def csrf_token(self) -> str:
@@ -74,6 +76,7 @@ class Viewer:
             project_id=self.user.project_id,
             request_id=current_request_id.get() or new_request_id(),
             channel="USER_PORTAL",
+            timezone=self.timezone,
         )
 
     def can(self, role: str) -> bool:
@@ -124,7 +127,8 @@ async def viewer(request: Request) -> Viewer:
     found = await service.current(get_session_of(request), request.cookies.get(SESSION_COOKIE))
     if found is None:
         raise LoginRequired()
-    return Viewer(user=found[1], session=found[0])
+    timezone = await projects.timezone_of(get_session_of(request), found[1].project_id)
+    return Viewer(user=found[1], session=found[0], timezone=timezone)
 
 
 CurrentViewer = Annotated[Viewer, Depends(viewer)]

@@ -150,7 +150,7 @@ async def _hold(
         order_id=order.get("id"),
         earning_rule_id=rule.id,
         points=points,
-        activates_at=now.date() + timedelta(days=days),
+        activates_at=ctx.today() + timedelta(days=days),  # a local day
         status=repository.PENDING,
         details=details,
         created_at=now,
@@ -177,7 +177,7 @@ async def _credit(
         card,
         points,
         kind=ledger.ACCRUAL,
-        expires_on=expires_on(rules, utcnow().date()),
+        expires_on=expires_on(rules, ctx.today()),
         source_id=trigger.source_id,
         details={**trigger.details, **extra, "earning_rule": rule_reference(rule)},
         dedupe_key=f"earn:{rule.id}:{trigger.reference}",

@@ -1,8 +1,8 @@
 """Background jobs of the earning domain, registered with the worker.
 
 `earning.activate_pending_points`: pending points whose `activates_at` day has come (by the
-one clock, UTC) are credited to their cards, each entry in its own small transaction, so one
-failing entry neither blocks nor rolls back the others.
+one clock, in the project's time zone) are credited to their cards, each entry in its own
+small transaction, so one failing entry neither blocks nor rolls back the others.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ from voucherd.kit.clock import utcnow
 from voucherd.kit.context import RequestContext
 from voucherd.kit.db import Database, is_connection_error, retry_on_conflict
 from voucherd.kit.ids import new_request_id
+from voucherd.kit.zones import local_dates
+from voucherd.projects import service as projects
 from voucherd.vouchers import service as vouchers
 from voucherd.worker import register_job
 
@@ -39,8 +41,13 @@ _failing = Quarantine(timedelta(minutes=10))
 
 
 async def _activate_one(db: Database, entry_id: str, project_id: str) -> bool:
-    ctx = RequestContext(project_id=project_id, request_id=new_request_id(), channel="INTERNAL")
     async with db.transaction(write=True) as session:
+        ctx = RequestContext(
+            project_id=project_id,
+            request_id=new_request_id(),
+            channel="INTERNAL",
+            timezone=await projects.timezone_of(session, project_id),
+        )
         entry = await repository.get_pending(session, project_id, entry_id)
         if entry is None or entry.status != repository.PENDING:
             return False  # another worker (or a manual activation) got there first
@@ -56,9 +63,9 @@ async def _activate_one(db: Database, entry_id: str, project_id: str) -> bool:
 
 @register_job("earning.activate_pending_points", idle_seconds=IDLE_SECONDS)
 async def activate_due_pending_points(db: Database) -> int:
-    today = utcnow().date()
     async with db.transaction(write=False) as session:
-        due = await repository.due_pending(session, today, BATCH_SIZE, _failing.held())
+        today_by_date = local_dates(utcnow(), await projects.zones(session))
+        due = await repository.due_pending(session, today_by_date, BATCH_SIZE, _failing.held())
     activated = 0
     for entry_id, project_id in due:
         try:

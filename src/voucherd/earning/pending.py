@@ -192,7 +192,7 @@ async def activate(
             card,
             entry.points,
             kind=ledger.ACTIVATION,
-            expires_on=await _expiry(session, ctx, entry, now.date()),
+            expires_on=await _expiry(session, ctx, entry, ctx.today()),
             source_id=(entry.details.get("order") or {}).get("source_id"),
             details=_transaction_details(entry),
             dedupe_key=f"pending:{entry.id}",

@@ -8,7 +8,7 @@ commit and then re-checks the condition; SQLite has a single writer anyway.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
 from sqlalchemy import Select, bindparam, delete, func, select, update
@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voucherd.earning.models import EarningRule
+from voucherd.kit.queries import reached_local_day
 from voucherd.loyalty.models import PendingPoints
 
 PENDING = "PENDING"
@@ -160,11 +161,16 @@ async def adjust_pending(session: AsyncSession, entry_id: str, points: int, now:
 
 
 async def due_pending(
-    session: AsyncSession, today: date, limit: int, skip: Sequence[str] = ()
+    session: AsyncSession,
+    today_by_date: Mapping[date, Sequence[str]],
+    limit: int,
+    skip: Sequence[str] = (),
 ) -> list[tuple[str, str]]:
-    """(entry id, project id) of pending entries whose activation day has come."""
+    """(entry id, project id) of pending entries whose activation day has come in their
+    project's zone (`today_by_date`: local date -> project ids)."""
     stmt = select(PendingPoints.id, PendingPoints.project_id).where(
-        PendingPoints.status == PENDING, PendingPoints.activates_at <= today
+        PendingPoints.status == PENDING,
+        reached_local_day(PendingPoints.project_id, PendingPoints.activates_at, today_by_date),
     )
     if skip:
         stmt = stmt.where(PendingPoints.id.not_in(list(skip)))

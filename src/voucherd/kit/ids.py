@@ -82,6 +82,7 @@ class Prefix:
     CONSOLE_USER = "usr"
     AUDIT = "aud"
     SEGMENT = "seg"
+    STACKING_RULES = "stk"
     EVENT = "evcus"
     WEBHOOK = "wh"
     SENDOUT = "whs"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import BindParameter, Select, bindparam, or_
+from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, false, or_
 from sqlalchemy.orm import InstrumentedAttribute
 
 S = TypeVar("S", bound=Select[*tuple[Any, ...]])
@@ -29,3 +31,20 @@ def one_by_either(
         .order_by((preferred == key).desc())
         .limit(1)
     )
+
+
+def reached_local_day(
+    project_id: InstrumentedAttribute[str],
+    day: InstrumentedAttribute[date] | InstrumentedAttribute[date | None],
+    today_by_date: Mapping[date, Sequence[str]],
+    *,
+    passed: bool = False,
+) -> ColumnElement[bool]:
+    """Rows whose `day` has come in their project's zone: `day <= today` (or `< today` with
+    `passed`), each project compared with its own local today (`kit.zones.local_dates`;
+    at most three distinct dates exist on Earth at once, so the OR stays short)."""
+    terms = [
+        and_(project_id.in_(list(ids)), day < today if passed else day <= today)
+        for today, ids in today_by_date.items()
+    ]
+    return or_(*terms) if terms else false()

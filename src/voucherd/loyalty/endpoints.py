@@ -96,7 +96,7 @@ async def list_members(
     rows, total, has_more = await paginate(
         session, stmt, Voucher.id, page, vouchers_repository.SORTS
     )
-    cards = [await service.as_spendable(session, v) for v in rows]
+    cards = [await service.as_spendable(session, ctx, v) for v in rows]
     return JsonResponse(
         list_body("vouchers", [voucher_body(v) for v in cards], total, has_more=has_more)
     )
@@ -105,7 +105,7 @@ async def list_members(
 @router.get("/members/{member_id}")
 async def get_member(member_id: str, ctx: AppContext, session: Session) -> Response:
     card = await service.get_member(session, ctx, member_id)
-    return JsonResponse(voucher_body(await service.as_spendable(session, card)))
+    return JsonResponse(voucher_body(await service.as_spendable(session, ctx, card)))
 
 
 @router.get("/{campaign_id}/members/{member_id}")
@@ -113,7 +113,7 @@ async def get_program_member(
     campaign_id: str, member_id: str, ctx: AppContext, session: Session
 ) -> Response:
     card = await service.get_member(session, ctx, member_id, campaign_id)
-    return JsonResponse(voucher_body(await service.as_spendable(session, card)))
+    return JsonResponse(voucher_body(await service.as_spendable(session, ctx, card)))
 
 
 # -- points -----------------------------------------------------------------------------------

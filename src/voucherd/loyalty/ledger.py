@@ -278,7 +278,7 @@ async def debit(
     _check_card(card)
     if points <= 0:
         raise InvalidPayload("points must be a positive integer")
-    today = utcnow().date()
+    today = ctx.today()
 
     async def take() -> Voucher | None:
         return await repository.add_to_balance(
@@ -446,7 +446,7 @@ async def _expire_if_due(session: AsyncSession, ctx: RequestContext, card: Vouch
     """After a credit or refund (the card row as its UPDATE returned it, so current and
     locked): points past their last valid day leave now, so the balance the response reports
     is what can be spent. Costs nothing when none are due (the cached soonest expiry says so)."""
-    today = utcnow().date()
+    today = ctx.today()
     soonest = card.loyalty_next_expiration_date
     if soonest is not None and soonest < today:
         await expire_due(session, ctx, card, today)

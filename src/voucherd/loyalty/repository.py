@@ -8,7 +8,7 @@ in the same transaction are serialized per card. SQLite has a single writer anyw
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -29,6 +29,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from voucherd.kit import filters
 from voucherd.kit.clock import utcnow
+from voucherd.kit.queries import reached_local_day
 from voucherd.vouchers.models import PointsBucket, Voucher, VoucherTransaction
 
 
@@ -206,10 +207,18 @@ async def overdue_and_next(
 
 
 async def cards_with_overdue_points(
-    session: AsyncSession, today: date, limit: int, skip: Sequence[str] = ()
+    session: AsyncSession,
+    today_by_date: Mapping[date, Sequence[str]],
+    limit: int,
+    skip: Sequence[str] = (),
 ) -> list[str]:
+    """Cards holding points past their last valid day in their project's zone
+    (`today_by_date`: local date -> project ids)."""
     stmt = select(PointsBucket.voucher_id).where(
-        PointsBucket.expires_on < today, PointsBucket.remaining > 0
+        reached_local_day(
+            PointsBucket.project_id, PointsBucket.expires_on, today_by_date, passed=True
+        ),
+        PointsBucket.remaining > 0,
     )
     if skip:
         stmt = stmt.where(PointsBucket.voucher_id.not_in(list(skip)))

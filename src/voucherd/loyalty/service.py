@@ -12,7 +12,6 @@ from voucherd.campaigns import service as campaigns
 from voucherd.campaigns.models import Campaign
 from voucherd.customers import service as customers
 from voucherd.customers.models import Customer
-from voucherd.kit.clock import utcnow
 from voucherd.kit.context import RequestContext
 from voucherd.kit.errors import InvalidPayload, NotFound
 from voucherd.loyalty import ledger, repository
@@ -50,14 +49,14 @@ async def get_member(
     return card
 
 
-async def as_spendable(session: AsyncSession, card: Voucher) -> Voucher:
+async def as_spendable(session: AsyncSession, ctx: RequestContext, card: Voucher) -> Voucher:
     """The card as a read reports it: points past their last valid day are shown expired
     even if the expiry job has not reached the card yet, so the balance a GET (or a reward's
     affordability) shows is what a spend can take. A read transaction writes nothing: the
     loaded card's values are adjusted in memory (never flushed); the next movement of the
     card, or the job, expires those points in the ledger. Free unless the cached soonest
     expiry is already past."""
-    today = utcnow().date()
+    today = ctx.today()
     soonest = card.loyalty_next_expiration_date
     if card.type != "LOYALTY_CARD" or soonest is None or soonest >= today:
         return card
@@ -168,7 +167,7 @@ async def change_points(
             card,
             change.points,
             kind=ledger.ADDITION,
-            expires_on=_credit_expiry(change, program, utcnow().date()),
+            expires_on=_credit_expiry(change, program, ctx.today()),
             source_id=change.source_id,
             reason=change.reason,
         )
@@ -205,7 +204,7 @@ async def transfer(
     await customers.lock(session, [target.holder_id, *(s.holder_id for s in sources)])
     for card_id in sorted({target.id, *(s.id for s in sources)}):
         await repository.add_to_balance(session, card_id, 0)
-    today = utcnow().date()
+    today = ctx.today()
     for source, item in zip(sources, transfers, strict=True):
         out = await ledger.debit(
             session,

@@ -23,7 +23,9 @@ from voucherd.projects.service import ClientSettings
 # Verified keys are remembered briefly so the hot path skips a query; a revoked key stops
 # working within this many seconds in every process.
 AUTH_CACHE_SECONDS = 10.0
-_cache: dict[tuple[str, str, str], tuple[float, str | None, str]] = {}
+# Also the project's time zone: a zone change is seen by every process within that time too
+# (the process that made it forgets its cache at once).
+_cache: dict[tuple[str, str, str], tuple[float, str | None, str, str]] = {}
 
 
 def clear_auth_cache() -> None:
@@ -33,7 +35,8 @@ def clear_auth_cache() -> None:
 
 async def _verify(
     session: AsyncSession, kind: str, key_id: str | None, token: str | None
-) -> tuple[str | None, str]:
+) -> tuple[str | None, str, str]:
+    """(project id, key name, project time zone) of a genuine key."""
     if not key_id or not token:
         raise Unauthorized(
             "Missing credentials: send X-App-Id and X-App-Token"
@@ -44,12 +47,13 @@ async def _verify(
     hit = _cache.get(cache_key)
     now = time.monotonic()
     if hit is not None and hit[0] > now:
-        return hit[1], hit[2]
-    key = await service.authenticate(session, kind, key_id, token)
-    if key is None:
+        return hit[1], hit[2], hit[3]
+    found = await service.authenticate(session, kind, key_id, token)
+    if found is None:
         raise Unauthorized("Invalid credentials")
-    _cache[cache_key] = (now + AUTH_CACHE_SECONDS, key.project_id, key.name)
-    return key.project_id, key.name
+    key, timezone = found.key, found.timezone or "UTC"
+    _cache[cache_key] = (now + AUTH_CACHE_SECONDS, key.project_id, key.name, timezone)
+    return key.project_id, key.name, timezone
 
 
 async def app_context(request: Request) -> RequestContext:
@@ -59,7 +63,7 @@ async def app_context(request: Request) -> RequestContext:
     x_app_id = headers.get("x-app-id")
     x_app_token = headers.get("x-app-token")
     session = get_session_of(request)
-    project_id, name = await _verify(session, "app", x_app_id, x_app_token)
+    project_id, name, timezone = await _verify(session, "app", x_app_id, x_app_token)
     assert project_id is not None and x_app_id is not None
     # Idempotency-Key (kit/idempotency.py): claimed only once the key is known to be genuine,
     # so a stored answer is replayed to the API key that caused it and to no other.
@@ -70,6 +74,7 @@ async def app_context(request: Request) -> RequestContext:
         channel="API",
         api_key_name=name,
         app_id=x_app_id,
+        timezone=timezone,
     )
 
 
@@ -79,25 +84,28 @@ class ClientContextValue:
     settings: ClientSettings
 
 
-_client_cache: dict[tuple[str, str], tuple[float, str, str, ClientSettings]] = {}
+_client_cache: dict[tuple[str, str], tuple[float, str, str, ClientSettings, str]] = {}
 
 
 async def _verify_client(
     session: AsyncSession, key_id: str | None, token: str | None
-) -> tuple[str, str, ClientSettings]:
+) -> tuple[str, str, ClientSettings, str]:
+    """(project id, key name, what the key may do, project time zone) of a genuine key."""
     if not key_id or not token:
         raise Unauthorized("Missing credentials: send X-Client-Application-Id and X-Client-Token")
     cache_key = (key_id, hash_token(token))
     now = time.monotonic()
     hit = _client_cache.get(cache_key)
     if hit is not None and hit[0] > now:
-        return hit[1], hit[2], hit[3]
-    key = await service.authenticate(session, "client", key_id, token)
-    if key is None or key.project_id is None:
+        return hit[1], hit[2], hit[3], hit[4]
+    found = await service.authenticate(session, "client", key_id, token)
+    if found is None or found.key.project_id is None:
         raise Unauthorized("Invalid credentials")
-    settings = ClientSettings.of(key)
-    _client_cache[cache_key] = (now + AUTH_CACHE_SECONDS, key.project_id, key.name, settings)
-    return key.project_id, key.name, settings
+    key, settings = found.key, ClientSettings.of(found.key)
+    assert key.project_id is not None
+    entry = (now + AUTH_CACHE_SECONDS, key.project_id, key.name, settings, found.timezone or "UTC")
+    _client_cache[cache_key] = entry
+    return key.project_id, key.name, settings, entry[4]
 
 
 def _client_ip(request: Request) -> str:
@@ -132,7 +140,7 @@ async def client_context(request: Request) -> ClientContextValue:
     headers = request.headers
     key_id = headers.get("x-client-application-id")
     session = get_session_of(request)
-    project_id, name, settings = await _verify_client(
+    project_id, name, settings, timezone = await _verify_client(
         session, key_id, headers.get("x-client-token")
     )
     origin = headers.get("origin") or request.query_params.get("origin")
@@ -150,6 +158,7 @@ async def client_context(request: Request) -> ClientContextValue:
         channel="CLIENT_API",
         api_key_name=name,
         app_id=key_id,
+        timezone=timezone,
     )
     return ClientContextValue(ctx, settings)
 

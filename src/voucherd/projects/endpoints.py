@@ -9,8 +9,9 @@ from voucherd.kit.errors import NotFound
 from voucherd.kit.http import TransactionalRoute
 from voucherd.kit.pagination import list_body
 from voucherd.kit.responses import JsonResponse
-from voucherd.projects import repository
-from voucherd.projects.auth import ManagementKey, Session
+from voucherd.projects import repository, service
+from voucherd.projects.auth import ManagementKey, Session, clear_auth_cache
+from voucherd.projects.schemas import ProjectUpdate
 from voucherd.projects.serializers import project_body
 
 router = APIRouter(
@@ -29,4 +30,18 @@ async def get_project(project_id: str, _key: ManagementKey, session: Session) ->
     project = await repository.get_project(session, project_id)
     if project is None:
         raise NotFound("project", project_id)
+    return JsonResponse(project_body(project))
+
+
+@router.put("/{project_id}")
+async def update_project(
+    project_id: str, body: ProjectUpdate, _key: ManagementKey, session: Session
+) -> Response:
+    project = await repository.get_project(session, project_id)
+    if project is None:
+        raise NotFound("project", project_id)
+    await service.update_project(session, project, body)
+    # Keys remember their project's zone briefly (auth.AUTH_CACHE_SECONDS); this process
+    # forgets at once so the caller's next request already counts days in the new zone.
+    clear_auth_cache()
     return JsonResponse(project_body(project))

@@ -25,13 +25,17 @@ async def list_projects(session: AsyncSession) -> Sequence[Project]:
     return result.scalars().all()
 
 
-async def get_active_key(session: AsyncSession, kind: str, key_id: str) -> ApiKey | None:
+async def get_active_key(
+    session: AsyncSession, kind: str, key_id: str
+) -> tuple[ApiKey, str | None] | None:
+    """The key and its project's time zone, in one query (management keys have no project)."""
     result = await session.execute(
-        select(ApiKey).where(
-            ApiKey.kind == kind, ApiKey.key_id == key_id, ApiKey.revoked_at.is_(None)
-        )
+        select(ApiKey, Project.timezone)
+        .outerjoin(Project, Project.id == ApiKey.project_id)
+        .where(ApiKey.kind == kind, ApiKey.key_id == key_id, ApiKey.revoked_at.is_(None))
     )
-    return result.scalar_one_or_none()
+    row = result.first()
+    return None if row is None else (row[0], row[1])
 
 
 async def get_key(session: AsyncSession, key_id: str) -> ApiKey | None:

@@ -16,6 +16,7 @@ from voucherd.kit.ids import Prefix, new_id, new_token
 from voucherd.kit.security import hash_token, token_matches
 from voucherd.projects import repository
 from voucherd.projects.models import ApiKey, Project
+from voucherd.projects.schemas import ProjectUpdate
 
 
 @dataclass(frozen=True)
@@ -214,11 +215,20 @@ async def bootstrap_default_project(
     return Bootstrap(project=project, created=created, issued=issued)
 
 
-async def authenticate(session: AsyncSession, kind: str, key_id: str, token: str) -> ApiKey | None:
-    key = await repository.get_active_key(session, kind, key_id)
-    if key is None or not token_matches(token, key.token_hash):
+@dataclass(frozen=True)
+class Authenticated:
+    key: ApiKey
+    # The key's project's IANA zone, read in the key's query (None for management keys).
+    timezone: str | None
+
+
+async def authenticate(
+    session: AsyncSession, kind: str, key_id: str, token: str
+) -> Authenticated | None:
+    found = await repository.get_active_key(session, kind, key_id)
+    if found is None or not token_matches(token, found[0].token_hash):
         return None
-    return key
+    return Authenticated(found[0], found[1])
 
 
 async def revoke_key(session: AsyncSession, key_id: str) -> bool:
@@ -245,3 +255,23 @@ async def revoke_project_key(session: AsyncSession, project_id: str, key_id: str
         return False
     key.revoked_at = utcnow()
     return True
+
+
+async def update_project(session: AsyncSession, project: Project, data: ProjectUpdate) -> Project:
+    if data.name is not None:
+        project.name = data.name
+    if data.timezone is not None:
+        project.timezone = data.timezone
+    await session.flush()
+    return project
+
+
+async def timezone_of(session: AsyncSession, project_id: str) -> str:
+    """A project's IANA zone, for contexts made outside a request (worker jobs)."""
+    project = await repository.get_project(session, project_id)
+    return project.timezone if project is not None else "UTC"
+
+
+async def zones(session: AsyncSession) -> dict[str, str]:
+    """Every project's IANA zone by project id (worker jobs compare dates per project)."""
+    return {p.id: p.timezone for p in await repository.list_projects(session)}

@@ -1,7 +1,8 @@
 """Evaluating redeemables against an order: shared by validation and redemption.
 
 Each redeemable is checked (exists, active, dates, limits, balance), its discount resolved
-(formulas included), and the stack applied to the order in the requested order.
+(formulas included), and the stack applied to the order in the order and within the limits
+of the project's stacking rules (redemptions/stacking.py).
 """
 
 from __future__ import annotations
@@ -34,7 +35,10 @@ from voucherd.kit.money import MAX_AMOUNT
 from voucherd.orders.service import InvalidOrder
 from voucherd.products import service as products
 from voucherd.products.service import Catalogue
+from voucherd.redemptions import stacking
 from voucherd.redemptions.schemas import OrderIn, RedeemableIn
+from voucherd.stacking import service as stacking_rules
+from voucherd.stacking.rules import DEFAULT_RULES, StackingRules
 from voucherd.vouchers import service as vouchers
 from voucherd.vouchers.models import Voucher
 
@@ -51,6 +55,8 @@ class Candidate:
     applied_items: dict[int, int] = field(default_factory=dict)
     # What a UNIT discount did to the order's units, by line: a rollback undoes it.
     unit_changes: dict[int, UnitChange] = field(default_factory=dict)
+    # Why the stacking rules left it out (a `ValidationsRedeemableSkippedResult` key).
+    skipped: str | None = None
 
     @property
     def gift_credits(self) -> int:
@@ -66,14 +72,27 @@ class Evaluation:
     calculated: CalculatedOrder
     # The products and SKUs UNIT discounts give away, by id: the lines they add name them.
     catalogue: Catalogue = field(default_factory=dict)
+    rules: StackingRules = DEFAULT_RULES
+
+    @property
+    def applicable(self) -> list[Candidate]:
+        """What applies, in application order."""
+        return [c for c in self.candidates if c.error is None and c.skipped is None]
 
     @property
     def valid(self) -> bool:
-        return all(c.error is None for c in self.candidates)
+        """Something applies and, in mode ALL, nothing is inapplicable."""
+        if not self.applicable:
+            return False
+        return self.rules.redeemables_application_mode == "PARTIAL" or not self.failures
 
     @property
     def failures(self) -> list[Candidate]:
         return [c for c in self.candidates if c.error is not None]
+
+    @property
+    def skipped(self) -> list[Candidate]:
+        return [c for c in self.candidates if c.error is None and c.skipped is not None]
 
 
 def inapplicable(key: str, message: str, status: int = 400) -> ApiError:
@@ -208,6 +227,8 @@ async def evaluate(
     request_metadata: dict[str, Any],
 ) -> Evaluation:
     now = utcnow()
+    rules = await stacking_rules.rules_for(session, ctx.project_id)
+    stacking.check_count(redeemables, rules)
     candidates = [Candidate(r) for r in redeemables]
     seen: set[str] = set()
     for candidate in candidates:
@@ -216,7 +237,17 @@ async def evaluate(
         _resolve(candidate, order, customer, order_metadata, request_metadata, now)
     catalogue = await _price_free_units(session, ctx, candidates, order)
     prices = _unit_products(catalogue)
-    usable = [c for c in candidates if c.error is None and c.discount is not None]
+    ordered, calculated = stacking.settle(
+        candidates, rules, lambda applied: _calculate(order, prices, applied)
+    )
+    return Evaluation(ordered, order, calculated, catalogue, rules)
+
+
+def _calculate(
+    order: OrderInput, prices: dict[str, UnitProduct], applied: list[Candidate]
+) -> CalculatedOrder:
+    """The order with `applied` stacked in that order; each candidate learns its share."""
+    usable = [c for c in applied if c.discount is not None]
     try:
         calculated = calculate_order(order, [c.discount for c in usable if c.discount], prices)
     except DiscountError as exc:
@@ -231,7 +262,7 @@ async def evaluate(
         candidate.applied = cents
         candidate.applied_items = items
         candidate.unit_changes = units
-    return Evaluation(candidates, order, calculated, catalogue)
+    return calculated
 
 
 async def _price_free_units(

@@ -23,8 +23,9 @@ from voucherd.orders.models import Order
 from voucherd.orders.serializers import order_body
 from voucherd.redemptions import repository
 from voucherd.redemptions.models import Redemption
-from voucherd.redemptions.schemas import RollbackRequest
+from voucherd.redemptions.schemas import RollbackOptions, RollbackRequest
 from voucherd.redemptions.serializers import redemption_body, simple_redemption
+from voucherd.stacking import service as stacking_rules
 from voucherd.vouchers import gift
 from voucherd.vouchers import service as vouchers
 from voucherd.vouchers.models import Voucher
@@ -204,9 +205,24 @@ async def _order_of(
     return await orders.get(session, ctx, r.order_id, for_update=data.order_mode == "WITH_ORDER")
 
 
+async def _with_project_mode(
+    session: AsyncSession, ctx: RequestContext, data: RollbackRequest
+) -> RollbackRequest:
+    """The request's order mode, else the project's stacking rule
+    `redeemables_rollback_order_mode` (Voucherify sets it per project)."""
+    if data.options is not None and data.options.redeemables_rollback_order_mode is not None:
+        return data
+    mode = (await stacking_rules.rules_for(session, ctx.project_id)).redeemables_rollback_order_mode
+    if mode != "WITHOUT_ORDER":
+        return data
+    options = RollbackOptions(redeemables_rollback_order_mode="WITHOUT_ORDER")
+    return data.model_copy(update={"options": options})
+
+
 async def rollback(
     session: AsyncSession, ctx: RequestContext, redemption_id: str, data: RollbackRequest
 ) -> RolledBack:
+    data = await _with_project_mode(session, ctx, data)
     redemption = await get(session, ctx, redemption_id)
     if redemption.related_object_type == "redemption":
         return (await rollback_stacked(session, ctx, redemption_id, data))[1]
@@ -230,6 +246,7 @@ async def rollback(
 async def rollback_stacked(
     session: AsyncSession, ctx: RequestContext, parent_id: str, data: RollbackRequest
 ) -> tuple[list[RolledBack], RolledBack]:
+    data = await _with_project_mode(session, ctx, data)
     parent = await get(session, ctx, parent_id)
     if parent.related_object_type != "redemption":
         if parent.parent_id is not None:

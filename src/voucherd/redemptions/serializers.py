@@ -10,32 +10,8 @@ from voucherd.discounts.calculation import CalculatedItem, CalculatedOrder
 from voucherd.kit.timefmt import iso
 from voucherd.kit.wire import omit_absent
 from voucherd.redemptions.models import Redemption
-from voucherd.redemptions.schemas import MAX_REDEEMABLES
 from voucherd.vouchers.models import Voucher
 from voucherd.vouchers.serializers import simple_voucher, voucher_body
-
-# What voucherd enforces, in every key of Voucherify's `StackingRules`: up to 30 redeemables
-# per request, all of them applied (mode ALL, in the requested order). Categories carry no
-# stacking limits yet, so the per-category limits are the overall one and nothing is
-# exclusive (the exclusive limits keep Voucherify's defaults, which then never bite).
-STACKING_RULES: dict[str, Any] = {
-    "redeemables_limit": MAX_REDEEMABLES,
-    "applicable_redeemables_limit": MAX_REDEEMABLES,
-    "applicable_redeemables_per_category_limit": MAX_REDEEMABLES,
-    "applicable_redeemables_category_limits": {},
-    "applicable_exclusive_redeemables_limit": 1,
-    "applicable_exclusive_redeemables_per_category_limit": 1,
-    "exclusive_categories": [],
-    "joint_categories": [],
-    "redeemables_application_mode": "ALL",
-    "redeemables_sorting_rule": "REQUESTED_ORDER",
-    "redeemables_products_application_mode": "STACK",
-    "redeemables_no_effect_rule": "REDEEM_ANYWAY",
-    "no_effect_skip_categories": [],
-    "no_effect_redeem_anyway_categories": [],
-    "redeemables_rollback_order_mode": "WITH_ORDER",
-}
-
 
 # Voucherify leaves these out of a redemption without them (kit/wire.py).
 REDEMPTION_OMITTED_WHEN_ABSENT = ("promotion_tier", "reward")

@@ -27,7 +27,7 @@ from voucherd.orders import service as orders
 from voucherd.orders.models import Order
 from voucherd.orders.schemas import OrderCreate
 from voucherd.orders.serializers import order_body
-from voucherd.redemptions import failures
+from voucherd.redemptions import failures, stacking
 from voucherd.redemptions.engine import (
     Candidate,
     Evaluation,
@@ -39,19 +39,14 @@ from voucherd.redemptions.models import Redemption
 from voucherd.redemptions.schemas import StackableRequest
 from voucherd.redemptions.serializers import (
     STACKING_OMITTED_WHEN_ABSENT,
-    STACKING_RULES,
     calculated_order_body,
     redemption_body,
     simple_redemption,
 )
+from voucherd.stacking.serializers import validation_body
 from voucherd.vouchers import gift
 from voucherd.vouchers import service as vouchers
 from voucherd.vouchers.serializers import simple_voucher
-
-
-def _error_body(candidate: Candidate, request_id: str) -> dict[str, Any]:
-    assert candidate.error is not None
-    return candidate.error.body(request_id)
 
 
 def _redeemable_result(candidate: Candidate) -> dict[str, Any]:
@@ -100,38 +95,24 @@ async def validate(
         request_metadata=body.metadata or {},
     )
     valid = evaluation.valid
+    rules = evaluation.rules
     redeemables: list[dict[str, Any]] = []
     inapplicable_list: list[dict[str, Any]] = []
     skipped: list[dict[str, Any]] = []
-    for candidate in evaluation.candidates:
-        entry: dict[str, Any] = {
-            "id": candidate.redeemable.id,
-            "object": candidate.redeemable.object,
-        }
-        if candidate.voucher is not None:
-            entry |= {
-                "metadata": candidate.voucher.metadata_ or {},
-                "categories": [],
-                "campaign_name": candidate.voucher.campaign_name,
-                "campaign_id": candidate.voucher.campaign_id,
-            }
+    for candidate in evaluation.candidates:  # in application order (stacking rules)
         if candidate.error is not None:
-            entry |= {
-                "status": "INAPPLICABLE",
-                "result": {"error": _error_body(candidate, ctx.request_id)},
-            }
+            entry = stacking.inapplicable_entry(candidate, rules, ctx.request_id)
             inapplicable_list.append(entry)
-        elif valid:
-            entry |= {
+        elif candidate.skipped is not None:
+            entry = stacking.skipped_entry(candidate, rules)
+            skipped.append(entry)
+        else:
+            entry = stacking.entry(candidate, rules) | {
                 "status": "APPLICABLE",
                 "result": _redeemable_result(candidate),
                 "applicable_to": _empty_list(),
                 "inapplicable_to": _empty_list(),
             }
-        else:
-            # Application mode ALL: one inapplicable redeemable makes the rest skipped.
-            entry |= {"status": "SKIPPED", "result": {}}
-            skipped.append(entry)
         redeemables.append(entry)
     source = body.order.model_dump(exclude_none=True) if body.order else {}
     answer: dict[str, Any] = {
@@ -142,7 +123,7 @@ async def validate(
         "inapplicable_redeemables": inapplicable_list,
         "order": calculated_order_body(evaluation.calculated, source=source, customer=customer),
         "tracking_id": body.tracking_id or (new_tracking_id() if customer else None),
-        "stacking_rules": STACKING_RULES,
+        "stacking_rules": validation_body(rules),
     }
     return omit_absent(answer, STACKING_OMITTED_WHEN_ABSENT)
 
@@ -165,6 +146,7 @@ class Redeemed:
     order: Order
     customer: Customer | None
     evaluation: Evaluation
+    request_id: str
 
 
 async def redeem(session: AsyncSession, ctx: RequestContext, body: StackableRequest) -> Redeemed:
@@ -199,10 +181,10 @@ async def redeem(session: AsyncSession, ctx: RequestContext, body: StackableRequ
             session,
             customer.id,
             succeeded=len(children),
-            gift_amount=sum(c.gift_credits for c in evaluation.candidates),
+            gift_amount=sum(c.gift_credits for c in evaluation.applicable),
         )
     await _record_redeemed(session, ctx, evaluation, children, customer, snapshot)
-    return Redeemed(children, parent, staged.order, customer, evaluation)
+    return Redeemed(children, parent, staged.order, customer, evaluation, ctx.request_id)
 
 
 async def _take(
@@ -223,10 +205,16 @@ async def _take(
         request_metadata=body.metadata or {},
     )
     if not evaluation.valid:
-        raise failures.refused(ctx, body, evaluation.failures)
+        if evaluation.failures:
+            raise failures.refused(ctx, body, evaluation.failures)
+        # Nothing inapplicable, yet the stacking rules skipped everything (no effect).
+        first = evaluation.skipped[0]
+        raise failures.refused(ctx, body, evaluation.skipped, stacking.skip_error(first))
+    # Mode PARTIAL redeems what applies; inapplicable and skipped ones are only reported.
+    applicable = evaluation.applicable
     # Take every limit and balance in a stable order (by voucher id) so concurrent stacked
     # redemptions lock rows in the same sequence and cannot deadlock.
-    for candidate in sorted(evaluation.candidates, key=lambda c: c.voucher.id if c.voucher else ""):
+    for candidate in sorted(applicable, key=lambda c: c.voucher.id if c.voucher else ""):
         voucher = candidate.voucher
         assert voucher is not None
         if not await vouchers.consume(session, voucher):
@@ -243,7 +231,7 @@ async def _take(
     now = utcnow()
     tracking_id = body.tracking_id or (new_tracking_id() if customer else None)
     parent: Redemption | None = None
-    if len(evaluation.candidates) > 1:
+    if len(applicable) > 1:
         parent_id = new_id(Prefix.REDEMPTION)
         parent = Redemption(
             id=parent_id,
@@ -255,14 +243,14 @@ async def _take(
             related_object_id=parent_id,
             customer_id=customer.id if customer else None,
             order_id=staged.order.id,
-            amount=sum(c.applied for c in evaluation.candidates),
+            amount=sum(c.applied for c in applicable),
             tracking_id=tracking_id,
             metadata_=dict(body.metadata or {}),
             applied={},
             created_at=now,
         )
     children: list[Redemption] = []
-    for candidate in evaluation.candidates:
+    for candidate in applicable:
         voucher = candidate.voucher
         assert voucher is not None
         children.append(
@@ -330,9 +318,9 @@ async def _record_redeemed(
     holders = await customers.get_many(
         session,
         ctx,
-        [c.voucher.holder_id for c in evaluation.candidates if c.voucher and c.voucher.holder_id],
+        [c.voucher.holder_id for c in evaluation.applicable if c.voucher and c.voucher.holder_id],
     )
-    for candidate, redemption in zip(evaluation.candidates, children, strict=True):
+    for candidate, redemption in zip(evaluation.applicable, children, strict=True):
         voucher = candidate.voucher  # current: consume/spend read their new values back
         assert voucher is not None
         if candidate.gift_credits:
@@ -393,4 +381,5 @@ def redeemed_body(result: Redeemed) -> dict[str, Any]:
         body["parent_redemption"]["related_redemptions"] = {
             "redemptions": [{"id": r.id, "date": iso(r.created_at)} for r in result.redemptions]
         }
-    return body
+    body |= stacking.left_out(result.evaluation, result.request_id)
+    return omit_absent(body, STACKING_OMITTED_WHEN_ABSENT)

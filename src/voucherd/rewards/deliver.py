@@ -13,7 +13,6 @@ from voucherd.campaigns.serializers import simple_campaign
 from voucherd.customers.models import Customer
 from voucherd.customers.serializers import simple_customer
 from voucherd.events.service import record_event
-from voucherd.kit.clock import utcnow
 from voucherd.kit.context import RequestContext
 from voucherd.loyalty import ledger
 from voucherd.loyalty import service as loyalty
@@ -96,7 +95,7 @@ async def deliver(
         target,
         amount,
         kind=ledger.ADDITION,
-        expires_on=expires_on(loyalty.program_expiration_rules(program), utcnow().date()),
+        expires_on=expires_on(loyalty.program_expiration_rules(program), ctx.today()),
         source_id=reward_redemption_id,
         reason=reason,
         details={"reward": {"id": reward.id, "name": reward.name}},

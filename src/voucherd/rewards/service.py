@@ -328,7 +328,9 @@ async def member_rewards(
     session: AsyncSession, ctx: RequestContext, member_id: str, *, affordable_only: bool
 ) -> list[tuple[Reward, RewardAssignment]]:
     # Affordable with the points a redemption could spend now (none past its expiry).
-    card = await loyalty.as_spendable(session, await loyalty.get_member(session, ctx, member_id))
+    card = await loyalty.as_spendable(
+        session, ctx, await loyalty.get_member(session, ctx, member_id)
+    )
     if card.campaign_id is None:
         return []
     pairs = await repository.program_rewards(session, ctx.project_id, card.campaign_id)

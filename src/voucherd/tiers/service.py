@@ -176,5 +176,5 @@ async def member_tiers(
         return []
     program = await loyalty.get_program(session, ctx, tier.campaign_id)
     settings = rules.tier_settings(program.extra.get("loyalty_tiers_expiration"))
-    expires = rules.tier_expiration_date(settings, utcnow().date())
+    expires = rules.tier_expiration_date(settings, ctx.today())
     return [member_tier_body(tier, customer_id=card.holder_id, expires_on=expires)]

@@ -48,7 +48,7 @@ async def list_vouchers(
     )
     rows, total, has_more = await paginate(session, stmt, Voucher.id, page, repository.SORTS)
     # Loyalty cards report what a spend can take, as the members endpoints do.
-    cards = [await loyalty.as_spendable(session, v) for v in rows]
+    cards = [await loyalty.as_spendable(session, ctx, v) for v in rows]
     return JsonResponse(
         list_body("vouchers", [voucher_body(v) for v in cards], total, has_more=has_more)
     )
@@ -70,7 +70,7 @@ async def get_voucher(code: str, ctx: AppContext, session: Session) -> Response:
     voucher = await service.get(session, ctx, code)
     # A loyalty card reports what a spend can take: points past their last valid day are shown
     # expired even before the expiry job reaches the card (as the members endpoints do).
-    return JsonResponse(voucher_body(await loyalty.as_spendable(session, voucher)))
+    return JsonResponse(voucher_body(await loyalty.as_spendable(session, ctx, voucher)))
 
 
 @router.put("/{code}")

@@ -32,7 +32,7 @@ async def record_opening_points(
 ) -> None:
     """Ledger rows and buckets for the `loyalty_balance` the card rows were inserted with."""
     now = utcnow()
-    last_day = expires_on(expiration_rules, now.date())
+    last_day = expires_on(expiration_rules, ctx.today())
     transactions: list[dict[str, Any]] = []
     buckets: list[dict[str, Any]] = []
     for card in cards:

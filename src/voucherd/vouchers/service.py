@@ -107,14 +107,16 @@ def template_fields(campaign: Campaign) -> dict[str, Any]:
     return fields
 
 
-def _with_opening_expiry(fields: dict[str, Any], campaign: Campaign | None) -> dict[str, Any]:
+def _with_opening_expiry(
+    ctx: RequestContext, fields: dict[str, Any], campaign: Campaign | None
+) -> dict[str, Any]:
     """A card opening with points starts with its next-expiry cache set, as every later
     credit keeps it: spends rely on it to know whether any bucket is past its expiry."""
     points = fields.get("loyalty_balance") or 0
     if fields.get("type") != "LOYALTY_CARD" or points <= 0:
         return fields
     rules = program_rules(campaign.voucher) if campaign else None
-    last_day = expires_on(rules, utcnow().date())  # the day record_opening_points uses
+    last_day = expires_on(rules, ctx.today())  # the day record_opening_points uses
     if last_day is None:
         return fields
     return fields | {
@@ -178,7 +180,7 @@ async def generate_for_campaign(
         return 0
     config = code_config(config_override or campaign.voucher.get("code_config"))
     codes = await fresh_codes(session, ctx.project_id, config, count, campaign.vouchers_count)
-    fields = _with_opening_expiry(template_fields(campaign) | (overrides or {}), campaign)
+    fields = _with_opening_expiry(ctx, template_fields(campaign) | (overrides or {}), campaign)
     rows = [_row(ctx, code, fields) for code in codes]
     await repository.bulk_insert(session, rows)
     if fields.get("loyalty_balance"):
@@ -271,7 +273,7 @@ async def create(
         raw_config = data.code_config or (campaign.voucher.get("code_config") if campaign else None)
         config = code_config(raw_config)
         code = (await fresh_codes(session, ctx.project_id, config, 1))[0]
-    row = _row(ctx, code, _with_opening_expiry(fields, campaign))
+    row = _row(ctx, code, _with_opening_expiry(ctx, fields, campaign))
     row["metadata_"] = dict(data.metadata or {})
     del row["metadata"]
     voucher = Voucher(**row)

@@ -1,0 +1,1 @@
+"""Stacking rules: per-project limits and order for redeemables stacked in one request."""
