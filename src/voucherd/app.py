@@ -8,6 +8,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from voucherd import health
+from voucherd.assets.endpoints import router as assets_router
+from voucherd.assets.links import AssetLinksMiddleware
 from voucherd.campaigns.endpoints import router as campaigns_router
 from voucherd.categories.endpoints import router as categories_router
 from voucherd.config import Settings, get_settings
@@ -17,6 +19,7 @@ from voucherd.events.endpoints import router as events_router
 from voucherd.kit.db import Database
 from voucherd.kit.http import RequestIdAndRawPathMiddleware, install_error_handlers
 from voucherd.loyalty.endpoints import router as loyalty_router
+from voucherd.metadata_schemas.endpoints import router as metadata_schemas_router
 from voucherd.orders.endpoints import router as orders_router
 from voucherd.product_collections.endpoints import router as product_collections_router
 from voucherd.products.endpoints import router as products_router
@@ -46,6 +49,8 @@ ROUTERS = (
     tiers_router,
     rewards_router,
     events_router,
+    metadata_schemas_router,
+    assets_router,
     projects_router,
     webhooks_router,
     metrics_router,
@@ -79,5 +84,6 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    app.add_middleware(AssetLinksMiddleware)
     app.add_middleware(RequestIdAndRawPathMiddleware)
     return app
