@@ -76,6 +76,7 @@ def violations(
     nested: Callable[[str], Schema | None] = lambda _name: None,
     *,
     prefix: str = "metadata",
+    top: bool = True,
 ) -> list[Violation]:
     """Every way `metadata` breaks `schema`, keys named `metadata.<key>`.
 
@@ -91,7 +92,7 @@ def violations(
             if definition.get("optional") is False:
                 found.append(Violation(name, "is required"))
             continue
-        found.extend(_check_value(name, definition, value, nested, prefix == "metadata"))
+        found.extend(_check_value(name, definition, value, nested, top))
     if schema.allow_defined_only:
         found.extend(
             Violation(f"{prefix}.{key}", f"is not defined in the {schema.related_object} schema")
@@ -132,7 +133,7 @@ def _check_one(
         inner = nested(definition["object_type"]) if definition.get("object_type") else None
         if inner is None or not may_nest:
             return []
-        return violations(inner, value, prefix=name)
+        return violations(inner, value, prefix=name, top=False)
     problems = _constraint_problems(definition, value)
     return [Violation(name, problem) for problem in problems]
 

@@ -134,10 +134,14 @@ async def check(
     ctx: RequestContext | str,
     related_object: str,
     metadata: Mapping[str, Any] | None,
+    where: str = "metadata",
 ) -> None:
-    """Refuses (400 naming each key) metadata that breaks the project's schema for
-    `related_object`. `None` means the write leaves metadata alone: nothing to check. A
-    create with no metadata passes `{}`, so required keys are enforced on it."""
+    """Refuses (400 naming each key, as `where.<key>`) metadata that breaks the project's
+    schema for `related_object`.
+
+    `None` is a write that sends no metadata: nothing is checked, so objects created inline
+    (the customer, products and order a redemption names) never fail on a schema their
+    request did not touch. Metadata that is sent is checked whole, required keys included."""
     if metadata is None:
         return
     project_id = ctx if isinstance(ctx, str) else ctx.project_id
@@ -145,7 +149,7 @@ async def check(
     schema = schemas.get(related_object)
     if schema is None:
         return
-    found = violations(schema, metadata, schemas.get)
+    found = violations(schema, metadata, schemas.get, prefix=where)
     if found:
         raise InvalidPayload(
             f"Metadata does not match the {related_object} metadata schema: "
