@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import event
 
 from tests.support import ProjectKeys
 from voucherd.kit.db import Database
@@ -320,3 +321,40 @@ async def test_nested_objects_are_checked_against_their_custom_schema(
         "metadata.payment.method must be one of card",
     )
     ok(await client.post("/v1/orders", json={"metadata": {"payment": {"method": "card"}}}))
+
+
+async def test_one_schema_query_per_request_however_many_objects_it_writes(
+    client: httpx.AsyncClient, mgmt: dict[str, str], project: ProjectKeys, db: Database
+) -> None:
+    await define(client, mgmt, project, "order_item", {"gift": _def("boolean")})
+    await define(client, mgmt, project, "customer", {"vip": _def("boolean")})
+    reads: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if "FROM metadata_schemas" in statement:
+            reads.append(statement)
+
+    engines = {db.write_engine.sync_engine, db.read_engine.sync_engine}
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", seen)
+    try:
+        items = [
+            {
+                "source_id": f"p{i}",
+                "related_object": "product",
+                "quantity": 1,
+                "price": 100,
+                "metadata": {"gift": True},
+            }
+            for i in range(3)
+        ]
+        body = {
+            "customer": {"source_id": "q", "metadata": {"vip": True}},
+            "items": items,
+            "metadata": {"any": 1},
+        }
+        ok(await client.post("/v1/orders", json=body))
+    finally:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", seen)
+    assert len(reads) == 1

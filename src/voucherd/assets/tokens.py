@@ -37,6 +37,10 @@ class AssetCipher:
             return None
         try:
             sealed = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+            # One spelling per id: base64's last character has spare bits, and a variant
+            # differing only there would decode alike (another URL for the same image).
+            if base64.urlsafe_b64encode(sealed).rstrip(b"=").decode() != token:
+                return None
             return self._siv.decrypt(sealed, [_CONTEXT, kind.encode()]).decode()
         except (InvalidTag, ValueError, binascii.Error, UnicodeDecodeError):
             return None
