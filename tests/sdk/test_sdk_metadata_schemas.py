@@ -4,7 +4,6 @@ ManagementApi's metadata schema calls, and voucher `assets` as the SDK parses th
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from typing import Any
 from urllib.request import urlopen
 
@@ -14,27 +13,7 @@ import zxingcpp
 from PIL import Image
 from voucherify.exceptions import ApiException, NotFoundException
 
-from tests.conftest import LiveServer
 from tests.support import ProjectKeys
-from voucherd.kit.db import Database
-from voucherd.projects import service as projects
-
-
-@pytest.fixture
-async def management_key(db: Database) -> tuple[str, str]:
-    async with db.transaction() as session:
-        key = await projects.issue_key(session, kind="management", project_id=None)
-    return key.key_id, key.token
-
-
-@pytest.fixture
-def management(live_server: LiveServer, management_key: tuple[str, str]) -> Iterator[Any]:
-    cfg = V.Configuration(
-        host=live_server.base_url,
-        api_key={"X-Management-Id": management_key[0], "X-Management-Token": management_key[1]},
-    )
-    with V.ApiClient(cfg) as client:
-        yield V.ManagementApi(client)
 
 
 def test_sdk_lists_and_gets_schemas_the_management_api_wrote(

@@ -181,25 +181,21 @@ def _is_number(value: Any) -> bool:
     )
 
 
-def _is_date(value: Any) -> bool:
-    if not isinstance(value, str) or len(value) != 10:
-        return False
+def _parses(parse: Callable[[str], object], value: str) -> bool:
     try:
-        date.fromisoformat(value)
+        parse(value)
     except ValueError:
         return False
     return True
+
+
+def _is_date(value: Any) -> bool:
+    return isinstance(value, str) and len(value) == 10 and _parses(date.fromisoformat, value)
 
 
 def _is_datetime(value: Any) -> bool:
     # ISO 8601 as Voucherify writes it (`2024-05-13T10:24:01.084Z`); a bare date is a date.
-    if not isinstance(value, str) or len(value) <= 10:
-        return False
-    try:
-        datetime.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
+    return isinstance(value, str) and len(value) > 10 and _parses(datetime.fromisoformat, value)
 
 
 def _is_image_url(value: Any) -> bool:
