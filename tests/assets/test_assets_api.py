@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
+import secrets
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -18,6 +20,7 @@ from tests.support import ProjectKeys
 from voucherd.app import create_app
 from voucherd.config import Settings
 from voucherd.kit.db import Database
+from voucherd.kit.secrets import stored_secret
 
 DISCOUNT = {"type": "AMOUNT", "amount_off": 500, "effect": "APPLY_TO_ORDER"}
 
@@ -205,3 +208,10 @@ async def test_a_configured_secret_key_changes_every_id(
         old = await keyed.get(path_of(voucher["assets"]["qr"]["url"]))
         assert old.status_code == 404
         assert (await keyed.get(path_of(seen["qr"]["url"]))).status_code == 200
+
+
+async def test_an_installation_secret_is_made_once_and_then_read(db: Database) -> None:
+    name = f"test-{secrets.token_hex(4)}"
+    first, again = await asyncio.gather(stored_secret(db, name), stored_secret(db, name))
+    assert first == again == await stored_secret(db, name)
+    assert len(first) == 64 and first != await stored_secret(db)
