@@ -8,7 +8,9 @@ from voucherd.earning.models import EarningRule
 from voucherd.events.models import Event
 from voucherd.kit.db import Base
 from voucherd.kit.idempotency import IdempotencyKey
+from voucherd.kit.secrets import InstallationSecret
 from voucherd.loyalty.models import PendingPoints
+from voucherd.metadata_schemas.models import MetadataSchema
 from voucherd.orders.models import Order, OrderItem
 from voucherd.product_collections.models import ProductCollection
 from voucherd.products.models import Product, Sku
@@ -41,7 +43,9 @@ __all__ = [
     "EarningRule",
     "Event",
     "IdempotencyKey",
+    "InstallationSecret",
     "LoyaltyTier",
+    "MetadataSchema",
     "Order",
     "OrderItem",
     "PendingPoints",

@@ -8,6 +8,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from voucherd import health
+from voucherd.assets.endpoints import router as assets_router
+from voucherd.assets.links import AssetLinksMiddleware
 from voucherd.campaigns.endpoints import router as campaigns_router
 from voucherd.categories.endpoints import router as categories_router
 from voucherd.client.endpoints import router as client_router
@@ -21,6 +23,7 @@ from voucherd.kit.db import Database
 from voucherd.kit.http import RequestIdAndRawPathMiddleware, install_error_handlers
 from voucherd.kit.ratelimit import RateLimiter
 from voucherd.loyalty.endpoints import router as loyalty_router
+from voucherd.metadata_schemas.endpoints import router as metadata_schemas_router
 from voucherd.orders.endpoints import router as orders_router
 from voucherd.product_collections.endpoints import router as product_collections_router
 from voucherd.products.endpoints import router as products_router
@@ -55,6 +58,8 @@ ROUTERS = (
     events_router,
     client_router,
     stacking_router,
+    metadata_schemas_router,
+    assets_router,
     projects_router,
     webhooks_router,
     metrics_router,
@@ -91,5 +96,6 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         app.include_router(router)
     console.install(app)
     app.add_middleware(ClientCorsMiddleware)
+    app.add_middleware(AssetLinksMiddleware)
     app.add_middleware(RequestIdAndRawPathMiddleware)
     return app

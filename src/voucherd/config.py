@@ -45,6 +45,12 @@ class Settings(BaseSettings):
     # restarting) waits this long for it, retrying with backoff, then exits with one line.
     db_startup_timeout_seconds: float = Field(default=60.0, ge=0)
     log_level: str = "info"
+    # The absolute base of links voucherd hands out (voucher asset URLs), e.g.
+    # https://promo.example.com; unset = the base URL of the request being answered.
+    public_url: str | None = None
+    # Signs and seals public links (voucher asset ids). Unset = a random secret made once and
+    # kept in the database (table installation_secrets), shared by every process.
+    secret_key: str | None = Field(default=None, min_length=16)
     # Webhooks. Targets on loopback/private/link-local networks are refused unless listed here
     # (comma-separated CIDRs; the local demo uses 127.0.0.0/8).
     webhook_allowed_networks: str = ""

@@ -22,6 +22,7 @@ JOB_MODULES: tuple[str, ...] = (
     "voucherd.tiers.jobs",
     # Auto-update segments follow customer changes, whichever process makes them.
     "voucherd.segments.membership",
+    "voucherd.assets.jobs",
 )
 
 

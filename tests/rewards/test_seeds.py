@@ -74,11 +74,11 @@ async def test_seed_001_reward_redemption_completed_carries_the_publication(
     assert len(events) == 3
     second = events[1].data
     seed = h.load_reward_seed("seed_001_customer_reward_redemptions_completed.json")
-    # Doc artefact: `assets.*.url` are template placeholders (`{{voucher_qr_code.url}}`) on
-    # the page; voucherd renders no QR or barcode images and sends null there.
-    for asset in seed["publication"]["voucher"]["assets"].values():
-        asset["url"] = None
+    # The seed's `assets.*.url` are template placeholders (`{{voucher_qr_code.url}}`): ours
+    # are strings too, absolute links to the images voucherd serves.
     assert_same_shape(seed, second)
+    for kind, asset in second["publication"]["voucher"]["assets"].items():
+        assert asset["url"].startswith(f"http://voucherd.test/v1/assets/{kind}/")
     # Seed 001 is the second redemption of the card: redeemed_quantity 2, redeemed_points
     # 200, and points = balance + redeemed_points (here 370 = 170 + 200).
     card = second["voucher"]

@@ -27,6 +27,7 @@ from voucherd.kit.context import RequestContext
 from voucherd.kit.errors import DuplicateFound, InvalidPayload, NotFound
 from voucherd.kit.ids import Prefix, new_id
 from voucherd.kit.timefmt import as_utc, iso
+from voucherd.metadata_schemas import service as metadata_schemas
 from voucherd.redemptions import summary as redemption_summary
 from voucherd.vouchers import service as vouchers
 from voucherd.vouchers.models import Voucher, VoucherTransaction
@@ -100,6 +101,7 @@ async def create(
     data: CampaignCreate,
     default_type: str | None = None,
 ) -> Campaign:
+    await metadata_schemas.check(session, ctx, "campaign", data.metadata)
     spec = data.voucher or CampaignVoucherSpec()
     campaign_type = (
         data.campaign_type
@@ -179,6 +181,7 @@ async def _generate(
 async def update(
     session: AsyncSession, ctx: RequestContext, key: str, data: CampaignUpdate
 ) -> Campaign:
+    await metadata_schemas.check(session, ctx, "campaign", data.metadata)
     campaign = await get(session, ctx, key)
     fields = data.model_fields_set
     if "name" in fields and data.name and data.name != campaign.name:
@@ -280,6 +283,7 @@ async def add_voucher(
 async def add_vouchers(
     session: AsyncSession, ctx: RequestContext, key: str, count: int, data: AddVouchers
 ) -> int:
+    await metadata_schemas.check(session, ctx, "voucher", data.metadata)
     campaign = await get(session, ctx, key)
     overrides: dict[str, Any] = {}
     if data.category is not None:

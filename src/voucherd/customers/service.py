@@ -18,6 +18,7 @@ from voucherd.kit.clock import utcnow
 from voucherd.kit.context import RequestContext
 from voucherd.kit.errors import DuplicateFound, NotFound
 from voucherd.kit.ids import Prefix, new_id
+from voucherd.metadata_schemas import service as metadata_schemas
 
 
 def _apply_fields(customer: Customer, data: CustomerFields) -> None:
@@ -65,6 +66,7 @@ async def _insert(
     session: AsyncSession, ctx: RequestContext, data: CustomerCreate
 ) -> tuple[Customer, bool]:
     """A new customer; if a concurrent request just created its source_id, that one updated."""
+    await metadata_schemas.check(session, ctx, "customer", data.metadata)
     now = utcnow()
     customer = Customer(
         id=new_id(Prefix.CUSTOMER),
@@ -105,6 +107,7 @@ async def _insert(
 async def _update(
     session: AsyncSession, ctx: RequestContext, customer: Customer, data: CustomerFields
 ) -> Customer:
+    await metadata_schemas.check(session, ctx, "customer", data.metadata)
     _apply_fields(customer, data)
     if (
         isinstance(data, CustomerUpdate | CustomerCreate)

@@ -26,6 +26,7 @@ from voucherd.kit.errors import ApiError, InvalidPayload, NotFound
 from voucherd.kit.ids import Prefix, new_id
 from voucherd.kit.timefmt import as_utc
 from voucherd.loyalty import service as loyalty
+from voucherd.metadata_schemas import service as metadata_schemas
 
 # Fields of a rule that PUT may set, in the order Voucherify lists them.
 _UPDATABLE = (
@@ -133,6 +134,7 @@ async def create_rules(
     now = utcnow()
     created: list[EarningRule] = []
     for position, body in enumerate(bodies):
+        await metadata_schemas.check(session, ctx, "earning_rule", body.metadata)
         rule = EarningRule(
             id=new_id(Prefix.EARNING_RULE),
             project_id=ctx.project_id,
@@ -187,6 +189,7 @@ async def update_rule(
     rule_id: str,
     body: EarningRuleUpdate,
 ) -> EarningRule:
+    await metadata_schemas.check(session, ctx, "earning_rule", body.metadata)
     rule, program = await get_rule(session, ctx, campaign_key, rule_id)
     names = [name for name in _UPDATABLE if name in body.model_fields_set]
     _apply(rule, body, names)

@@ -90,4 +90,5 @@ class Prefix:
     TRACKING = "track"
     VALIDATION = "valid"
     ASYNC_ACTION = "aa"
+    METADATA_SCHEMA = "ms"
     API_KEY = "key"

@@ -21,6 +21,7 @@ from voucherd.kit.errors import ApiError, InvalidPayload, NotFound
 from voucherd.kit.ids import Prefix, new_id
 from voucherd.kit.money import MAX_AMOUNT
 from voucherd.kit.timefmt import as_utc
+from voucherd.metadata_schemas import service as metadata_schemas
 from voucherd.orders import repository
 from voucherd.orders.models import Order, OrderItem
 from voucherd.orders.pricing import apply_calculation as apply_calculation
@@ -64,6 +65,9 @@ async def _build_item(
     data: OrderItemIn,
     known: dict[str, Product],
 ) -> OrderItem:
+    await metadata_schemas.check(
+        session, ctx, "order_item", data.metadata, f"items[{position}].metadata"
+    )
     product, sku = await products.resolve_for_order_item(
         session,
         ctx,
@@ -110,6 +114,7 @@ async def _build_item(
 async def _apply(
     session: AsyncSession, ctx: RequestContext, order: Order, data: OrderFields
 ) -> Customer | None:
+    await metadata_schemas.check(session, ctx, "order", data.metadata)
     fields = data.model_fields_set
     customer: Customer | None = None
     if "customer" in fields and data.customer is not None:

@@ -11,6 +11,7 @@ from voucherd.kit.clock import utcnow
 from voucherd.kit.context import RequestContext
 from voucherd.kit.errors import DuplicateFound, NotFound
 from voucherd.kit.ids import Prefix, new_id
+from voucherd.metadata_schemas import service as metadata_schemas
 from voucherd.products import repository
 from voucherd.products.models import Product, Sku
 from voucherd.products.schemas import (
@@ -66,6 +67,7 @@ async def get(session: AsyncSession, ctx: RequestContext, key: str) -> Product:
 
 
 async def upsert(session: AsyncSession, ctx: RequestContext, data: ProductCreate) -> Product:
+    await metadata_schemas.check(session, ctx, "product", data.metadata)
     existing: Product | None = None
     if data.id:
         existing = await repository.get_by_id_or_source_id(session, ctx.project_id, data.id)
@@ -119,6 +121,7 @@ async def upsert(session: AsyncSession, ctx: RequestContext, data: ProductCreate
 async def update(
     session: AsyncSession, ctx: RequestContext, key: str, data: ProductUpdate
 ) -> Product:
+    await metadata_schemas.check(session, ctx, "product", data.metadata)
     product = await get(session, ctx, key)
     _apply(product, data)
     await _set_source_id(session, ctx, product, data.source_id)
@@ -147,6 +150,7 @@ async def get_sku(session: AsyncSession, ctx: RequestContext, key: str) -> Sku:
 async def upsert_sku(
     session: AsyncSession, ctx: RequestContext, product_key: str, data: SkuCreate
 ) -> Sku:
+    await metadata_schemas.check(session, ctx, "sku", data.metadata)
     product = await get(session, ctx, product_key)
     existing: Sku | None = None
     if data.id:
@@ -197,6 +201,7 @@ async def _sku_of_product(
 async def update_sku(
     session: AsyncSession, ctx: RequestContext, product_key: str, sku_key: str, data: SkuUpdate
 ) -> Sku:
+    await metadata_schemas.check(session, ctx, "sku", data.metadata)
     sku = await _sku_of_product(session, ctx, product_key, sku_key)
     _apply(sku, data)
     await _set_source_id(session, ctx, sku, data.source_id)

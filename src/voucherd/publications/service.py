@@ -19,6 +19,7 @@ from voucherd.kit.context import RequestContext
 from voucherd.kit.errors import ApiError, DuplicateFound, InvalidPayload
 from voucherd.kit.ids import Prefix, new_id
 from voucherd.kit.timefmt import iso
+from voucherd.metadata_schemas import service as metadata_schemas
 from voucherd.publications import repository
 from voucherd.publications.models import Publication
 from voucherd.publications.schemas import CampaignPick, PublicationCreate
@@ -168,6 +169,7 @@ async def publish_from_campaign(
 async def create(
     session: AsyncSession, ctx: RequestContext, data: PublicationCreate, *, join_once: bool
 ) -> Published:
+    await metadata_schemas.check(session, ctx, "publication", data.metadata)
     # A replay first: a retry must not create its inline customer (say one given only by
     # email, which is created anew each time) a second time.
     replayed = await replay(session, ctx, data.source_id)

@@ -23,6 +23,7 @@ from voucherd.kit.errors import NotFound
 from voucherd.kit.ids import Prefix, new_id, new_tracking_id
 from voucherd.kit.timefmt import iso
 from voucherd.kit.wire import omit_absent
+from voucherd.metadata_schemas import service as metadata_schemas
 from voucherd.orders import service as orders
 from voucherd.orders.models import Order
 from voucherd.orders.schemas import OrderCreate
@@ -151,6 +152,7 @@ class Redeemed:
 
 async def redeem(session: AsyncSession, ctx: RequestContext, body: StackableRequest) -> Redeemed:
     """`POST /v1/redemptions`: all redeemables apply, or the request fails and nothing changes."""
+    await metadata_schemas.check(session, ctx, "redemption", body.metadata)
     # The application's lock order is customer, then vouchers (cards), then reward stock:
     # the customer's row is locked here, before `_take` locks vouchers, because the paid
     # order and the redemption counters update it afterwards. Taken later, a transaction

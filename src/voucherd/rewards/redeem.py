@@ -32,6 +32,7 @@ from voucherd.kit.ids import Prefix, new_id, new_tracking_id
 from voucherd.kit.timefmt import iso
 from voucherd.loyalty import ledger
 from voucherd.loyalty import service as loyalty
+from voucherd.metadata_schemas import service as metadata_schemas
 from voucherd.orders import service as orders
 from voucherd.orders.models import Order
 from voucherd.orders.schemas import OrderCreate
@@ -157,6 +158,7 @@ async def redeem(
     body: RewardRedeem,
     campaign_key: str | None = None,
 ) -> RedeemedReward:
+    await metadata_schemas.check(session, ctx, "redemption", body.metadata)
     card, program, reward, assignment = await _resolve(
         session, ctx, member_id, body.reward, campaign_key
     )

@@ -19,6 +19,7 @@ from voucherd.kit.context import RequestContext
 from voucherd.kit.errors import DuplicateFound, InvalidPayload, NotFound
 from voucherd.kit.ids import Prefix, new_id
 from voucherd.loyalty import service as loyalty
+from voucherd.metadata_schemas import service as metadata_schemas
 from voucherd.products import service as products
 from voucherd.rewards import repository, rules
 from voucherd.rewards.models import Reward, RewardAssignment
@@ -122,6 +123,7 @@ def _attributes(data: RewardCreate) -> dict[str, Any]:
 
 
 async def create_reward(session: AsyncSession, ctx: RequestContext, data: RewardCreate) -> Reward:
+    await metadata_schemas.check(session, ctx, "reward", data.metadata)
     if not data.name:
         raise InvalidPayload("name is required")
     if data.parameters is None:
@@ -149,6 +151,7 @@ async def create_reward(session: AsyncSession, ctx: RequestContext, data: Reward
 async def update_reward(
     session: AsyncSession, ctx: RequestContext, reward_id: str, data: RewardUpdate
 ) -> Reward:
+    await metadata_schemas.check(session, ctx, "reward", data.metadata)
     reward = await get_reward(session, ctx, reward_id)
     fields = data.model_fields_set
     if "name" in fields:

@@ -15,6 +15,7 @@ from voucherd.kit.context import RequestContext
 from voucherd.kit.errors import InvalidPayload, NotFound
 from voucherd.kit.ids import Prefix, new_id
 from voucherd.loyalty import service as loyalty
+from voucherd.metadata_schemas import service as metadata_schemas
 from voucherd.rewards import service as rewards
 from voucherd.tiers import repository, rules
 from voucherd.tiers.models import LoyaltyTier
@@ -77,6 +78,8 @@ async def create_tiers(
     if clash is not None:
         raise InvalidPayload(f"Tier points ranges overlap: {clash[0]} and {clash[1]}")
     await _check_mapping_keys(session, program, items)
+    for item in items:
+        await metadata_schemas.check(session, ctx, "loyalty_tier", item.metadata)
     now = utcnow()
     tiers = [
         LoyaltyTier(

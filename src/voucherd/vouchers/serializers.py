@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from voucherd.assets.links import voucher_assets
 from voucherd.categories.serializers import categories_of
 from voucherd.kit.timefmt import iso, iso_date
 from voucherd.vouchers.models import Voucher, VoucherTransaction
@@ -83,10 +84,7 @@ def voucher_body(voucher: Voucher) -> dict[str, Any]:
             "validity_day_of_week": None,
             "validity_hours": None,
             "additional_info": voucher.additional_info,
-            "assets": {
-                "qr": {"id": f"qr_{voucher.id}", "url": None},
-                "barcode": {"id": f"bar_{voucher.id}", "url": None},
-            },
+            "assets": voucher_assets(voucher.code),
             "publish": {
                 "object": "list",
                 "count": voucher.publish_count,

@@ -25,6 +25,7 @@ from voucherd.kit.errors import ApiError, DuplicateFound, InvalidPayload, NotFou
 from voucherd.kit.ids import Prefix, new_id
 from voucherd.kit.timefmt import as_utc
 from voucherd.loyalty.expiry import expires_on, program_rules
+from voucherd.metadata_schemas import service as metadata_schemas
 from voucherd.vouchers import gift as gift_cards
 from voucherd.vouchers import repository
 from voucherd.vouchers.models import Voucher
@@ -214,6 +215,7 @@ async def create(
     campaign: Campaign | None = None,
 ) -> Voucher:
     """One voucher: in `campaign` (its template, then `data` overrides) or standalone."""
+    await metadata_schemas.check(session, ctx, "voucher", data.metadata)
     if data.discount is not None:
         data.discount.check_formulas()
     fields: dict[str, Any] = template_fields(campaign) if campaign else {}
@@ -326,6 +328,7 @@ async def get_with_campaign(
 async def update(
     session: AsyncSession, ctx: RequestContext, key: str, data: VoucherUpdate
 ) -> Voucher:
+    await metadata_schemas.check(session, ctx, "voucher", data.metadata)
     gift_change = data.gift if "gift" in data.model_fields_set else None
     # A new gift amount moves the balance by the difference from the stored amount: read the
     # voucher under its row lock, so a redemption spending from the card concurrently cannot
