@@ -24,6 +24,7 @@ from voucherd.projects.endpoints import router as projects_router
 from voucherd.publications.endpoints import router as publications_router
 from voucherd.redemptions.endpoints import router as redemptions_router
 from voucherd.rewards.endpoints import router as rewards_router
+from voucherd.rules.endpoints import router as rules_router
 from voucherd.tiers.endpoints import router as tiers_router
 from voucherd.vouchers.endpoints import router as vouchers_router
 from voucherd.webhooks.endpoints import router as webhooks_router
@@ -45,6 +46,7 @@ ROUTERS = (
     earning_router,
     tiers_router,
     rewards_router,
+    rules_router,
     events_router,
     projects_router,
     webhooks_router,

@@ -4,6 +4,7 @@ No database."""
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -48,18 +49,24 @@ def operands(draw: st.DrawFn, name: str, operator: str) -> list[Any]:
     if operator in language._PRESENCE:
         return draw(st.sampled_from([[], [True]]))
     single = operator in language._SINGLE and kind is not Operand.ITEMS
-    size = {"min_size": 1, "max_size": 1 if single else 4}
+    top = 1 if single else 4
     if kind is Operand.NUMBER:
-        return draw(st.lists(st.integers(0, 10**9), **size))
+        return draw(st.lists(st.integers(0, 10**9), min_size=1, max_size=top))
     if kind is Operand.SEGMENTS:
-        return draw(st.lists(st.text("abc123", min_size=1, max_size=6).map("seg_".__add__), **size))
+        return draw(
+            st.lists(
+                st.text("abc123", min_size=1, max_size=6).map("seg_".__add__),
+                min_size=1,
+                max_size=top,
+            )
+        )
     if kind is Operand.TEXT:
-        return draw(st.lists(st.text(min_size=1, max_size=10), **size))
+        return draw(st.lists(st.text(min_size=1, max_size=10), min_size=1, max_size=top))
     if kind is Operand.ITEMS:
-        return draw(st.lists(_items, **size))
+        return draw(st.lists(_items, min_size=1, max_size=top))
     if operator == "$dow":
-        return draw(st.lists(st.integers(0, 6), **size))
-    return draw(st.lists(_scalars, **size))
+        return draw(st.lists(st.integers(0, 6), min_size=1, max_size=top))
+    return draw(st.lists(_scalars, min_size=1, max_size=top))
 
 
 @st.composite
@@ -138,7 +145,7 @@ def test_every_valid_targeting_round_trips(raw: dict[str, Any]) -> None:
     assert dump_targeting(parse_targeting(raw)) == raw
 
 
-_MUTATIONS = {
+_MUTATIONS: dict[str, tuple[Callable[[dict[str, Any]], Any], str]] = {
     "unknown name": (lambda r: r["1"].update(name="order.nonsense"), "rule 1: unknown rule name"),
     "bad operator": (
         lambda r: r["1"].update(conditions={"$regex": ["x"]}),
@@ -300,7 +307,9 @@ def test_unused_rule_is_refused() -> None:
 
 
 def test_size_and_depth_bounds() -> None:
-    many = {str(n): {"name": "order.amount", "conditions": {"$is": [n]}} for n in range(1, 52)}
+    many: dict[str, Any] = {
+        str(n): {"name": "order.amount", "conditions": {"$is": [n]}} for n in range(1, 52)
+    }
     many["logic"] = " and ".join(str(n) for n in range(1, 52))
     assert "at most 50 rules" in refused(many)
     deep = {
@@ -332,7 +341,7 @@ def test_targeting_refusals() -> None:
 
 
 def test_bundle_rules_subset() -> None:
-    raw = {
+    raw: dict[str, Any] = {
         "1": {
             "name": "order.items.any",
             "conditions": {

@@ -165,6 +165,12 @@ async def get_rule(
     return rule, program
 
 
+async def find_rule(session: AsyncSession, ctx: RequestContext, rule_id: str) -> EarningRule | None:
+    """An earning rule of the project by id alone (validation rule assignments name it so)."""
+    rule = await repository.get_rule_by_id(session, rule_id)
+    return rule if rule is not None and rule.project_id == ctx.project_id else None
+
+
 async def list_rules(
     session: AsyncSession,
     ctx: RequestContext,
