@@ -57,12 +57,13 @@ class CampaignFields(RequestBody):
     metadata: dict[str, Any] | None = None
     type: Literal["AUTO_UPDATE", "STATIC"] | None = None
     loyalty_tiers_expiration: dict[str, Any] | None = None
+    # Voucherify: at most one rule set per campaign, assigned inline (`[]` on update clears).
+    validation_rules: list[StrictStr] | None = Field(default=None, max_length=1)
 
 
 class CampaignCreate(CampaignFields):
     unsupported = _CAMPAIGN_WINDOWS | {
         "use_voucher_metadata_schema",
-        "validation_rules",
         "referral_program",
         "promotion",
     }

@@ -14,6 +14,7 @@ from voucherd.campaigns.models import Campaign
 from voucherd.campaigns.schemas import (
     AddVouchers,
     CampaignCreate,
+    CampaignFields,
     CampaignUpdate,
     CampaignVoucherSpec,
 )
@@ -27,6 +28,7 @@ from voucherd.kit.errors import DuplicateFound, InvalidPayload, NotFound
 from voucherd.kit.ids import Prefix, new_id
 from voucherd.kit.timefmt import as_utc, iso
 from voucherd.redemptions import summary as redemption_summary
+from voucherd.rules import service as rules
 from voucherd.vouchers import service as vouchers
 from voucherd.vouchers.models import Voucher, VoucherTransaction
 from voucherd.vouchers.schemas import VoucherCreate
@@ -146,6 +148,7 @@ async def create(
             await session.flush()
     except IntegrityError as exc:
         raise DuplicateFound(f"Campaign with name {data.name} already exists") from exc
+    await _assign_rules(session, ctx, campaign, data)
     count = data.vouchers_count or 0
     await _generate(session, ctx, campaign, count)
     await _record(session, ctx, "created", campaign)
@@ -229,8 +232,18 @@ async def update(
     campaign.voucher = template
     campaign.updated_at = utcnow()
     await session.flush()
+    await _assign_rules(session, ctx, campaign, data)
     await _record(session, ctx, "updated", campaign)
     return campaign
+
+
+async def _assign_rules(
+    session: AsyncSession, ctx: RequestContext, campaign: Campaign, data: CampaignFields
+) -> None:
+    # Codes published from the campaign are covered by this one assignment (the evaluator
+    # reads the voucher's and its campaign's rules): no copy per code.
+    if data.validation_rules is not None:
+        await rules.assign_inline(session, ctx, data.validation_rules, "campaign", campaign.id)
 
 
 async def set_active(

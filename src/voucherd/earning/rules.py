@@ -206,7 +206,3 @@ def check_rule(rule: Mapping[str, Any]) -> None:
     except ExpirationRulesError as exc:
         raise InvalidPayload(str(exc), key=exc.key) from exc
     _check_validity(rule)
-    if rule.get("validation_rule_id"):
-        # voucherd has no validation rules yet: earning while ignoring the rule's conditions
-        # would grant points the merchant meant to restrict, so say so instead.
-        raise InvalidPayload("validation_rule_id is not supported: validation rules do not exist")

@@ -26,6 +26,7 @@ from voucherd.kit.errors import ApiError, InvalidPayload, NotFound
 from voucherd.kit.ids import Prefix, new_id
 from voucherd.kit.timefmt import as_utc
 from voucherd.loyalty import service as loyalty
+from voucherd.rules import service as validation_rules
 
 # Fields of a rule that PUT may set, in the order Voucherify lists them.
 _UPDATABLE = (
@@ -108,6 +109,16 @@ def _check(rule: EarningRule, body: EarningRuleFields, position: int | None = No
         raise
 
 
+async def _assign_rule(
+    session: AsyncSession, ctx: RequestContext, rule: EarningRule, body: EarningRuleFields
+) -> None:
+    """`validation_rule_id` is kept as the rule set's assignment to the earning rule (null
+    removes it), in the request's transaction."""
+    if "validation_rule_id" in body.model_fields_set:
+        wanted = [body.validation_rule_id] if body.validation_rule_id else []
+        await validation_rules.assign_inline(session, ctx, wanted, "earning_rule", rule.id)
+
+
 async def _record(
     session: AsyncSession, ctx: RequestContext, kind: str, rule: EarningRule, program: Campaign
 ) -> None:
@@ -118,7 +129,12 @@ async def _record(
         ctx,
         f"campaign.earning_rule.{kind}",
         entity_id=rule.id,
-        data={"earning_rule": earning_rule_body(rule), "campaign": simple_campaign(program)},
+        data={
+            "earning_rule": earning_rule_body(
+                rule, await validation_rules.rule_id_of(session, ctx, rule.id)
+            ),
+            "campaign": simple_campaign(program),
+        },
     )
 
 
@@ -150,7 +166,8 @@ async def create_rules(
         session.add(rule)
         created.append(rule)
     await session.flush()
-    for rule in created:
+    for rule, body in zip(created, bodies, strict=True):
+        await _assign_rule(session, ctx, rule, body)
         await _record(session, ctx, "assigned", rule, program)
     return created
 
@@ -199,6 +216,7 @@ async def update_rule(
     _check(rule, body)
     rule.updated_at = utcnow()
     await session.flush()
+    await _assign_rule(session, ctx, rule, body)
     await _record(session, ctx, "updated", rule, program)
     return rule
 

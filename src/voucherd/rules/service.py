@@ -25,7 +25,7 @@ from voucherd.products import service as products
 from voucherd.rules import language, repository
 from voucherd.rules.models import ValidationRule, ValidationRuleAssignment
 from voucherd.rules.schemas import ValidationRuleCreate, ValidationRuleFields, ValidationRuleUpdate
-from voucherd.rules.serializers import assignment_body, rule_body
+from voucherd.rules.serializers import assignment_body, embedded_assignments, rule_body
 
 # bundle_rules are parsed (language.parse_bundle_rules, the a.5 subset) but the evaluator does
 # not honour them yet: storing one would be a rule silently ignored. The lead flips this when
@@ -389,6 +389,12 @@ async def assignments_of(
     for assignment in await repository.assignments_of(session, ctx.project_id, object_ids):
         out.setdefault(assignment.related_object_id, []).append(assignment)
     return out
+
+
+async def embedded(session: AsyncSession, ctx: RequestContext, object_id: str) -> dict[str, Any]:
+    """`validation_rules_assignments` of a campaign or voucher response."""
+    found = await repository.assignments_of(session, ctx.project_id, [object_id])
+    return embedded_assignments(found)
 
 
 async def rule_id_of(session: AsyncSession, ctx: RequestContext, object_id: str) -> str | None:

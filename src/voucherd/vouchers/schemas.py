@@ -49,6 +49,10 @@ class LoyaltyCardSpec(BaseModel):
         return value
 
 
+# Voucherify gives no bound; a handful keeps each check of a code cheap.
+MAX_INLINE_RULES = 10
+
+
 class VoucherFields(RequestBody):
     # Spec fields whose behaviour voucherd lacks (later issues): refused when set.
     unsupported = frozenset({"validity_timeframe", "validity_day_of_week", "validity_hours"})
@@ -61,11 +65,11 @@ class VoucherFields(RequestBody):
     additional_info: StrictStr | None = Field(default=None, max_length=2000)
     metadata: dict[str, Any] | None = None
     redemption: RedemptionLimit | None = None
+    # Rule set ids assigned inline (the voucher then has exactly these; `[]` on update clears).
+    validation_rules: list[StrictStr] | None = Field(default=None, max_length=MAX_INLINE_RULES)
 
 
 class VoucherCreate(VoucherFields):
-    unsupported = VoucherFields.unsupported | {"validation_rules"}
-
     code: StrictStr | None = Field(default=None, min_length=1, max_length=MAX_CODE_LENGTH)
     type: VoucherType | None = None
     discount: DiscountSpec | None = None
