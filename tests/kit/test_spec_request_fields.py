@@ -289,6 +289,16 @@ CAMPAIGN_COMMON = {
     "metadata": {"k": "v"},
 }
 
+# Code time windows: stored on campaigns and vouchers; refused on loyalty programs (reward
+# redemptions do not read them yet).
+WINDOWS = {
+    "validity_timeframe": {"duration": "PT1H", "interval": "P1D"},
+    "validity_day_of_week": [1, 2],
+    "validity_hours": {
+        "daily": [{"start_time": "10:00", "expiration_time": "12:00", "days_of_week": [1, 2]}]
+    },
+}
+
 CASES = [
     Case(
         "create campaign",
@@ -303,6 +313,7 @@ CASES = [
             **CAMPAIGN_COMMON,
             "name": "Stored campaign",
             "validation_rules": ["{vr}"],
+            **WINDOWS,
             "vouchers_count": 2,
             "campaign_type": "DISCOUNT_COUPONS",
             "voucher": {
@@ -332,6 +343,7 @@ CASES = [
             "discount": {"type": "PERCENT", "percent_off": 20, "effect": "APPLY_TO_ORDER"},
             "gift": {"amount": 1000, "effect": "APPLY_TO_ORDER"},
             "loyalty_tiers_expiration": TIERS_EXPIRATION,
+            **WINDOWS,
         },
         readers={
             "metadata": lambda b: {**b["metadata"], "gone": 2},
@@ -364,6 +376,7 @@ CASES = [
             },
         },
         readers={"voucher": lambda b: projected(b["voucher"], CREATED_PROGRAM_TEMPLATE)},
+        refused=WINDOWS,
     ),
     Case(
         "update loyalty program",
@@ -381,6 +394,7 @@ CASES = [
         readers={
             "unset_metadata_fields": lambda b: ["gone"] if "gone" not in b["metadata"] else [],
         },
+        refused=WINDOWS,
     ),
     Case(
         "add vouchers to a campaign",
@@ -439,6 +453,7 @@ CASES = [
             "type": "DISCOUNT_VOUCHER",
             "discount": DISCOUNT,
             "validation_rules": ["{vr}"],
+            **WINDOWS,
         },
         readers={
             "validation_rules": assigned_rules,
@@ -507,6 +522,7 @@ CASES = [
             "metadata": {"k": "v"},
             "type": "DISCOUNT_VOUCHER",
             "discount": {"type": "PERCENT", "percent_off": 20, "effect": "APPLY_TO_ORDER"},
+            **WINDOWS,
         },
         readers={
             "discount": lambda b: {k: b["discount"][k] for k in ("type", "percent_off", "effect")},

@@ -116,7 +116,9 @@ async def create(
     category = await categories.resolve(
         session, ctx, category_id=data.category_id, name=data.category
     )
+    windows = _windows(campaign_type, data)
     campaign = Campaign(
+        **windows,
         id=new_id(Prefix.CAMPAIGN),
         project_id=ctx.project_id,
         name=data.name,
@@ -230,11 +232,22 @@ async def update(
     if data.loyalty_card is not None:
         template["loyalty_card"] = data.loyalty_card.model_dump(exclude_none=True)
     campaign.voucher = template
+    for name, value in _windows(campaign.campaign_type, data).items():
+        setattr(campaign, name, value)
     campaign.updated_at = utcnow()
     await session.flush()
     await _assign_rules(session, ctx, campaign, data)
     await _record(session, ctx, "updated", campaign)
     return campaign
+
+
+def _windows(campaign_type: str, data: CampaignFields) -> dict[str, Any]:
+    windows = data.stored_windows()
+    given = sorted(name for name, value in windows.items() if value is not None)
+    if given and campaign_type == "LOYALTY_PROGRAM":
+        # Reward redemptions do not read windows yet: refused rather than ignored.
+        raise InvalidPayload(f"{given[0]} is not supported on loyalty programs yet")
+    return windows
 
 
 async def _assign_rules(

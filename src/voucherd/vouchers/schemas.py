@@ -20,6 +20,7 @@ from voucherd.campaigns.codes import MAX_CODE_LENGTH
 from voucherd.discounts.schemas import DiscountSpec, GiftSpec
 from voucherd.kit.bodies import RequestBody
 from voucherd.kit.money import MAX_AMOUNT, MAX_POINTS
+from voucherd.kit.validity import WindowFields
 from voucherd.loyalty.expiry import parse_expiration_rules
 
 VoucherType = Literal["DISCOUNT_VOUCHER", "GIFT_VOUCHER", "LOYALTY_CARD"]
@@ -53,9 +54,8 @@ class LoyaltyCardSpec(BaseModel):
 MAX_INLINE_RULES = 10
 
 
-class VoucherFields(RequestBody):
-    # Spec fields whose behaviour voucherd lacks (later issues): refused when set.
-    unsupported = frozenset({"validity_timeframe", "validity_day_of_week", "validity_hours"})
+class VoucherFields(RequestBody, WindowFields):
+    """`validity_*` (WindowFields) limit when the code may be used, with its campaign's."""
 
     category: StrictStr | None = Field(default=None, max_length=200)
     category_id: StrictStr | None = Field(default=None, max_length=64)
