@@ -22,7 +22,17 @@ from typing import Any
 
 from voucherd.kit.errors import InvalidPayload
 from voucherd.rules.logic import LogicError, numbers, parse_logic
-from voucherd.rules.names import SUBRULE_ONLY, SUPPORTED, UNSUPPORTED, Operand, RuleName
+from voucherd.rules.names import (
+    COUNTING,
+    DATES,
+    ORDERING,
+    SUBRULE_ONLY,
+    SUPPORTED,
+    TEXTUAL,
+    UNSUPPORTED,
+    Operand,
+    RuleName,
+)
 from voucherd.rules.tree import Condition, Rule, RuleSet, Target, Targeting
 
 # Bounds that keep a hostile body from costing much to parse, store or evaluate.
@@ -35,35 +45,8 @@ ITEM_OBJECTS = ("product", "sku", "products_collection")
 _ITEM_PREFIX = {"product": "prod_", "sku": "sku_", "products_collection": "pc_"}
 _ITEM_KEYS = frozenset({"id", "object", "source_id", "effect", "product_id", "strict", "type"})
 _RULE_KEYS = frozenset({"name", "property", "conditions", "rules", "error"})
-# Operators that compare with one value; the rest take a list ($in, $dow, ...).
-_SINGLE = frozenset(
-    {
-        "$is",
-        "$is_not",
-        "$less_than",
-        "$less_than_or_equal",
-        "$more_than",
-        "$more_than_or_equal",
-        "$greater_than_or_equal",
-        "$starts_with",
-        "$ends_with",
-        "$contains",
-        "$count",
-        "$count_more",
-        "$count_less",
-        "$after",
-        "$before",
-        "$more_than_ago",
-        "$less_than_ago",
-        "$is_days_ago",
-        "$more_than_future",
-        "$less_than_future",
-        "$is_days_in_future",
-        "$timeframe",
-        "$timeframe_absolute",
-        "$timeframe_daily_hours",
-    }
-)
+# Operators that compare with one value; the rest ($in, $not_in, $dow, sets) take a list.
+_SINGLE = ORDERING | TEXTUAL | COUNTING | (DATES - {"$dow"}) | {"$is", "$is_not"}
 _PRESENCE = frozenset({"$has_value", "$is_unknown"})
 
 EFFECTS = (
@@ -145,7 +128,7 @@ def _rule_map(raw: Any, where: str, label: str, allowed: frozenset[str]) -> Rule
 
 
 def _number_order(key: str) -> tuple[int, str]:
-    return (int(key), key) if key.isdigit() and len(key) < 6 else (1 << 30, key)
+    return (int(key), key) if key.isascii() and key.isdigit() and len(key) < 6 else (1 << 30, key)
 
 
 def _rule(number: str, raw: Any, where: str, allowed: frozenset[str]) -> Rule:

@@ -157,14 +157,21 @@ async def create(
         },
     )
     await _flush_unique(session, rule)
+    await _record(session, ctx, "created", rule, rule.created_at)
+    return rule
+
+
+async def _record(
+    session: AsyncSession, ctx: RequestContext, kind: str, rule: ValidationRule, at: Any
+) -> None:
+    """WH `EventBusValRule<Kind>Data`: the rule and `<kind>_at`."""
     await record_event(
         session,
         ctx,
-        "business_validation_rule.created",
+        f"business_validation_rule.{kind}",
         entity_id=rule.id,
-        data={"rule": rule_body(rule), "created_at": iso(rule.created_at)},
+        data={"rule": rule_body(rule), f"{kind}_at": iso(at)},
     )
-    return rule
 
 
 def _duplicate(name: str) -> DuplicateFound:
@@ -198,13 +205,7 @@ async def update(
         setattr(rule, name, value)
     rule.updated_at = utcnow()
     await _flush_unique(session, rule)
-    await record_event(
-        session,
-        ctx,
-        "business_validation_rule.updated",
-        entity_id=rule.id,
-        data={"rule": rule_body(rule), "updated_at": iso(rule.updated_at)},
-    )
+    await _record(session, ctx, "updated", rule, rule.updated_at)
     return rule
 
 
@@ -270,10 +271,7 @@ async def _assign(
     existing = await repository.find_assignment(session, rule.id, target.id)
     if existing is not None:
         if not force:
-            raise DuplicateFound(
-                f"Validation rule {rule.id} is already assigned to {kind} {target.id}",
-                resource_type="validation_rules_assignment",
-            )
+            raise _already(rule, kind, target)
         # `?force=true` replaces the identical assignment.
         await _unassign(session, ctx, rule, existing)
     assignment = ValidationRuleAssignment(
@@ -290,12 +288,16 @@ async def _assign(
             session.add(assignment)
             await session.flush()
     except IntegrityError as exc:
-        raise DuplicateFound(
-            f"Validation rule {rule.id} is already assigned to {kind} {target.id}",
-            resource_type="validation_rules_assignment",
-        ) from exc
+        raise _already(rule, kind, target) from exc
     await _record_assignment(session, ctx, "created", rule, assignment, target)
     return assignment
+
+
+def _already(rule: ValidationRule, kind: str, target: Related) -> DuplicateFound:
+    return DuplicateFound(
+        f"Validation rule {rule.id} is already assigned to {kind} {target.id}",
+        resource_type="validation_rules_assignment",
+    )
 
 
 async def _record_assignment(
