@@ -227,6 +227,7 @@ class WindowFields(BaseModel):
                 if isinstance(value, BaseModel):
                     value = value.model_dump(exclude_none=True) or None
                 elif value is not None:
-                    value = sorted(set(value))
+                    # `[]` is what SDKs send for "not set": no restriction, not "no day".
+                    value = sorted(set(value)) or None
                 out[name] = value
         return out
