@@ -20,9 +20,9 @@ from voucherd.rules.language import (
     parse_bundle_rules,
     parse_rules,
     parse_targeting,
-    references,
 )
 from voucherd.rules.names import SUBRULE_ONLY, SUPPORTED, Operand
+from voucherd.rules.references import references
 
 TOP_NAMES = sorted(n for n in SUPPORTED if n not in SUBRULE_ONLY)
 

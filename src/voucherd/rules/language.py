@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from voucherd.kit.errors import InvalidPayload
@@ -432,44 +431,3 @@ def _dump_target(target: Target) -> dict[str, Any]:
     if target.price_formula is not None:
         body["price_formula"] = json.loads(target.price_formula)
     return body
-
-
-# --------------------------------------------------------------------------- references
-
-
-@dataclass
-class References:
-    """Ids a rule set points to, checked against the project before it is stored."""
-
-    products: set[str] = field(default_factory=set)
-    skus: set[str] = field(default_factory=set)
-    collections: set[str] = field(default_factory=set)
-    segments: set[str] = field(default_factory=set)
-
-    def add_item(self, obj: str, ident: str) -> None:
-        {"product": self.products, "sku": self.skus, "products_collection": self.collections}[
-            obj
-        ].add(ident)
-
-
-def references(rules: RuleSet, targeting: Targeting, bundle: RuleSet | None = None) -> References:
-    found = References()
-    for rule_set in (rules, bundle):
-        if rule_set is not None:
-            _collect(rule_set, found)
-    for target in (*targeting.included, *targeting.excluded):
-        found.add_item(target.object, target.id)
-    return found
-
-
-def _collect(rule_set: RuleSet, found: References) -> None:
-    for rule in rule_set.rules:
-        kind = SUPPORTED[rule.name].operand
-        for condition in rule.conditions:
-            for operand in condition.operands:
-                if kind is Operand.ITEMS:
-                    found.add_item(operand["object"], operand["id"])
-                elif kind is Operand.SEGMENTS:
-                    found.segments.add(operand)
-        if rule.subrules is not None:
-            _collect(rule.subrules, found)

@@ -1,6 +1,6 @@
 """Which rule names and operators voucherd implements (VOUCHERIFY-RULES.md a.2, a.3).
 
-`language.parse` refuses anything not listed here with a 400 naming it, so a rule is never
+`language.parse_rules` refuses anything not listed here with a 400 naming it, so a rule is never
 stored and silently ignored; `evaluate` has one check per name listed here (a test holds
 the two in step).
 """

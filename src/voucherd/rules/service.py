@@ -22,7 +22,7 @@ from voucherd.kit.ids import Prefix, new_id
 from voucherd.kit.timefmt import iso
 from voucherd.product_collections import service as collections
 from voucherd.products import service as products
-from voucherd.rules import language, repository
+from voucherd.rules import language, references, repository
 from voucherd.rules.models import ValidationRule, ValidationRuleAssignment
 from voucherd.rules.schemas import ValidationRuleCreate, ValidationRuleFields, ValidationRuleUpdate
 from voucherd.rules.serializers import assignment_body, embedded_assignments, rule_body
@@ -87,7 +87,7 @@ async def _checked(
             raise InvalidPayload("bundle_rules: bundles are not evaluated yet")
         # Voucherify: `bundle_rules: null` clears, and the rule then shows `{}`.
         out["bundle_rules"] = language.dump_bundle_rules(bundle)
-    refs = language.references(
+    refs = references.references(
         rules or language.parse_rules(None), targeting or language.parse_targeting(None), bundle
     )
     await _check_references(session, ctx, refs)
@@ -104,7 +104,7 @@ async def _checked(
 
 
 async def _check_references(
-    session: AsyncSession, ctx: RequestContext, refs: language.References
+    session: AsyncSession, ctx: RequestContext, refs: references.References
 ) -> None:
     """A 400 naming every referenced product, SKU, collection or segment the project lacks
     (one query per kind that is referenced)."""

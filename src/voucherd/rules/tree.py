@@ -1,4 +1,4 @@
-"""The typed form of a validation rule set, built by `language.parse` from Voucherify's JSON
+"""The typed form of a validation rule set, built by `language.parse_rules` from Voucherify's JSON
 and read by `evaluate`. Frozen dataclasses: a parsed rule set can be cached and shared.
 
 Voucherify's JSON, for reference (VOUCHERIFY-RULES.md a.1):
