@@ -31,6 +31,7 @@ from voucherd.projects.endpoints import router as projects_router
 from voucherd.publications.endpoints import router as publications_router
 from voucherd.redemptions.endpoints import router as redemptions_router
 from voucherd.rewards.endpoints import router as rewards_router
+from voucherd.rules.endpoints import router as rules_router
 from voucherd.segments.endpoints import router as segments_router
 from voucherd.stacking.endpoints import router as stacking_router
 from voucherd.tiers.endpoints import router as tiers_router
@@ -55,6 +56,7 @@ ROUTERS = (
     earning_router,
     tiers_router,
     rewards_router,
+    rules_router,
     events_router,
     client_router,
     stacking_router,

@@ -52,11 +52,11 @@ async def test_unset_metadata_fields_removes_those_keys(client: httpx.AsyncClien
 async def test_unsupported_field_is_refused_by_name_and_creates_nothing(
     client: httpx.AsyncClient,
 ) -> None:
-    frame = {"interval": "P2D", "duration": "P1D"}
-    resp = await client.post("/v1/campaigns", json={**SPRING_CAMPAIGN, "validity_timeframe": frame})
+    body = {**SPRING_CAMPAIGN, "activity_duration_after_publishing": "P1D"}
+    resp = await client.post("/v1/campaigns", json=body)
     assert resp.status_code == 400
     assert resp.json()["key"] == "invalid_payload"
-    assert resp.json()["details"] == "validity_timeframe is not supported yet"
+    assert resp.json()["details"] == "activity_duration_after_publishing is not supported yet"
     assert (await client.get("/v1/campaigns")).json()["total"] == 0
 
 

@@ -233,7 +233,6 @@ BAD_RULES: list[tuple[str, Any, str]] = [
         [{**fixed_rule(1), "event": "customer.segment.entered"}],
         "invalid_payload",
     ),
-    ("validation rule", [fixed_rule(1, validation_rule_id="val_1")], "invalid_payload"),
 ]
 
 

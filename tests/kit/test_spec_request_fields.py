@@ -37,6 +37,8 @@ from voucherd.rewards.schemas import (
     RewardCreate,
     RewardUpdate,
 )
+from voucherd.rules.schemas import AssignmentCreate as RuleAssignmentCreate
+from voucherd.rules.schemas import ValidationRuleCreate, ValidationRuleUpdate
 from voucherd.segments.schemas import SegmentCreate
 from voucherd.vouchers.schemas import BalanceChange, VoucherCreate, VoucherUpdate
 
@@ -120,11 +122,21 @@ async def no_setup(client: httpx.AsyncClient) -> Ids:
 
 
 async def with_categories(client: httpx.AsyncClient) -> Ids:
-    """The categories the samples name (a `category_id` must name an existing category)."""
+    """The categories the samples name (a `category_id` must name an existing category), and
+    a validation rule set (`{vr}`) for the inline `validation_rules`."""
+    rule = ok(await client.post("/v1/validation-rules", json={"name": "Rule set"}))
     return {
-        key: ok(await client.post("/v1/categories", json={"name": name}))["id"]
-        for key, name in (("seasonal", "Seasonal"), ("extra", "Extra"))
+        "vr": rule["id"],
+        **{
+            key: ok(await client.post("/v1/categories", json={"name": name}))["id"]
+            for key, name in (("seasonal", "Seasonal"), ("extra", "Extra"))
+        },
     }
+
+
+def assigned_rules(body: Any) -> list[str]:
+    """The rule ids of an object's embedded `validation_rules_assignments`."""
+    return [a["rule_id"] for a in body["validation_rules_assignments"]["data"]]
 
 
 async def with_campaign(client: httpx.AsyncClient) -> Ids:
@@ -278,6 +290,16 @@ CAMPAIGN_COMMON = {
     "metadata": {"k": "v"},
 }
 
+# Code time windows: stored on campaigns and vouchers; refused on loyalty programs (reward
+# redemptions do not read them yet).
+WINDOWS = {
+    "validity_timeframe": {"duration": "PT1H", "interval": "P1D"},
+    "validity_day_of_week": [1, 2],
+    "validity_hours": {
+        "daily": [{"start_time": "10:00", "expiration_time": "12:00", "days_of_week": [1, 2]}]
+    },
+}
+
 CASES = [
     Case(
         "create campaign",
@@ -291,6 +313,8 @@ CASES = [
         stored={
             **CAMPAIGN_COMMON,
             "name": "Stored campaign",
+            "validation_rules": ["{vr}"],
+            **WINDOWS,
             "vouchers_count": 2,
             "campaign_type": "DISCOUNT_COUPONS",
             "voucher": {
@@ -300,7 +324,10 @@ CASES = [
                 "code_config": {"pattern": "C-####", "charset": "AB"},
             },
         },
-        readers={"voucher": lambda b: projected(b["voucher"], CREATED_TEMPLATE)},
+        readers={
+            "voucher": lambda b: projected(b["voucher"], CREATED_TEMPLATE),
+            "validation_rules": assigned_rules,
+        },
     ),
     Case(
         "update campaign",
@@ -317,6 +344,7 @@ CASES = [
             "discount": {"type": "PERCENT", "percent_off": 20, "effect": "APPLY_TO_ORDER"},
             "gift": {"amount": 1000, "effect": "APPLY_TO_ORDER"},
             "loyalty_tiers_expiration": TIERS_EXPIRATION,
+            **WINDOWS,
         },
         readers={
             "metadata": lambda b: {**b["metadata"], "gone": 2},
@@ -349,6 +377,7 @@ CASES = [
             },
         },
         readers={"voucher": lambda b: projected(b["voucher"], CREATED_PROGRAM_TEMPLATE)},
+        refused=WINDOWS,
     ),
     Case(
         "update loyalty program",
@@ -366,6 +395,7 @@ CASES = [
         readers={
             "unset_metadata_fields": lambda b: ["gone"] if "gone" not in b["metadata"] else [],
         },
+        refused=WINDOWS,
     ),
     Case(
         "add vouchers to a campaign",
@@ -423,8 +453,11 @@ CASES = [
             "redemption": {"quantity": 3},
             "type": "DISCOUNT_VOUCHER",
             "discount": DISCOUNT,
+            "validation_rules": ["{vr}"],
+            **WINDOWS,
         },
         readers={
+            "validation_rules": assigned_rules,
             "campaign": sub("campaign"),
             "redemption": lambda b: {"quantity": b["redemption"]["quantity"]},
             "discount": lambda b: {k: b["discount"][k] for k in DISCOUNT},
@@ -490,6 +523,7 @@ CASES = [
             "metadata": {"k": "v"},
             "type": "DISCOUNT_VOUCHER",
             "discount": {"type": "PERCENT", "percent_off": 20, "effect": "APPLY_TO_ORDER"},
+            **WINDOWS,
         },
         readers={
             "discount": lambda b: {k: b["discount"][k] for k in ("type", "percent_off", "effect")},
@@ -625,9 +659,8 @@ CASES += [
         EarningRuleCreate,
         setup=with_program,
         array=True,
-        stored={"event": "order.paid", **RULE_FIELDS},
+        stored={"event": "order.paid", "validation_rule_id": "{vr}", **RULE_FIELDS},
         readers=RULE_READERS,
-        refused={"validation_rule_id": "val_1"},
         base={"event": "order.paid", "loyalty": {"type": "FIXED", "points": 1}},
     ),
     Case(
@@ -674,9 +707,8 @@ CASES += [
         _key("/v1/loyalties/{program}/earning-rules/{rule}"),
         EarningRuleUpdate,
         setup=with_program,
-        stored=RULE_FIELDS,
+        stored={"validation_rule_id": "{vr}", **RULE_FIELDS},
         readers=RULE_READERS,
-        refused={"validation_rule_id": "val_1"},
     ),
     Case(
         "create reward",
@@ -993,6 +1025,19 @@ CASES += [
         },
     ),
     Case(
+        "assign a reward with validation rules",
+        "POST",
+        "/v1/rewards/{rewardId}/assignments",
+        "/v1/rewards/{reward}/assignments",
+        # Read back as the rule's assignment to the new reward assignment.
+        _key("/v1/validation-rules-assignments?related_object_id={id}"),
+        AssignmentCreate,
+        setup=lambda c: _both(c, with_reward, with_program),
+        base={"campaign": "{program}", "parameters": {"loyalty": {"points": 1}}},
+        stored={"validation_rules": ["{vr}"]},
+        readers={"validation_rules": lambda b: [a["rule_id"] for a in b["data"]]},
+    ),
+    Case(
         "update a reward assignment",
         "PUT",
         "/v1/rewards/{rewardId}/assignments/{assignmentId}",
@@ -1004,6 +1049,19 @@ CASES += [
         readers={
             "parameters": lambda b: {"loyalty": {"points": b["parameters"]["loyalty"]["points"]}},
         },
+    ),
+    Case(
+        "add a reward to a program with validation rules",
+        "POST",
+        "/v1/loyalties/{campaignId}/rewards",
+        "/v1/loyalties/{program}/rewards",
+        _key("/v1/validation-rules-assignments?related_object_id={id}"),
+        ProgramAssignmentCreate,
+        setup=lambda c: _both(c, with_reward, with_program),
+        array=True,
+        base={"reward": "{reward}", "parameters": {"loyalty": {"points": 1}}},
+        stored={"validation_rules": ["{vr}"]},
+        readers={"validation_rules": lambda b: [a["rule_id"] for a in b["data"]]},
     ),
     Case(
         "add a reward to a program",
@@ -1020,6 +1078,77 @@ CASES += [
             "reward": sub("reward_id"),
             "parameters": lambda b: {"loyalty": {"points": b["parameters"]["loyalty"]["points"]}},
         },
+    ),
+]
+
+
+RULE_SET_FIELDS = {
+    "rules": {
+        "1": {"name": "order.amount", "conditions": {"$more_than": [5000]}, "rules": {}},
+        "logic": "1",
+    },
+    "error": {"message": "Spend more"},
+    "applicable_to": {
+        "excluded": [],
+        "included": [{"object": "product", "id": "{product}", "effect": "APPLY_TO_EVERY"}],
+        "included_all": False,
+    },
+    "type": "complex",
+    "context_type": "campaign.discount_coupons",
+}
+# The a.5 subset parses, but bundles are refused until the evaluator checks them.
+BUNDLE = {
+    "1": {
+        "name": "order.items.any",
+        "conditions": {"$is": [{"id": "prod_1", "object": "product"}]},
+        "rules": {
+            "1": {"name": "order.items.aggregated_quantity", "conditions": {"$is": [2]}},
+            "logic": "1",
+        },
+    },
+    "logic": "1",
+}
+
+
+async def with_rule_set(client: httpx.AsyncClient) -> Ids:
+    ids = await with_product(client) | await with_categories(client)
+    return ids
+
+
+CASES += [
+    Case(
+        "create validation rule",
+        "POST",
+        "/v1/validation-rules",
+        "/v1/validation-rules",
+        _key("/v1/validation-rules/{id}"),
+        ValidationRuleCreate,
+        setup=with_product,
+        base={"name": "Refused rule"},
+        stored={"name": "Stored rule", **RULE_SET_FIELDS},
+        refused={"bundle_rules": BUNDLE},
+    ),
+    Case(
+        "update validation rule",
+        "PUT",
+        "/v1/validation-rules/{validationRuleId}",
+        "/v1/validation-rules/{vr}",
+        _key("/v1/validation-rules/{vr}"),
+        ValidationRuleUpdate,
+        setup=with_rule_set,
+        stored={"name": "Renamed rule", **RULE_SET_FIELDS},
+        refused={"bundle_rules": BUNDLE},
+    ),
+    Case(
+        "assign a validation rule",
+        "POST",
+        "/v1/validation-rules/{validationRuleId}/assignments",
+        "/v1/validation-rules/{vr}/assignments",
+        _key("/v1/validation-rules-assignments?related_object_id={campaign}"),
+        RuleAssignmentCreate,
+        setup=with_campaign,
+        stored={"related_object_type": "campaign", "related_object_id": "{campaign}"},
+        pick=lambda body: body["data"][0],
     ),
 ]
 

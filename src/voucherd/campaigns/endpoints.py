@@ -25,6 +25,7 @@ from voucherd.kit.responses import JsonResponse
 from voucherd.kit.timefmt import query_bound
 from voucherd.loyalty.serializers import transaction_body as loyalty_transaction_body
 from voucherd.projects.auth import AppContext, Session
+from voucherd.rules import service as rules
 from voucherd.vouchers import service as vouchers
 from voucherd.vouchers.models import VoucherTransaction
 from voucherd.vouchers.schemas import NewCode
@@ -33,9 +34,16 @@ from voucherd.vouchers.serializers import transaction_body, voucher_body
 router = APIRouter(prefix="/v1/campaigns", tags=["campaigns"], route_class=TransactionalRoute)
 
 
+async def _full(session: Session, ctx: AppContext, campaign: Campaign) -> Response:
+    """A campaign with its `validation_rules_assignments` (one indexed query)."""
+    body = campaign_body(campaign)
+    body["validation_rules_assignments"] = await rules.embedded(session, ctx, campaign.id)
+    return JsonResponse(body)
+
+
 @router.post("")
 async def create_campaign(body: CampaignCreate, ctx: AppContext, session: Session) -> Response:
-    return JsonResponse(campaign_body(await service.create(session, ctx, body)))
+    return await _full(session, ctx, await service.create(session, ctx, body))
 
 
 @router.get("")
@@ -56,14 +64,14 @@ async def list_campaigns(
 
 @router.get("/{campaign_id}")
 async def get_campaign(campaign_id: str, ctx: AppContext, session: Session) -> Response:
-    return JsonResponse(campaign_body(await service.get(session, ctx, campaign_id)))
+    return await _full(session, ctx, await service.get(session, ctx, campaign_id))
 
 
 @router.put("/{campaign_id}")
 async def update_campaign(
     campaign_id: str, body: CampaignUpdate, ctx: AppContext, session: Session
 ) -> Response:
-    return JsonResponse(campaign_body(await service.update(session, ctx, campaign_id, body)))
+    return await _full(session, ctx, await service.update(session, ctx, campaign_id, body))
 
 
 @router.delete("/{campaign_id}")

@@ -49,6 +49,10 @@ class Campaign(Base):
     )
     # Loyalty programs (legacy v1): tier expiration settings, kept as sent.
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Recurring windows (kit/validity.py); None = none. A campaign's apply to all its codes.
+    validity_timeframe: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    validity_day_of_week: Mapped[list[int] | None] = mapped_column(JSON, nullable=True)
+    validity_hours: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     vouchers_count: Mapped[int] = mapped_column(default=0)
     metadata_: Mapped[dict[str, Any]] = metadata_column()
     created_at: Mapped[datetime] = created_at_column()

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, Strict
 
 from voucherd.discounts.schemas import DiscountSpec, GiftSpec
 from voucherd.kit.bodies import RequestBody
+from voucherd.kit.validity import WindowFields
 from voucherd.vouchers.schemas import LoyaltyCardSpec, RedemptionLimit, VoucherType
 
 CampaignType = Literal["DISCOUNT_COUPONS", "GIFT_VOUCHERS", "LOYALTY_PROGRAM"]
@@ -32,18 +33,12 @@ class CampaignVoucherSpec(BaseModel):
 
 
 # Spec fields of campaign bodies whose behaviour voucherd lacks (later issues): refused when set.
-_CAMPAIGN_WINDOWS = frozenset(
-    {
-        "validity_timeframe",
-        "validity_day_of_week",
-        "validity_hours",
-        "activity_duration_after_publishing",
-        "access_settings",
-    }
-)
+_CAMPAIGN_WINDOWS = frozenset({"activity_duration_after_publishing", "access_settings"})
 
 
-class CampaignFields(RequestBody):
+class CampaignFields(RequestBody, WindowFields):
+    """`validity_*` (WindowFields) limit when the campaign's codes may be used."""
+
     unsupported = _CAMPAIGN_WINDOWS
 
     description: StrictStr | None = Field(default=None, max_length=5000)
@@ -57,12 +52,13 @@ class CampaignFields(RequestBody):
     metadata: dict[str, Any] | None = None
     type: Literal["AUTO_UPDATE", "STATIC"] | None = None
     loyalty_tiers_expiration: dict[str, Any] | None = None
+    # Voucherify: at most one rule set per campaign, assigned inline (`[]` on update clears).
+    validation_rules: list[StrictStr] | None = Field(default=None, max_length=1)
 
 
 class CampaignCreate(CampaignFields):
     unsupported = _CAMPAIGN_WINDOWS | {
         "use_voucher_metadata_schema",
-        "validation_rules",
         "referral_program",
         "promotion",
     }

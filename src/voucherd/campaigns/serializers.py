@@ -47,7 +47,7 @@ def simple_campaign(campaign: Campaign) -> dict[str, Any]:
 
 # Voucherify leaves out a campaign's unset (or cleared) validity dates (kit/wire.py); the
 # `simple_campaign` of event payloads keeps them null, as the webhook seeds show.
-CAMPAIGN_OMITTED_WHEN_ABSENT = ("start_date", "expiration_date")
+CAMPAIGN_OMITTED_WHEN_ABSENT = ("start_date", "expiration_date", "validity_hours")
 
 
 def campaign_body(campaign: Campaign, *, with_categories: bool = True) -> dict[str, Any]:
@@ -58,8 +58,9 @@ def campaign_body(campaign: Campaign, *, with_categories: bool = True) -> dict[s
         {
             "vouchers_count": campaign.vouchers_count,
             "use_voucher_metadata_schema": False,
-            "validity_timeframe": None,
-            "validity_day_of_week": None,
+            "validity_timeframe": campaign.validity_timeframe,
+            "validity_day_of_week": campaign.validity_day_of_week,
+            "validity_hours": campaign.validity_hours,
             "creation_status": "DONE",
             "vouchers_generation_status": "DONE",
             "readonly": False,

@@ -15,6 +15,7 @@ from voucherd.campaigns.models import Campaign
 from voucherd.campaigns.schemas import (
     AddVouchers,
     CampaignCreate,
+    CampaignFields,
     CampaignUpdate,
     CampaignVoucherSpec,
 )
@@ -29,6 +30,7 @@ from voucherd.kit.ids import Prefix, new_id
 from voucherd.kit.timefmt import as_utc, iso
 from voucherd.metadata_schemas import service as metadata_schemas
 from voucherd.redemptions import summary as redemption_summary
+from voucherd.rules import service as rules
 from voucherd.vouchers import service as vouchers
 from voucherd.vouchers.models import Voucher, VoucherTransaction
 from voucherd.vouchers.schemas import VoucherCreate
@@ -117,7 +119,9 @@ async def create(
     category = await categories.resolve(
         session, ctx, category_id=data.category_id, name=data.category
     )
+    windows = _windows(campaign_type, data)
     campaign = Campaign(
+        **windows,
         id=new_id(Prefix.CAMPAIGN),
         project_id=ctx.project_id,
         name=data.name,
@@ -149,6 +153,7 @@ async def create(
             await session.flush()
     except IntegrityError as exc:
         raise DuplicateFound(f"Campaign with name {data.name} already exists") from exc
+    await _assign_rules(session, ctx, campaign, data)
     count = data.vouchers_count or 0
     await _generate(session, ctx, campaign, count)
     await _record(session, ctx, "created", campaign)
@@ -231,10 +236,31 @@ async def update(
     if data.loyalty_card is not None:
         template["loyalty_card"] = data.loyalty_card.model_dump(exclude_none=True)
     campaign.voucher = template
+    for name, value in _windows(campaign.campaign_type, data).items():
+        setattr(campaign, name, value)
     campaign.updated_at = utcnow()
     await session.flush()
+    await _assign_rules(session, ctx, campaign, data)
     await _record(session, ctx, "updated", campaign)
     return campaign
+
+
+def _windows(campaign_type: str, data: CampaignFields) -> dict[str, Any]:
+    windows = data.stored_windows()
+    given = sorted(name for name, value in windows.items() if value is not None)
+    if given and campaign_type == "LOYALTY_PROGRAM":
+        # Reward redemptions do not read windows yet: refused rather than ignored.
+        raise InvalidPayload(f"{given[0]} is not supported on loyalty programs yet")
+    return windows
+
+
+async def _assign_rules(
+    session: AsyncSession, ctx: RequestContext, campaign: Campaign, data: CampaignFields
+) -> None:
+    # Codes published from the campaign are covered by this one assignment (the evaluator
+    # reads the voucher's and its campaign's rules): no copy per code.
+    if data.validation_rules is not None:
+        await rules.assign_inline(session, ctx, data.validation_rules, "campaign", campaign.id)
 
 
 async def set_active(

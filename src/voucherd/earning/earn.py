@@ -23,12 +23,12 @@ from voucherd.earning.points import EarningFacts, Grant, compute
 from voucherd.earning.rules import ORDER_PAID
 from voucherd.earning.serializers import rule_reference
 from voucherd.earning.service import rule_fields
-from voucherd.earning.validity import is_live
 from voucherd.events.dispatcher import RecordedEvent, subscribe
 from voucherd.kit.clock import utcnow
 from voucherd.kit.context import RequestContext
 from voucherd.kit.errors import ApiError, NotFound
 from voucherd.kit.ids import Prefix, new_id
+from voucherd.kit.validity import is_live
 from voucherd.loyalty import ledger
 from voucherd.loyalty import service as loyalty
 from voucherd.loyalty.expiry import expires_on

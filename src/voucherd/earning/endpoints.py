@@ -7,7 +7,8 @@ runs.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from collections.abc import Sequence
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query
 from starlette.responses import Response
@@ -21,6 +22,7 @@ from voucherd.earning import (  # noqa: F401
     service,
     tier_events,
 )
+from voucherd.earning.models import EarningRule
 from voucherd.earning.schemas import EarningRuleCreate, EarningRuleUpdate, PendingPointsAdjust
 from voucherd.earning.serializers import earning_rule_body
 from voucherd.kit.http import TransactionalRoute
@@ -30,6 +32,7 @@ from voucherd.loyalty import service as loyalty
 from voucherd.loyalty.models import PendingPoints
 from voucherd.loyalty.serializers import pending_balance, pending_points_body, points_balance
 from voucherd.projects.auth import AppContext, Session
+from voucherd.rules import service as validation_rules
 
 router = APIRouter(prefix="/v1/loyalties", tags=["earning"], route_class=TransactionalRoute)
 
@@ -37,6 +40,18 @@ RuleOrder = Literal["created_at", "-created_at", "updated_at", "-updated_at"]
 
 
 # -- earning rules ----------------------------------------------------------------------------
+
+
+async def _bodies(session: Session, ctx: AppContext, rules: Sequence[EarningRule]) -> list[Any]:
+    """Earning rules with their `validation_rule_id` (one query for all)."""
+    found = await validation_rules.assignments_of(session, ctx, [r.id for r in rules])
+    return [
+        earning_rule_body(r, found[r.id][0].rule_id if found.get(r.id) else None) for r in rules
+    ]
+
+
+async def _body(session: Session, ctx: AppContext, rule: EarningRule) -> Response:
+    return JsonResponse((await _bodies(session, ctx, [rule]))[0])
 
 
 @router.post("/{campaign_id}/earning-rules")
@@ -47,7 +62,7 @@ async def create_earning_rules(
     session: Session,
 ) -> Response:
     rules = await service.create_rules(session, ctx, campaign_id, body)
-    return JsonResponse([earning_rule_body(rule) for rule in rules])
+    return JsonResponse(await _bodies(session, ctx, rules))
 
 
 @router.get("/{campaign_id}/earning-rules")
@@ -62,7 +77,7 @@ async def list_earning_rules(
     rules, total = await service.list_rules(
         session, ctx, campaign_id, order=order, limit=limit, page=page
     )
-    return JsonResponse(list_body("data", [earning_rule_body(r) for r in rules], total))
+    return JsonResponse(list_body("data", await _bodies(session, ctx, rules), total))
 
 
 @router.get("/{campaign_id}/earning-rules/{rule_id}")
@@ -70,7 +85,7 @@ async def get_earning_rule(
     campaign_id: str, rule_id: str, ctx: AppContext, session: Session
 ) -> Response:
     rule, _program = await service.get_rule(session, ctx, campaign_id, rule_id)
-    return JsonResponse(earning_rule_body(rule))
+    return await _body(session, ctx, rule)
 
 
 @router.put("/{campaign_id}/earning-rules/{rule_id}")
@@ -78,7 +93,7 @@ async def update_earning_rule(
     campaign_id: str, rule_id: str, body: EarningRuleUpdate, ctx: AppContext, session: Session
 ) -> Response:
     rule = await service.update_rule(session, ctx, campaign_id, rule_id, body)
-    return JsonResponse(earning_rule_body(rule))
+    return await _body(session, ctx, rule)
 
 
 @router.delete("/{campaign_id}/earning-rules/{rule_id}", status_code=204)
@@ -94,7 +109,7 @@ async def enable_earning_rule(
     campaign_id: str, rule_id: str, ctx: AppContext, session: Session
 ) -> Response:
     rule = await service.set_active(session, ctx, campaign_id, rule_id, True)
-    return JsonResponse(earning_rule_body(rule))
+    return await _body(session, ctx, rule)
 
 
 @router.post("/{campaign_id}/earning-rules/{rule_id}/disable")
@@ -102,7 +117,7 @@ async def disable_earning_rule(
     campaign_id: str, rule_id: str, ctx: AppContext, session: Session
 ) -> Response:
     rule = await service.set_active(session, ctx, campaign_id, rule_id, False)
-    return JsonResponse(earning_rule_body(rule))
+    return await _body(session, ctx, rule)
 
 
 # -- pending points ---------------------------------------------------------------------------

@@ -11,8 +11,8 @@ from datetime import datetime
 from typing import Any
 
 from voucherd.discounts.schemas import check_formula_field
-from voucherd.earning.validity import DurationError, parse_duration, parse_time_of_day
 from voucherd.kit.errors import InvalidPayload
+from voucherd.kit.validity import check_windows
 from voucherd.loyalty.expiry import ExpirationRulesError, parse_expiration_rules
 
 ORDER_PAID = "order.paid"
@@ -165,27 +165,10 @@ def _check_validity(rule: Mapping[str, Any]) -> None:
     end: datetime | None = rule.get("expiration_date")
     if start is not None and end is not None and end <= start:
         raise InvalidPayload("expiration_date must be after start_date")
-    frame = rule.get("validity_timeframe")
-    if frame:
-        if not frame.get("duration") or not frame.get("interval"):
-            raise InvalidPayload("validity_timeframe needs both duration and interval")
-        try:
-            duration = parse_duration(str(frame["duration"]))
-            interval = parse_duration(str(frame["interval"]))
-        except DurationError as exc:
-            raise InvalidPayload(f"validity_timeframe: {exc}") from exc
-        if duration.is_zero() or interval.is_zero():
-            raise InvalidPayload("validity_timeframe durations must be longer than zero")
-    for index, daily in enumerate((rule.get("validity_hours") or {}).get("daily") or ()):
-        try:
-            opens = parse_time_of_day(str(daily.get("start_time")))
-            closes = parse_time_of_day(str(daily.get("expiration_time")))
-        except ValueError as exc:
-            raise InvalidPayload(f"validity_hours.daily[{index}]: {exc}") from exc
-        if closes <= opens:
-            raise InvalidPayload(
-                f"validity_hours.daily[{index}]: expiration_time must be after start_time"
-            )
+    try:
+        check_windows(rule)
+    except ValueError as exc:
+        raise InvalidPayload(str(exc)) from exc
 
 
 def check_rule(rule: Mapping[str, Any]) -> None:
@@ -206,7 +189,3 @@ def check_rule(rule: Mapping[str, Any]) -> None:
     except ExpirationRulesError as exc:
         raise InvalidPayload(str(exc), key=exc.key) from exc
     _check_validity(rule)
-    if rule.get("validation_rule_id"):
-        # voucherd has no validation rules yet: earning while ignoring the rule's conditions
-        # would grant points the merchant meant to restrict, so say so instead.
-        raise InvalidPayload("validation_rule_id is not supported: validation rules do not exist")

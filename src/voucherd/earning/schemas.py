@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, Strict
 
 from voucherd.customers.schemas import CustomerReference
 from voucherd.kit.money import MAX_POINTS
+from voucherd.kit.validity import ValidityHours, ValidityTimeframe
 
 # Voucherify caps a project at 100 earning rules; one create call cannot exceed that either.
 MAX_RULES_PER_CALL = 100
@@ -94,21 +95,6 @@ class IdRef(_Body):
 
 class SchemaRef(_Body):
     schema_id: StrictStr | None = Field(default=None, max_length=200)
-
-
-class ValidityTimeframe(_Body):
-    duration: StrictStr | None = Field(default=None, max_length=100)
-    interval: StrictStr | None = Field(default=None, max_length=100)
-
-
-class DailyHours(_Body):
-    start_time: StrictStr = Field(max_length=20)
-    expiration_time: StrictStr = Field(max_length=20)
-    days_of_week: list[Literal[0, 1, 2, 3, 4, 5, 6]] | None = Field(default=None, max_length=7)
-
-
-class ValidityHours(_Body):
-    daily: list[DailyHours] | None = Field(default=None, max_length=50)
 
 
 class EarningRuleFields(_Body):

@@ -24,13 +24,15 @@ EARNING_RULE_OMITTED_WHEN_ABSENT = (
 )
 
 
-def earning_rule_body(rule: EarningRule) -> dict[str, Any]:
+def earning_rule_body(rule: EarningRule, validation_rule_id: str | None = None) -> dict[str, Any]:
+    """`validation_rule_id`: the rule set assigned to it (kept as an assignment, read by the
+    caller)."""
     source = rule.source or {}
     body = {
         "id": rule.id,
         "created_at": iso(rule.created_at),
         "updated_at": iso(rule.updated_at),
-        "validation_rule_id": None,
+        "validation_rule_id": validation_rule_id,
         "loyalty": rule.loyalty,
         "event": rule.event,
         "custom_event": rule.custom_event,

@@ -27,6 +27,7 @@ from voucherd.kit.ids import Prefix, new_id
 from voucherd.kit.timefmt import as_utc
 from voucherd.loyalty import service as loyalty
 from voucherd.metadata_schemas import service as metadata_schemas
+from voucherd.rules import service as validation_rules
 
 # Fields of a rule that PUT may set, in the order Voucherify lists them.
 _UPDATABLE = (
@@ -109,6 +110,16 @@ def _check(rule: EarningRule, body: EarningRuleFields, position: int | None = No
         raise
 
 
+async def _assign_rule(
+    session: AsyncSession, ctx: RequestContext, rule: EarningRule, body: EarningRuleFields
+) -> None:
+    """`validation_rule_id` is kept as the rule set's assignment to the earning rule (null
+    removes it), in the request's transaction."""
+    if "validation_rule_id" in body.model_fields_set:
+        wanted = [body.validation_rule_id] if body.validation_rule_id else []
+        await validation_rules.assign_inline(session, ctx, wanted, "earning_rule", rule.id)
+
+
 async def _record(
     session: AsyncSession, ctx: RequestContext, kind: str, rule: EarningRule, program: Campaign
 ) -> None:
@@ -119,7 +130,12 @@ async def _record(
         ctx,
         f"campaign.earning_rule.{kind}",
         entity_id=rule.id,
-        data={"earning_rule": earning_rule_body(rule), "campaign": simple_campaign(program)},
+        data={
+            "earning_rule": earning_rule_body(
+                rule, await validation_rules.rule_id_of(session, ctx, rule.id)
+            ),
+            "campaign": simple_campaign(program),
+        },
     )
 
 
@@ -152,7 +168,8 @@ async def create_rules(
         session.add(rule)
         created.append(rule)
     await session.flush()
-    for rule in created:
+    for rule, body in zip(created, bodies, strict=True):
+        await _assign_rule(session, ctx, rule, body)
         await _record(session, ctx, "assigned", rule, program)
     return created
 
@@ -165,6 +182,12 @@ async def get_rule(
     if rule is None:
         raise NotFound("earning_rule", rule_id)
     return rule, program
+
+
+async def find_rule(session: AsyncSession, ctx: RequestContext, rule_id: str) -> EarningRule | None:
+    """An earning rule of the project by id alone (validation rule assignments name it so)."""
+    rule = await repository.get_rule_by_id(session, rule_id)
+    return rule if rule is not None and rule.project_id == ctx.project_id else None
 
 
 async def list_rules(
@@ -196,6 +219,7 @@ async def update_rule(
     _check(rule, body)
     rule.updated_at = utcnow()
     await session.flush()
+    await _assign_rule(session, ctx, rule, body)
     await _record(session, ctx, "updated", rule, program)
     return rule
 

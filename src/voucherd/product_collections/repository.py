@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -42,3 +44,15 @@ async def get_by_name(
         )
     )
     return result.scalar_one_or_none()
+
+
+async def existing_ids(session: AsyncSession, project_id: str, ids: Iterable[str]) -> set[str]:
+    wanted = sorted(set(ids))
+    if not wanted:
+        return set()
+    result = await session.execute(
+        select(ProductCollection.id).where(
+            ProductCollection.project_id == project_id, ProductCollection.id.in_(wanted)
+        )
+    )
+    return set(result.scalars())

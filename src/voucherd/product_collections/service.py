@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -87,6 +87,11 @@ async def _checked_entries(
     if unknown:
         raise InvalidPayload(f"Unknown {', '.join(unknown)}")
     return stored
+
+
+async def existing_ids(session: AsyncSession, ctx: RequestContext, ids: Iterable[str]) -> set[str]:
+    """Which of these collection ids exist in the project (one query: rule references)."""
+    return await repository.existing_ids(session, ctx.project_id, ids)
 
 
 async def delete(session: AsyncSession, ctx: RequestContext, key: str) -> None:

@@ -41,6 +41,7 @@ from voucherd.stacking import service as stacking_rules
 from voucherd.stacking.rules import DEFAULT_RULES, StackingRules
 from voucherd.vouchers import service as vouchers
 from voucherd.vouchers.models import Voucher
+from voucherd.vouchers.windows import window_error
 
 
 @dataclass
@@ -157,6 +158,7 @@ def _check(candidate: Candidate, now: Any) -> None:
         return
     campaign_active = campaign is None or campaigns.is_live(campaign, now)
     problem = vouchers.status_error(voucher, now, campaign_active)
+    problem = problem or window_error(voucher, campaign, now)  # validity_* windows (#13)
     if problem is not None:
         candidate.error = inapplicable(*problem)
     elif voucher.type == "LOYALTY_CARD":

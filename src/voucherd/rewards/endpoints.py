@@ -35,6 +35,7 @@ from voucherd.rewards.serializers import (
     redemption_response,
     reward_body,
 )
+from voucherd.rules import service as rules
 
 router = APIRouter(tags=["rewards"], route_class=TransactionalRoute)
 
@@ -98,7 +99,17 @@ async def create_reward_assignment(
     reward = await service.get_reward(session, ctx, reward_id)
     program = await service.program_for_assignment(session, ctx, body.campaign)
     assignment = await service.create_assignment(session, ctx, reward, program, body.parameters)
+    await _assign_rules(session, ctx, assignment, body.validation_rules)
     return JsonResponse(assignment_body(assignment))
+
+
+async def _assign_rules(
+    session: Session, ctx: AppContext, assignment: RewardAssignment, rule_ids: list[str] | None
+) -> None:
+    # `validation_rules` of the body: assignments of those rule sets to this reward
+    # assignment, in the request's transaction.
+    if rule_ids:
+        await rules.assign_inline(session, ctx, rule_ids, "reward_assignment", assignment.id)
 
 
 @router.get("/v1/rewards/{reward_id}/assignments/{assignment_id}")
@@ -163,9 +174,9 @@ async def create_program_rewards(
         if not item.reward:
             raise InvalidPayload("reward is required")
         reward = await service.get_reward(session, ctx, item.reward)
-        created.append(
-            await service.create_assignment(session, ctx, reward, program, item.parameters)
-        )
+        made = await service.create_assignment(session, ctx, reward, program, item.parameters)
+        await _assign_rules(session, ctx, made, item.validation_rules)
+        created.append(made)
     return JsonResponse(assignment_body(created[0]))
 
 

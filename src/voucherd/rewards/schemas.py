@@ -75,26 +75,24 @@ class AssignmentParameters(_Body):
     loyalty: LoyaltyParams | None = None
 
 
-# Rules limiting who may redeem an assignment are a later issue: refused when set.
-_ASSIGNMENT_UNSUPPORTED = frozenset({"validation_rules"})
+# Rule set ids assigned inline to the reward assignment (who may redeem it).
+_MAX_INLINE_RULES = 10
 
 
 class AssignmentCreate(RequestBody):
     """`POST /v1/rewards/{rewardId}/assignments`."""
 
-    unsupported = _ASSIGNMENT_UNSUPPORTED
-
     campaign: StrictStr | None = Field(default=None, max_length=500)
     parameters: AssignmentParameters | None = None
+    validation_rules: list[StrictStr] | None = Field(default=None, max_length=_MAX_INLINE_RULES)
 
 
 class ProgramAssignmentCreate(RequestBody):
     """One item of `POST /v1/loyalties/{campaignId}/rewards` (the body is an array)."""
 
-    unsupported = _ASSIGNMENT_UNSUPPORTED
-
     reward: StrictStr | None = Field(default=None, max_length=64)
     parameters: AssignmentParameters | None = None
+    validation_rules: list[StrictStr] | None = Field(default=None, max_length=_MAX_INLINE_RULES)
 
 
 class AssignmentUpdate(_Body):

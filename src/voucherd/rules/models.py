@@ -1,6 +1,6 @@
 """A validation rule set (`val_…`) and where it is assigned (`asgm_…`).
 
-The rule object is stored as Voucherify's JSON (validated by `language.parse` before it is
+The rule object is stored as Voucherify's JSON (validated by `language.parse_rules` before it is
 written), so a GET returns exactly what was accepted; the typed tree is rebuilt from it when
 a decision needs it.
 """

@@ -1,4 +1,4 @@
-"""The typed form of a validation rule set, built by `language.parse` from Voucherify's JSON
+"""The typed form of a validation rule set, built by `language.parse_rules` from Voucherify's JSON
 and read by `evaluate`. Frozen dataclasses: a parsed rule set can be cached and shared.
 
 Voucherify's JSON, for reference (VOUCHERIFY-RULES.md a.1):
@@ -38,6 +38,8 @@ class Rule:
 class RuleSet:
     rules: tuple[Rule, ...]
     logic: Logic | None  # None: no rules ({"logic": ""}), which always passes
+    # The `logic` as sent: Voucherify returns it verbatim (" 1 AND 2"), and so do we.
+    logic_text: str = ""
 
     def by_number(self) -> dict[str, Rule]:
         return {rule.number: rule for rule in self.rules}

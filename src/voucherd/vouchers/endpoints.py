@@ -13,9 +13,16 @@ from voucherd.kit.pagination import Page, list_body, paginate
 from voucherd.kit.responses import JsonResponse
 from voucherd.loyalty import service as loyalty
 from voucherd.projects.auth import AppContext, Session
+from voucherd.rules import service as rules
 from voucherd.vouchers import gift, repository, service
 from voucherd.vouchers.models import Voucher
-from voucherd.vouchers.schemas import BalanceChange, NewCode, VoucherCreate, VoucherUpdate
+from voucherd.vouchers.schemas import (
+    BalanceChange,
+    NewCode,
+    VoucherCreate,
+    VoucherFields,
+    VoucherUpdate,
+)
 from voucherd.vouchers.serializers import transaction_body, voucher_body
 
 router = APIRouter(prefix="/v1/vouchers", tags=["vouchers"], route_class=TransactionalRoute)
@@ -23,7 +30,7 @@ router = APIRouter(prefix="/v1/vouchers", tags=["vouchers"], route_class=Transac
 
 @router.post("")
 async def create_voucher(body: VoucherCreate, ctx: AppContext, session: Session) -> Response:
-    return JsonResponse(voucher_body(await _create(session, ctx, body)))
+    return await _full(session, ctx, await _create(session, ctx, body))
 
 
 async def _create(session: Session, ctx: AppContext, body: VoucherCreate) -> Voucher:
@@ -31,7 +38,25 @@ async def _create(session: Session, ctx: AppContext, body: VoucherCreate) -> Vou
     key = body.campaign_id or body.campaign
     if key:
         campaign = await campaigns.get(session, ctx, key)
-    return await service.create(session, ctx, body, campaign=campaign)
+    voucher = await service.create(session, ctx, body, campaign=campaign)
+    await _assign_rules(session, ctx, voucher, body)
+    return voucher
+
+
+async def _assign_rules(
+    session: Session, ctx: AppContext, voucher: Voucher, body: VoucherFields
+) -> None:
+    # In the request's transaction: the voucher and its assignments commit together.
+    if body.validation_rules is not None:
+        await rules.assign_inline(session, ctx, body.validation_rules, "voucher", voucher.id)
+
+
+async def _full(session: Session, ctx: AppContext, voucher: Voucher) -> Response:
+    """A voucher with its own `validation_rules_assignments` (its campaign's are on the
+    campaign)."""
+    body = voucher_body(voucher)
+    body["validation_rules_assignments"] = await rules.embedded(session, ctx, voucher.id)
+    return JsonResponse(body)
 
 
 @router.get("")
@@ -62,7 +87,7 @@ async def create_voucher_with_code(
     body: Annotated[VoucherCreate | None, Body()] = None,
 ) -> Response:
     data = (body or VoucherCreate()).model_copy(update={"code": code})
-    return JsonResponse(voucher_body(await _create(session, ctx, data)))
+    return await _full(session, ctx, await _create(session, ctx, data))
 
 
 @router.get("/{code}")
@@ -70,14 +95,16 @@ async def get_voucher(code: str, ctx: AppContext, session: Session) -> Response:
     voucher = await service.get(session, ctx, code)
     # A loyalty card reports what a spend can take: points past their last valid day are shown
     # expired even before the expiry job reaches the card (as the members endpoints do).
-    return JsonResponse(voucher_body(await loyalty.as_spendable(session, ctx, voucher)))
+    return await _full(session, ctx, await loyalty.as_spendable(session, ctx, voucher))
 
 
 @router.put("/{code}")
 async def update_voucher(
     code: str, body: VoucherUpdate, ctx: AppContext, session: Session
 ) -> Response:
-    return JsonResponse(voucher_body(await service.update(session, ctx, code, body)))
+    voucher = await service.update(session, ctx, code, body)
+    await _assign_rules(session, ctx, voucher, body)
+    return await _full(session, ctx, voucher)
 
 
 @router.delete("/{code}", status_code=204)

@@ -69,6 +69,10 @@ class Voucher(Base):
     expiration_date: Mapped[datetime | None] = mapped_column(nullable=True)
     active: Mapped[bool] = mapped_column(default=True)
     additional_info: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    # Recurring windows (kit/validity.py); None = none. its campaign's apply too.
+    validity_timeframe: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    validity_day_of_week: Mapped[list[int] | None] = mapped_column(JSON, nullable=True)
+    validity_hours: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     holder_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     is_referral_code: Mapped[bool] = mapped_column(default=False)
     publish_count: Mapped[int] = mapped_column(default=0)

@@ -20,6 +20,7 @@ from voucherd.campaigns.codes import MAX_CODE_LENGTH
 from voucherd.discounts.schemas import DiscountSpec, GiftSpec
 from voucherd.kit.bodies import RequestBody
 from voucherd.kit.money import MAX_AMOUNT, MAX_POINTS
+from voucherd.kit.validity import WindowFields
 from voucherd.loyalty.expiry import parse_expiration_rules
 
 VoucherType = Literal["DISCOUNT_VOUCHER", "GIFT_VOUCHER", "LOYALTY_CARD"]
@@ -49,9 +50,12 @@ class LoyaltyCardSpec(BaseModel):
         return value
 
 
-class VoucherFields(RequestBody):
-    # Spec fields whose behaviour voucherd lacks (later issues): refused when set.
-    unsupported = frozenset({"validity_timeframe", "validity_day_of_week", "validity_hours"})
+# Voucherify gives no bound; a handful keeps each check of a code cheap.
+MAX_INLINE_RULES = 10
+
+
+class VoucherFields(RequestBody, WindowFields):
+    """`validity_*` (WindowFields) limit when the code may be used, with its campaign's."""
 
     category: StrictStr | None = Field(default=None, max_length=200)
     category_id: StrictStr | None = Field(default=None, max_length=64)
@@ -61,11 +65,11 @@ class VoucherFields(RequestBody):
     additional_info: StrictStr | None = Field(default=None, max_length=2000)
     metadata: dict[str, Any] | None = None
     redemption: RedemptionLimit | None = None
+    # Rule set ids assigned inline (the voucher then has exactly these; `[]` on update clears).
+    validation_rules: list[StrictStr] | None = Field(default=None, max_length=MAX_INLINE_RULES)
 
 
 class VoucherCreate(VoucherFields):
-    unsupported = VoucherFields.unsupported | {"validation_rules"}
-
     code: StrictStr | None = Field(default=None, min_length=1, max_length=MAX_CODE_LENGTH)
     type: VoucherType | None = None
     discount: DiscountSpec | None = None

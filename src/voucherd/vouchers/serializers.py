@@ -80,9 +80,9 @@ def voucher_body(voucher: Voucher) -> dict[str, Any]:
     body = simple_voucher(voucher)
     body.update(
         {
-            "validity_timeframe": None,
-            "validity_day_of_week": None,
-            "validity_hours": None,
+            "validity_timeframe": voucher.validity_timeframe,
+            "validity_day_of_week": voucher.validity_day_of_week,
+            "validity_hours": voucher.validity_hours,
             "additional_info": voucher.additional_info,
             "assets": voucher_assets(voucher.code),
             "publish": {

@@ -24,6 +24,7 @@ from voucherd.kit.context import RequestContext
 from voucherd.kit.errors import ApiError, DuplicateFound, InvalidPayload, NotFound
 from voucherd.kit.ids import Prefix, new_id
 from voucherd.kit.timefmt import as_utc
+from voucherd.kit.validity import WINDOW_FIELDS
 from voucherd.loyalty.expiry import expires_on, program_rules
 from voucherd.metadata_schemas import service as metadata_schemas
 from voucherd.vouchers import gift as gift_cards
@@ -270,6 +271,10 @@ async def create(
         fields["active"] = data.active
     if data.redemption is not None:
         fields["redemption_quantity"] = data.redemption.quantity
+    fields |= data.stored_windows()
+    if vtype == "LOYALTY_CARD" and any(fields.get(name) for name in WINDOW_FIELDS):
+        # Reward redemptions do not read windows yet: refused rather than ignored.
+        raise InvalidPayload("validity windows are not supported on loyalty cards yet")
     code = data.code
     if code is None:
         raw_config = data.code_config or (campaign.voucher.get("code_config") if campaign else None)
@@ -369,6 +374,8 @@ async def update(
         voucher.metadata_ = dict(data.metadata or {})
     if "redemption" in fields and data.redemption is not None:
         voucher.redemption_quantity = data.redemption.quantity
+    for name, value in data.stored_windows().items():
+        setattr(voucher, name, value)
     voucher.updated_at = utcnow()
     await session.flush()
     await record_voucher_event(session, ctx, "voucher.updated", voucher)

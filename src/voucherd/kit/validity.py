@@ -1,6 +1,7 @@
-"""When an earning rule may earn: its dates, recurring timeframe, days of week and daily hours.
+"""When something time-limited may act: an earning rule earn, a code (or its campaign's codes)
+be validated and redeemed. Dates, recurring timeframe, days of week and daily hours.
 
-Pure functions of the rule's stored fields and a moment (UTC; projects have no time zone yet).
+Pure functions of the stored fields and a moment (UTC; projects have no time zone yet).
 Voucherify's `validity_timeframe` is "valid for `duration` every `interval`", both ISO 8601
 durations (`PT1H` every `P1D`), counted from the rule's `start_date` (else its creation).
 """
@@ -11,9 +12,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from dateutil.relativedelta import relativedelta
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, model_validator
+
+from voucherd.kit.errors import InvalidPayload
 
 _DURATION = re.compile(
     r"P(?!$)(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
@@ -123,13 +127,107 @@ def is_live(rule: Mapping[str, Any], now: datetime) -> bool:
         return False
     if end is not None and now >= end:
         return False
-    days = rule.get("validity_day_of_week")
+    return in_windows(rule, start or rule["created_at"], now)
+
+
+def in_windows(fields: Mapping[str, Any], anchor: datetime, now: datetime) -> bool:
+    """Whether `now` is inside the recurring windows (`validity_day_of_week`,
+    `validity_timeframe` counted from `anchor`, `validity_hours`); no window = always."""
+    days = fields.get("validity_day_of_week")
     if days is not None and voucherify_weekday(now) not in days:
         return False
-    frame = rule.get("validity_timeframe")
-    if frame and frame.get("duration") and frame.get("interval"):
-        anchor: datetime = start or rule["created_at"]
-        if not in_timeframe(anchor, frame, now):
-            return False
-    daily = (rule.get("validity_hours") or {}).get("daily")
+    frame = fields.get("validity_timeframe")
+    if (
+        frame
+        and frame.get("duration")
+        and frame.get("interval")
+        and not in_timeframe(anchor, frame, now)
+    ):
+        return False
+    daily = (fields.get("validity_hours") or {}).get("daily")
     return not daily or in_daily_hours(daily, now)
+
+
+WINDOW_FIELDS = ("validity_timeframe", "validity_day_of_week", "validity_hours")
+
+
+def check_windows(fields: Mapping[str, Any]) -> None:
+    """Refuses (ValueError naming the field) windows that `in_windows` could not decide."""
+    frame = fields.get("validity_timeframe")
+    if frame:
+        if not frame.get("duration") or not frame.get("interval"):
+            raise ValueError("validity_timeframe needs both duration and interval")
+        try:
+            duration = parse_duration(str(frame["duration"]))
+            interval = parse_duration(str(frame["interval"]))
+        except DurationError as exc:
+            raise ValueError(f"validity_timeframe: {exc}") from exc
+        if duration.is_zero() or interval.is_zero():
+            raise ValueError("validity_timeframe durations must be longer than zero")
+    for index, daily in enumerate((fields.get("validity_hours") or {}).get("daily") or ()):
+        try:
+            opens = parse_time_of_day(str(daily.get("start_time")))
+            closes = parse_time_of_day(str(daily.get("expiration_time")))
+        except ValueError as exc:
+            raise ValueError(f"validity_hours.daily[{index}]: {exc}") from exc
+        if closes <= opens:
+            raise ValueError(
+                f"validity_hours.daily[{index}]: expiration_time must be after start_time"
+            )
+
+
+# The request shapes of the windows (Voucherify's `ValidityTimeframe`, `ValidityHours`), shared
+# by earning rules, campaigns and vouchers.
+
+
+class _Shape(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class ValidityTimeframe(_Shape):
+    duration: StrictStr | None = Field(default=None, max_length=100)
+    interval: StrictStr | None = Field(default=None, max_length=100)
+
+
+class DailyHours(_Shape):
+    start_time: StrictStr = Field(max_length=20)
+    expiration_time: StrictStr = Field(max_length=20)
+    days_of_week: list[Literal[0, 1, 2, 3, 4, 5, 6]] | None = Field(default=None, max_length=7)
+
+
+class ValidityHours(_Shape):
+    daily: list[DailyHours] | None = Field(default=None, max_length=50)
+
+
+DayOfWeek = Literal[0, 1, 2, 3, 4, 5, 6]
+
+
+class WindowFields(BaseModel):
+    """The window fields of a campaign or voucher body (mixed into its RequestBody)."""
+
+    validity_timeframe: ValidityTimeframe | None = None
+    validity_day_of_week: list[DayOfWeek] | None = Field(default=None, max_length=7)
+    validity_hours: ValidityHours | None = None
+
+    @model_validator(mode="after")
+    def _decidable(self) -> WindowFields:
+        try:
+            check_windows(self.stored_windows())
+        except ValueError as exc:
+            # Raised as is (not a ValueError): the handler renders the 400 naming the field.
+            raise InvalidPayload(str(exc)) from None
+        return self
+
+    def stored_windows(self) -> dict[str, Any]:
+        """The window fields sent (null clears one), in their stored form."""
+        out: dict[str, Any] = {}
+        for name in WINDOW_FIELDS:
+            if name in self.model_fields_set:
+                value = getattr(self, name)
+                if isinstance(value, BaseModel):
+                    value = value.model_dump(exclude_none=True) or None
+                elif value is not None:
+                    # `[]` is what SDKs send for "not set": no restriction, not "no day".
+                    value = sorted(set(value)) or None
+                out[name] = value
+        return out

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from voucherd.earning.validity import DurationError, is_live, parse_duration
+from voucherd.kit.validity import DurationError, is_live, parse_duration
 
 MONDAY_NOON = datetime(2025, 1, 27, 12, 0, tzinfo=UTC)
 CREATED = datetime(2025, 1, 1, tzinfo=UTC)
