@@ -8,12 +8,14 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from voucherd import health
+from voucherd.async_actions.endpoints import router as async_actions_router
 from voucherd.campaigns.endpoints import router as campaigns_router
 from voucherd.categories.endpoints import router as categories_router
 from voucherd.config import Settings, get_settings
 from voucherd.customers.endpoints import router as customers_router
 from voucherd.earning.endpoints import router as earning_router
 from voucherd.events.endpoints import router as events_router
+from voucherd.imports.endpoints import router as imports_router
 from voucherd.kit.db import Database
 from voucherd.kit.http import RequestIdAndRawPathMiddleware, install_error_handlers
 from voucherd.loyalty.endpoints import router as loyalty_router
@@ -34,6 +36,8 @@ from voucherd.webhooks.metrics import router as metrics_router
 ROUTERS = (
     redemptions_router,
     orders_router,
+    # Before the routers whose POST `/{id}` paths would take `importCSV`, `bulk` for an id.
+    imports_router,
     customers_router,
     products_router,
     product_collections_router,
@@ -46,6 +50,7 @@ ROUTERS = (
     tiers_router,
     rewards_router,
     events_router,
+    async_actions_router,
     projects_router,
     webhooks_router,
     metrics_router,

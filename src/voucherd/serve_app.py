@@ -20,6 +20,8 @@ JOB_MODULES: tuple[str, ...] = (
     "voucherd.earning.jobs",
     "voucherd.loyalty.jobs",
     "voucherd.tiers.jobs",
+    # Async actions (imports, bulk updates); importing the kinds registers them.
+    "voucherd.imports.service",
 )
 
 

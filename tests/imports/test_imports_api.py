@@ -1,0 +1,52 @@
+"""Imports over HTTP on both engines: good rows imported, bad rows reported by line."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.imports.helpers import finish, upload
+from voucherd.kit.db import Database
+
+VOUCHERS_CSV = """Code,Voucher Type,Value,Discount Type,Category,Expiration Date,Redemption Limit,Active,Shop
+SUMMER-1,DISCOUNT_VOUCHER,1000,AMOUNT,summer,2030-01-01,3,true,north
+SUMMER-2,DISCOUNT_VOUCHER,15,PERCENT,summer,,,,south
+BAD-VALUE,DISCOUNT_VOUCHER,ten,AMOUNT,,,,,
+GIFT-1,GIFT_VOUCHER,5000,,,,,false,
+SUMMER-1,DISCOUNT_VOUCHER,1000,AMOUNT,,,,,
+BAD-DATE,DISCOUNT_VOUCHER,10,PERCENT,,2030-13-45,,,
+"""
+
+
+async def test_voucher_csv_imports_good_rows_and_reports_bad_ones_by_line(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    action_id = await upload(client, "/v1/vouchers/importCSV", VOUCHERS_CSV)
+    queued = (await client.get(f"/v1/async-actions/{action_id}")).json()
+    assert queued["status"] == "ENQUEUED"
+    assert queued["type"] == "VOUCHERS.IMPORT_CSV"
+    assert queued["progress"] == 0
+
+    body = await finish(client, db, action_id)
+    assert body["operation_status"] == "SUCCESS"
+    assert body["progress"] == 100
+    result = body["result"]
+    assert result["done_count"] == 3
+    assert result["failed_count"] == 3
+    assert result["message"] == "3 voucher(s) imported successfully, 3 failed."
+    by_line = {f["row"]: f for f in result["failed"]}
+    assert sorted(by_line) == [4, 6, 7]
+    assert by_line[4]["code"] == "BAD-VALUE"
+    assert by_line[4]["field"] == "Value"
+    assert "already exists" in by_line[6]["reason"]
+    assert by_line[7]["field"] == "Expiration Date"
+
+    one = (await client.get("/v1/vouchers/SUMMER-1")).json()
+    assert one["discount"]["amount_off"] == 1000
+    assert one["category"] == "summer"
+    assert one["redemption"]["quantity"] == 3
+    assert one["metadata"] == {"Shop": "north"}
+    assert one["expiration_date"].startswith("2030-01-01")
+    gift = (await client.get("/v1/vouchers/GIFT-1")).json()
+    assert gift["gift"]["balance"] == 5000
+    assert gift["active"] is False
+    assert (await client.get("/v1/vouchers/BAD-VALUE")).status_code == 404
