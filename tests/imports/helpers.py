@@ -6,10 +6,9 @@ from typing import Any
 
 import httpx
 
+import voucherd.imports.service  # noqa: F401  (registers the import kinds)
 from voucherd.async_actions.runner import run_until_idle
 from voucherd.kit.db import Database
-
-import voucherd.imports.service  # noqa: F401  (registers the import kinds)
 
 
 async def upload(

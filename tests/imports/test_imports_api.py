@@ -7,7 +7,10 @@ import httpx
 from tests.imports.helpers import finish, upload
 from voucherd.kit.db import Database
 
-VOUCHERS_CSV = """Code,Voucher Type,Value,Discount Type,Category,Expiration Date,Redemption Limit,Active,Shop
+HEADER = "Code,Voucher Type,Value,Discount Type,Category,Expiration Date,Redemption Limit,Active"
+VOUCHERS_CSV = (
+    HEADER
+    + """,Shop
 SUMMER-1,DISCOUNT_VOUCHER,1000,AMOUNT,summer,2030-01-01,3,true,north
 SUMMER-2,DISCOUNT_VOUCHER,15,PERCENT,summer,,,,south
 BAD-VALUE,DISCOUNT_VOUCHER,ten,AMOUNT,,,,,
@@ -15,6 +18,7 @@ GIFT-1,GIFT_VOUCHER,5000,,,,,false,
 SUMMER-1,DISCOUNT_VOUCHER,1000,AMOUNT,,,,,
 BAD-DATE,DISCOUNT_VOUCHER,10,PERCENT,,2030-13-45,,,
 """
+)
 
 
 async def test_voucher_csv_imports_good_rows_and_reports_bad_ones_by_line(
