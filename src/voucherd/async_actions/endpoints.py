@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -34,10 +34,12 @@ async def list_async_actions(
     until = None
     if end_date is not None:
         try:
-            until = as_utc(datetime.fromisoformat(end_date))
+            # Times are shown to the millisecond: an action's own created_at, given back as
+            # end_date, includes it.
+            until = as_utc(datetime.fromisoformat(end_date)) + timedelta(milliseconds=1)
         except ValueError as exc:
             raise InvalidQueryParams("end_date must be an ISO 8601 date-time") from exc
-    actions, has_more = await service.list_page(session, ctx, limit=limit, end_date=until)
+    actions, has_more = await service.list_page(session, ctx, limit=limit, created_before=until)
     return JsonResponse(
         {
             "object": "list",

@@ -21,12 +21,12 @@ async def get(session: AsyncSession, project_id: str, action_id: str) -> AsyncAc
 
 
 async def list_page(
-    session: AsyncSession, project_id: str, *, limit: int, end_date: datetime | None
+    session: AsyncSession, project_id: str, *, limit: int, created_before: datetime | None
 ) -> Sequence[AsyncAction]:
     """Newest first; one row more than `limit`, so the caller knows whether there is more."""
     stmt = select(A).where(A.project_id == project_id)
-    if end_date is not None:
-        stmt = stmt.where(A.created_at <= end_date)
+    if created_before is not None:
+        stmt = stmt.where(A.created_at < created_before)
     stmt = stmt.order_by(A.created_at.desc(), A.id.desc()).limit(limit + 1)
     return (await session.execute(stmt)).scalars().all()
 

@@ -104,7 +104,7 @@ def _lease() -> timedelta:
 _prepared: dict[tuple[str, int], Work] = {}
 
 
-def _work_for(action: ActionInput) -> Work:
+def work_for(action: ActionInput) -> Work:
     kind = _kinds.get(action.type)
     if kind is None:
         raise ActionInputError(f"This voucherd cannot run async actions of type {action.type}")
@@ -117,9 +117,8 @@ def _work_for(action: ActionInput) -> Work:
     return work
 
 
-async def run_one(db: Database) -> int:
-    """Claim one open action and work on it for a slice; 1 when there was one, else 0."""
-    token = new_id("aalease")
+async def claim(db: Database, token: str) -> ActionInput | None:
+    """Lease the next open action to `token` (one short transaction)."""
     now = utcnow()
     async with db.transaction() as session:
         claimed = await repository.claim(
@@ -130,8 +129,8 @@ async def run_one(db: Database) -> int:
             skip_locked=db.dialect == "postgresql",
         )
         if claimed is None:
-            return 0
-        action = ActionInput(
+            return None
+        return ActionInput(
             id=claimed.id,
             project_id=claimed.project_id,
             type=claimed.type,
@@ -140,6 +139,14 @@ async def run_one(db: Database) -> int:
             params=dict(claimed.params or {}),
             position=claimed.position,
         )
+
+
+async def run_one(db: Database) -> int:
+    """Claim one open action and work on it for a slice; 1 when there was one, else 0."""
+    token = new_id("aalease")
+    action = await claim(db, token)
+    if action is None:
+        return 0
     try:
         await _work_on(db, action, token)
     except Exception as exc:
@@ -148,47 +155,53 @@ async def run_one(db: Database) -> int:
         if not isinstance(exc, ActionInputError):
             log.exception("async action %s (%s) failed", action.id, action.type)
         async with db.transaction() as session:
-            await repository.fail(
-                session, action.id, token, str(exc) or type(exc).__name__, utcnow()
-            )
+            reason = str(exc) or type(exc).__name__
+            await repository.fail(session, action.id, token, reason, utcnow())
     return 1
 
 
 async def _work_on(db: Database, action: ActionInput, token: str) -> None:
-    work = _work_for(action)
-    ctx = RequestContext(project_id=action.project_id, request_id=action.request_id or action.id)
+    work = work_for(action)
     position = action.position
     slice_ends = time.monotonic() + SLICE_SECONDS
     while True:
         release = time.monotonic() >= slice_ends
-
-        async def chunk(position: int = position, release: bool = release) -> Step | None:
-            async with db.transaction() as session:
-                now = utcnow()
-                if not await repository.hold(
-                    session, action.id, token, position, now=now, lease_until=now + _lease()
-                ):
-                    return None  # taken over (our lease ran out): write nothing
-                step = await work.step(session, ctx, position)
-                await repository.advance(
-                    session,
-                    action.id,
-                    position=step.position,
-                    total=work.total,
-                    done=step.done,
-                    failed=step.failed,
-                    failed_cap=FAILED_LISTED,
-                    finished=step.position >= work.total,
-                    release=release,
-                    now=now,
-                )
-                return step
-
         # A chunk PostgreSQL aborted as a deadlock victim runs again at the same position.
-        step = await retry_on_conflict(chunk, what=f"async action {action.id}")
+        step = await retry_on_conflict(
+            lambda: run_chunk(db, action, work, token, position, release=release),  # noqa: B023
+            what=f"async action {action.id}",
+        )
         if step is None or step.position >= work.total or release:
             return
         position = step.position
+
+
+async def run_chunk(
+    db: Database, action: ActionInput, work: Work, token: str, position: int, *, release: bool
+) -> Step | None:
+    """One chunk in one transaction: the guard, the rows, the new position. None (and nothing
+    written) when the action is no longer ours at `position`."""
+    ctx = RequestContext(project_id=action.project_id, request_id=action.request_id or action.id)
+    async with db.transaction() as session:
+        now = utcnow()
+        if not await repository.hold(
+            session, action.id, token, position, now=now, lease_until=now + _lease()
+        ):
+            return None  # taken over (our lease ran out): write nothing
+        step = await work.step(session, ctx, position)
+        await repository.advance(
+            session,
+            action.id,
+            position=step.position,
+            total=work.total,
+            done=step.done,
+            failed=step.failed,
+            failed_cap=FAILED_LISTED,
+            finished=step.position >= work.total,
+            release=release,
+            now=now,
+        )
+        return step
 
 
 @register_job("async_actions.run", idle_seconds=IDLE_SECONDS)

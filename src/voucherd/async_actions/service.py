@@ -58,7 +58,9 @@ async def get(session: AsyncSession, ctx: RequestContext, action_id: str) -> Asy
 
 
 async def list_page(
-    session: AsyncSession, ctx: RequestContext, *, limit: int, end_date: datetime | None
+    session: AsyncSession, ctx: RequestContext, *, limit: int, created_before: datetime | None
 ) -> tuple[Sequence[AsyncAction], bool]:
-    rows = await repository.list_page(session, ctx.project_id, limit=limit, end_date=end_date)
+    rows = await repository.list_page(
+        session, ctx.project_id, limit=limit, created_before=created_before
+    )
     return rows[:limit], len(rows) > limit
