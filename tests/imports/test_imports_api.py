@@ -17,6 +17,7 @@ BAD-VALUE,DISCOUNT_VOUCHER,ten,AMOUNT,,,,,
 GIFT-1,GIFT_VOUCHER,5000,,,,,false,
 SUMMER-1,DISCOUNT_VOUCHER,1000,AMOUNT,,,,,
 BAD-DATE,DISCOUNT_VOUCHER,10,PERCENT,,2030-13-45,,,
+EXISTING,DISCOUNT_VOUCHER,5,PERCENT,,,,,
 """
 )
 
@@ -24,6 +25,8 @@ BAD-DATE,DISCOUNT_VOUCHER,10,PERCENT,,2030-13-45,,,
 async def test_voucher_csv_imports_good_rows_and_reports_bad_ones_by_line(
     client: httpx.AsyncClient, db: Database
 ) -> None:
+    existing = {"code": "EXISTING", "discount": {"type": "AMOUNT", "amount_off": 1}}
+    assert (await client.post("/v1/vouchers", json=existing)).status_code == 200
     action_id = await upload(client, "/v1/vouchers/importCSV", VOUCHERS_CSV)
     queued = (await client.get(f"/v1/async-actions/{action_id}")).json()
     assert queued["status"] == "ENQUEUED"
@@ -35,13 +38,15 @@ async def test_voucher_csv_imports_good_rows_and_reports_bad_ones_by_line(
     assert body["progress"] == 100
     result = body["result"]
     assert result["done_count"] == 3
-    assert result["failed_count"] == 3
-    assert result["message"] == "3 voucher(s) imported successfully, 3 failed."
+    assert result["failed_count"] == 4
+    assert result["message"] == "3 voucher(s) imported successfully, 4 failed."
     by_line = {f["row"]: f for f in result["failed"]}
-    assert sorted(by_line) == [4, 6, 7]
+    assert sorted(by_line) == [4, 6, 7, 8]
     assert by_line[4]["code"] == "BAD-VALUE"
     assert by_line[4]["field"] == "Value"
-    assert "already exists" in by_line[6]["reason"]
+    assert by_line[6]["reason"] == "Code SUMMER-1 appears twice in the import"
+    assert by_line[8]["reason"] == "Voucher with code EXISTING already exists"
+    assert (await client.get("/v1/vouchers/EXISTING")).json()["discount"]["amount_off"] == 1
     assert by_line[7]["field"] == "Expiration Date"
 
     one = (await client.get("/v1/vouchers/SUMMER-1")).json()

@@ -5,6 +5,7 @@ with the line it starts on. Whatever makes the whole file unreadable is a `CsvFi
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -80,6 +81,8 @@ def _check_headers(headers: list[str]) -> None:
         seen.add(folded)
 
 
+# Called for every cell of every row with the same few headers.
+@functools.lru_cache(maxsize=4096)
 def normalize(header: str) -> str:
     """`Source_id`, `Source ID` and `source_id` name one column."""
     return "_".join(header.strip().lower().replace("-", " ").replace("_", " ").split())

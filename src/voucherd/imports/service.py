@@ -18,6 +18,7 @@ from voucherd.async_actions.runner import ActionInput, ActionInputError, Step, r
 from voucherd.campaigns import service as campaigns
 from voucherd.customers import service as customers
 from voucherd.customers.schemas import CustomerCreate
+from voucherd.discounts.schemas import DiscountSpec
 from voucherd.imports import csvfile, rows
 from voucherd.kit.context import RequestContext
 from voucherd.kit.errors import ApiError
@@ -118,7 +119,30 @@ VoucherMapper = Callable[[Raw], tuple[dict[str, Any], int, int]]
 def _json_voucher(raw: Raw) -> tuple[dict[str, Any], int, int]:
     if not isinstance(raw, dict):
         raise rows.RowError("body", "Each element must be a voucher object")
-    return raw, 0, 0
+    return dict(raw), 0, 0  # a copy: the stored rows stay as read (a chunk may run again)
+
+
+class _Discounts:
+    """A file's rows mostly share a few discounts: each distinct one is validated once and the
+    body model takes the checked object as it is (pydantic does not revalidate instances)."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, DiscountSpec | None] = {}
+
+    def __call__(self, body: dict[str, Any]) -> None:
+        raw = body.get("discount")
+        if not isinstance(raw, dict):
+            return
+        key = json.dumps(raw, sort_keys=True, default=str)
+        if key not in self._seen:
+            try:
+                self._seen[key] = DiscountSpec.model_validate(raw)
+            except (ValidationError, ApiError):
+                # Left to the body model, which names the field (`discount.…`) in its error.
+                self._seen[key] = None
+        spec = self._seen[key]
+        if spec is not None:
+            body["discount"] = spec
 
 
 def _vouchers_apply(mapper: VoucherMapper) -> Apply:
@@ -133,10 +157,12 @@ def _vouchers_apply(mapper: VoucherMapper) -> Apply:
             campaign = await campaigns.get(session, ctx, params["campaign_id"])
         items: list[vouchers.ImportRow] = []
         failures: list[Failure] = []
+        discounts = _Discounts()
         for row, raw in part:
             code = _ident(raw, "code")
             try:
                 body, redeemed_quantity, redeemed_amount = mapper(raw)
+                discounts(body)
                 items.append(
                     vouchers.ImportRow(
                         row, VoucherCreate.model_validate(body), redeemed_quantity, redeemed_amount

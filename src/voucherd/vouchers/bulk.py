@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voucherd.categories import service as categories
@@ -77,8 +76,6 @@ async def import_rows(
     """Insert the valid ones of `items`; (inserted rows, failures). A row is written whole or
     not at all: a code already in the project (or twice in the file) is a failure."""
     failures: list[dict[str, Any]] = []
-    codes = [i.data.code for i in items if i.data.code]
-    taken = await repository.existing_codes(session, ctx.project_id, codes)
     seen: set[str] = set()
     resolve = _CategoryCache()
     rows: list[tuple[ImportRow, dict[str, Any]]] = []
@@ -87,8 +84,8 @@ async def import_rows(
         if code is None:
             failures.append(failure(item.row, None, "Code is required", "code"))
             continue
-        if code in taken or code in seen:
-            failures.append(failure(item.row, code, f"Voucher with code {code} already exists"))
+        if code in seen:
+            failures.append(failure(item.row, code, f"Code {code} appears twice in the import"))
             continue
         try:
             row, _ = await service.new_row(
@@ -103,7 +100,13 @@ async def import_rows(
             continue
         seen.add(code)
         rows.append((item, row))
-    inserted = await _insert(session, rows, failures)
+    created = await repository.insert_new(session, [r for _, r in rows]) if rows else set()
+    inserted = [row for _, row in rows if row["code"] in created]
+    failures.extend(
+        failure(item.row, row["code"], f"Voucher with code {row['code']} already exists")
+        for item, row in rows
+        if row["code"] not in created
+    )
     if any(r.get("loyalty_balance") for r in inserted):
         rules = program_rules(campaign.voucher) if campaign else None
         await record_opening_points(session, ctx, inserted, rules)
@@ -124,33 +127,6 @@ def _apply_counters(row: dict[str, Any], item: ImportRow) -> tuple[str, str] | N
         # What was spent before the migration is no longer on the card.
         row["gift_balance"] = balance - item.redeemed_amount
     return None
-
-
-async def _insert(
-    session: AsyncSession,
-    rows: list[tuple[ImportRow, dict[str, Any]]],
-    failures: list[dict[str, Any]],
-) -> list[dict[str, Any]]:
-    if not rows:
-        return []
-    try:
-        async with session.begin_nested():
-            await repository.bulk_insert(session, [r for _, r in rows])
-        return [r for _, r in rows]
-    except IntegrityError:
-        pass
-    # A code was created by a request between our check and our INSERT: row by row, in
-    # savepoints, so only that row fails.
-    inserted: list[dict[str, Any]] = []
-    for item, row in rows:
-        try:
-            async with session.begin_nested():
-                await repository.bulk_insert(session, [row])
-            inserted.append(row)
-        except IntegrityError:
-            code = row["code"]
-            failures.append(failure(item.row, code, f"Voucher with code {code} already exists"))
-    return inserted
 
 
 async def record_created(
