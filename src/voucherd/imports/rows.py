@@ -231,13 +231,17 @@ def product(values: Mapping[str, str]) -> dict[str, Any]:
     body: dict[str, Any] = {"name": f["name"], "metadata": metadata}
     if "source_id" in f:
         body["source_id"] = f["source_id"]
-    if "price" in f:
-        body["price"] = _int("price", f["price"])
+    _price_and_image(f, body)
     if "attributes" in f:
         body["attributes"] = [a.strip() for a in f["attributes"].split(",") if a.strip()]
+    return body
+
+
+def _price_and_image(f: Mapping[str, str], body: dict[str, Any]) -> None:
+    if "price" in f:
+        body["price"] = _int("price", f["price"])
     if "image_url" in f:
         body["image_url"] = f["image_url"]
-    return body
 
 
 SKU_COLUMNS: Columns = {
@@ -259,10 +263,7 @@ def sku(values: Mapping[str, str]) -> tuple[str, dict[str, Any]]:
     body: dict[str, Any] = {"source_id": f["source_id"], "metadata": metadata}
     if "sku" in f:
         body["sku"] = f["sku"]
-    if "price" in f:
-        body["price"] = _int("price", f["price"])
-    if "image_url" in f:
-        body["image_url"] = f["image_url"]
+    _price_and_image(f, body)
     if "attributes" in f:
         body["attributes"] = _json_object("attributes", f["attributes"])
     return f["product_id"], body

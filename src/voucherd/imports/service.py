@@ -110,6 +110,21 @@ def _invalid(exc: ValidationError) -> tuple[str, str]:
     return field, f"{field}: {first['msg']}"
 
 
+# What refuses one row (and only that row): a value the mapping cannot read, a body the
+# request model refuses, a rule of the service.
+ROW_ERRORS = (rows.RowError, ValidationError, ApiError)
+
+
+def _refused(row: int, key: str, ident: Any, exc: Exception) -> Failure:
+    if isinstance(exc, rows.RowError):
+        return _failure(row, key, ident, exc.reason, exc.field)
+    if isinstance(exc, ValidationError):
+        field, reason = _invalid(exc)
+        return _failure(row, key, ident, reason, field)
+    assert isinstance(exc, ApiError)
+    return _failure(row, key, ident, vouchers.reason_of(exc))
+
+
 # --- vouchers -------------------------------------------------------------------------------
 
 
@@ -168,13 +183,8 @@ def _vouchers_apply(mapper: VoucherMapper) -> Apply:
                         row, VoucherCreate.model_validate(body), redeemed_quantity, redeemed_amount
                     )
                 )
-            except rows.RowError as exc:
-                failures.append(_failure(row, "code", code, exc.reason, exc.field))
-            except ValidationError as exc:
-                field, reason = _invalid(exc)
-                failures.append(_failure(row, "code", code, reason, field))
-            except ApiError as exc:
-                failures.append(_failure(row, "code", code, vouchers.reason_of(exc)))
+            except ROW_ERRORS as exc:
+                failures.append(_refused(row, "code", code, exc))
         inserted, refused = await vouchers.import_rows(session, ctx, items, campaign)
         if campaign is not None and inserted:
             await campaigns.count_imported(session, campaign.id, len(inserted))
@@ -223,13 +233,8 @@ def _each(key: str, one: OneRow) -> Apply:
                 async with session.begin_nested():
                     await one(session, ctx, params, raw)
                 done += 1
-            except rows.RowError as exc:
-                failures.append(_failure(row, key, ident, exc.reason, exc.field))
-            except ValidationError as exc:
-                field, reason = _invalid(exc)
-                failures.append(_failure(row, key, ident, reason, field))
-            except ApiError as exc:
-                failures.append(_failure(row, key, ident, vouchers.reason_of(exc)))
+            except ROW_ERRORS as exc:
+                failures.append(_refused(row, key, ident, exc))
         return done, failures
 
     return apply
