@@ -17,7 +17,8 @@ BAD-VALUE,DISCOUNT_VOUCHER,ten,AMOUNT,,,,,
 GIFT-1,GIFT_VOUCHER,5000,,,,,false,
 SUMMER-1,DISCOUNT_VOUCHER,1000,AMOUNT,,,,,
 BAD-DATE,DISCOUNT_VOUCHER,10,PERCENT,,2030-13-45,,,
-EXISTING,DISCOUNT_VOUCHER,5,PERCENT,,,,,
+EXISTING,DISCOUNT_VOUCHER,5,PERCENT,,,,false,
+IN-CAMPAIGN,DISCOUNT_VOUCHER,5,PERCENT,,,,,
 """
 )
 
@@ -27,6 +28,15 @@ async def test_voucher_csv_imports_good_rows_and_reports_bad_ones_by_line(
 ) -> None:
     existing = {"code": "EXISTING", "discount": {"type": "AMOUNT", "amount_off": 1}}
     assert (await client.post("/v1/vouchers", json=existing)).status_code == 200
+    campaign = {
+        "name": "Has a code",
+        "campaign_type": "DISCOUNT_COUPONS",
+        "voucher": {"type": "DISCOUNT_VOUCHER", "discount": {"type": "PERCENT", "percent_off": 1}},
+    }
+    r = await client.post("/v1/campaigns", json=campaign)
+    assert r.status_code == 200, r.text
+    r = await client.post(f"/v1/campaigns/{r.json()['id']}/vouchers/IN-CAMPAIGN", json={})
+    assert r.status_code == 200, r.text
     action_id = await upload(client, "/v1/vouchers/importCSV", VOUCHERS_CSV)
     queued = (await client.get(f"/v1/async-actions/{action_id}")).json()
     assert queued["status"] == "ENQUEUED"
@@ -37,16 +47,20 @@ async def test_voucher_csv_imports_good_rows_and_reports_bad_ones_by_line(
     assert body["operation_status"] == "SUCCESS"
     assert body["progress"] == 100
     result = body["result"]
-    assert result["done_count"] == 3
+    assert result["done_count"] == 4
     assert result["failed_count"] == 4
-    assert result["message"] == "3 voucher(s) imported successfully, 4 failed."
+    assert result["message"] == "4 voucher(s) imported successfully, 4 failed."
     by_line = {f["row"]: f for f in result["failed"]}
-    assert sorted(by_line) == [4, 6, 7, 8]
+    assert sorted(by_line) == [4, 6, 7, 9]
     assert by_line[4]["code"] == "BAD-VALUE"
     assert by_line[4]["field"] == "Value"
     assert by_line[6]["reason"] == "Code SUMMER-1 appears twice in the import"
-    assert by_line[8]["reason"] == "Voucher with code EXISTING already exists"
-    assert (await client.get("/v1/vouchers/EXISTING")).json()["discount"]["amount_off"] == 1
+    assert by_line[9]["reason"] == "Voucher with code IN-CAMPAIGN already exists in a campaign"
+    # A standalone code already there is updated (Voucherify: "upload the same codes to update
+    # them"), through the rules of PUT /v1/vouchers/{code}.
+    updated = (await client.get("/v1/vouchers/EXISTING")).json()
+    assert (updated["discount"]["type"], updated["discount"]["percent_off"]) == ("PERCENT", 5)
+    assert updated["active"] is False
     assert by_line[7]["field"] == "Expiration Date"
 
     one = (await client.get("/v1/vouchers/SUMMER-1")).json()

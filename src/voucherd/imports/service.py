@@ -185,14 +185,15 @@ def _vouchers_apply(mapper: VoucherMapper) -> Apply:
                 )
             except ROW_ERRORS as exc:
                 failures.append(_refused(row, "code", code, exc))
-        inserted, refused = await vouchers.import_rows(session, ctx, items, campaign)
+        imported = await vouchers.import_rows(session, ctx, items, campaign)
+        inserted = imported.inserted
         if campaign is not None and inserted:
             await campaigns.count_imported(session, campaign.id, len(inserted))
         if params.get("webhooks_enable") and inserted:
             await vouchers.record_created(session, ctx, [r["id"] for r in inserted], campaign)
-        failures.extend(refused)
+        failures.extend(imported.failures)
         failures.sort(key=lambda f: f["row"])
-        return len(inserted), failures
+        return len(inserted) + imported.updated, failures
 
     return apply
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voucherd.categories import service as categories
@@ -15,7 +16,7 @@ from voucherd.kit.errors import ApiError
 from voucherd.loyalty.expiry import program_rules
 from voucherd.vouchers import repository, service
 from voucherd.vouchers.opening_points import record_opening_points
-from voucherd.vouchers.schemas import VoucherCreate
+from voucherd.vouchers.schemas import VoucherCreate, VoucherUpdate
 
 if TYPE_CHECKING:
     from voucherd.campaigns.models import Campaign
@@ -67,14 +68,25 @@ class _CategoryCache:
         return self._found[key]
 
 
+@dataclass(slots=True)
+class Imported:
+    inserted: list[dict[str, Any]]  # the new vouchers' rows
+    updated: int  # existing standalone codes updated
+    failures: list[dict[str, Any]]
+
+
 async def import_rows(
     session: AsyncSession,
     ctx: RequestContext,
     items: Sequence[ImportRow],
     campaign: Campaign | None = None,
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Insert the valid ones of `items`; (inserted rows, failures). A row is written whole or
-    not at all: a code already in the project (or twice in the file) is a failure."""
+) -> Imported:
+    """Insert the valid ones of `items`. A row is written whole or not at all.
+
+    A code the project already holds is, for a standalone import, an update of that
+    standalone voucher through `service.update` (Voucherify: "upload the same codes to update
+    them"); in a campaign import, or for a campaign's code, it is a failure, as is a code
+    twice in one import."""
     failures: list[dict[str, Any]] = []
     seen: set[str] = set()
     resolve = _CategoryCache()
@@ -102,15 +114,49 @@ async def import_rows(
         rows.append((item, row))
     created = await repository.insert_new(session, [r for _, r in rows]) if rows else set()
     inserted = [row for _, row in rows if row["code"] in created]
-    failures.extend(
-        failure(item.row, row["code"], f"Voucher with code {row['code']} already exists")
-        for item, row in rows
-        if row["code"] not in created
-    )
     if any(r.get("loyalty_balance") for r in inserted):
         rules = program_rules(campaign.voucher) if campaign else None
         await record_opening_points(session, ctx, inserted, rules)
-    return inserted, failures
+    updated = 0
+    for item, row in rows:
+        if row["code"] in created:
+            continue
+        if campaign is None:
+            refused = await _update_existing(session, ctx, item)
+        else:
+            refused = f"Voucher with code {row['code']} already exists"
+        if refused is None:
+            updated += 1
+        else:
+            failures.append(failure(item.row, row["code"], refused))
+    return Imported(inserted, updated, failures)
+
+
+# What a voucher import may change on an existing code: the fields of PUT /v1/vouchers/{code}.
+_NOT_UPDATED = {"code", "loyalty_card", "code_config", "campaign", "campaign_id", "category_id"}
+
+
+async def _update_existing(
+    session: AsyncSession, ctx: RequestContext, item: ImportRow
+) -> str | None:
+    """Update an existing standalone voucher from an import row; why not, or None."""
+    code = item.data.code
+    assert code is not None
+    try:
+        async with session.begin_nested():
+            voucher = await service.get(session, ctx, code)
+            if voucher.campaign_id is not None:
+                return f"Voucher with code {code} already exists in a campaign"
+            fields = item.data.model_dump(exclude_unset=True, exclude=_NOT_UPDATED)
+            if "gift" in fields and fields["gift"] is not None:
+                # A card's face value and effect; its balance moves with the amount.
+                fields["gift"] = {k: v for k, v in fields["gift"].items() if k != "balance"}
+            await service.update(session, ctx, code, VoucherUpdate.model_validate(fields))
+    except ApiError as exc:
+        return reason_of(exc)
+    except ValidationError as exc:
+        return str(exc.errors()[0]["msg"])
+    return None
 
 
 def _apply_counters(row: dict[str, Any], item: ImportRow) -> tuple[str, str] | None:
