@@ -24,7 +24,7 @@ from voucherd.async_actions.models import AsyncAction
 from voucherd.kit.db import Database
 from voucherd.vouchers.models import Voucher
 
-ROWS = 100_000
+ROWS = 30_000
 LEASE_SECONDS = 2
 
 

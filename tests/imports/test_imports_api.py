@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 
 from tests.imports.helpers import finish, upload
+from tests.support import ProjectKeys, recorded_events
 from voucherd.kit.db import Database
 
 HEADER = "Code,Voucher Type,Value,Discount Type,Category,Expiration Date,Redemption Limit,Active"
@@ -73,3 +74,17 @@ async def test_voucher_csv_imports_good_rows_and_reports_bad_ones_by_line(
     assert gift["gift"]["balance"] == 5000
     assert gift["active"] is False
     assert (await client.get("/v1/vouchers/BAD-VALUE")).status_code == 404
+
+
+async def test_webhooks_enable_records_voucher_created_for_each_imported_code(
+    client: httpx.AsyncClient, db: Database, project: ProjectKeys
+) -> None:
+    csv = "Code,Value,Discount Type\nHOOK-1,10,PERCENT\nHOOK-2,20,PERCENT\n"
+    await finish(client, db, await upload(client, "/v1/vouchers/importCSV", csv))
+    assert await recorded_events(db, project, "voucher.created") == []
+
+    csv = "Code,Value,Discount Type\nHOOK-3,10,PERCENT\nHOOK-4,x,PERCENT\n"
+    form = {"webhooks_enable": "true"}
+    await finish(client, db, await upload(client, "/v1/vouchers/importCSV", csv, form=form))
+    events = await recorded_events(db, project, "voucher.created")
+    assert [e.data["voucher"]["code"] for e in events] == ["HOOK-3"]
