@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 
 from tests.imports.helpers import finish, upload
@@ -132,3 +133,21 @@ async def test_an_action_that_cannot_run_ends_failed_with_the_reason(
     assert (body["status"], body["operation_status"]) == ("FAILED", "FAILED")
     assert body["result"]["message"] == "cannot read this input"
     assert body["request_id"] == "req-1"
+
+
+async def test_a_small_job_queued_behind_a_long_import_runs_in_the_next_slice(
+    client: httpx.AsyncClient, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await runner.run_until_idle(db)
+    monkeypatch.setattr(runner, "SLICE_SECONDS", 0.0)  # every slice is one chunk
+    long_id = await upload(client, "/v1/vouchers/importCSV", _codes_csv(5_000, "RR"))
+    short_id = await upload(client, "/v1/customers/importCSV", "Name\nShort\n")
+
+    assert await runner.run_one(db) == 1  # the long import's first chunk, then handed back
+    assert await runner.run_one(db) == 1  # the short job, never served, goes next
+    short = (await client.get(f"/v1/async-actions/{short_id}")).json()
+    long = (await client.get(f"/v1/async-actions/{long_id}")).json()
+    assert short["status"] == "DONE"
+    assert (long["status"], long["result"]["done_count"]) == ("IN_PROGRESS", VOUCHER_CHUNK)
+    await runner.run_until_idle(db)
+    assert (await client.get(f"/v1/async-actions/{long_id}")).json()["status"] == "DONE"
