@@ -1,5 +1,6 @@
 """Imports every domain's models so the metadata is complete (migrations, tests)."""
 
+from voucherd.async_actions.models import AsyncAction
 from voucherd.campaigns.models import Campaign
 from voucherd.categories.models import Category
 from voucherd.console.models import AuditEntry, ConsoleSession, ConsoleUser
@@ -32,6 +33,7 @@ from voucherd.webhooks.models import (
 
 __all__ = [
     "ApiKey",
+    "AsyncAction",
     "AuditEntry",
     "Base",
     "Campaign",

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from voucherd import health
 from voucherd.assets.endpoints import router as assets_router
 from voucherd.assets.links import AssetLinksMiddleware
+from voucherd.async_actions.endpoints import router as async_actions_router
 from voucherd.campaigns.endpoints import router as campaigns_router
 from voucherd.categories.endpoints import router as categories_router
 from voucherd.client.endpoints import router as client_router
@@ -18,6 +19,7 @@ from voucherd.console import endpoints as console
 from voucherd.customers.endpoints import router as customers_router
 from voucherd.earning.endpoints import router as earning_router
 from voucherd.events.endpoints import router as events_router
+from voucherd.imports.endpoints import router as imports_router
 from voucherd.kit.cors import ClientCorsMiddleware
 from voucherd.kit.db import Database
 from voucherd.kit.http import RequestIdAndRawPathMiddleware, install_error_handlers
@@ -44,6 +46,8 @@ from voucherd.webhooks.metrics import router as metrics_router
 ROUTERS = (
     redemptions_router,
     orders_router,
+    # Before the routers whose POST `/{id}` paths would take `importCSV`, `bulk` for an id.
+    imports_router,
     customers_router,
     products_router,
     product_collections_router,
@@ -62,6 +66,7 @@ ROUTERS = (
     stacking_router,
     metadata_schemas_router,
     assets_router,
+    async_actions_router,
     projects_router,
     webhooks_router,
     metrics_router,

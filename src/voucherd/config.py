@@ -63,6 +63,13 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     # How long a worker owns an endpoint without renewing; unset = 3 x timeout + 5 s.
     webhook_lease_seconds: float | None = Field(default=None, gt=0)
+    # Async actions (imports, bulk updates): how long a worker owns an action without
+    # finishing a chunk; a killed worker's action is taken over this long after its last
+    # chunk. A chunk takes well under a second.
+    async_action_lease_seconds: float = Field(default=30.0, gt=0)
+    # Import uploads (CSV files, JSON arrays) above this size are refused with 413:
+    # Voucherify's documented limit for its CSV imports.
+    import_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
 
 
 @lru_cache(maxsize=1)

@@ -23,6 +23,8 @@ JOB_MODULES: tuple[str, ...] = (
     # Auto-update segments follow customer changes, whichever process makes them.
     "voucherd.segments.membership",
     "voucherd.assets.jobs",
+    # Async actions (imports, bulk updates); importing the kinds registers them.
+    "voucherd.imports.service",
 )
 
 

@@ -183,6 +183,11 @@ async def _generate(
     )
 
 
+async def count_imported(session: AsyncSession, campaign_id: str, count: int) -> None:
+    """Vouchers an import added to the campaign (vouchers/bulk.py wrote them)."""
+    await repository.add_to_vouchers_count(session, campaign_id, count)
+
+
 async def update(
     session: AsyncSession, ctx: RequestContext, key: str, data: CampaignUpdate
 ) -> Campaign:

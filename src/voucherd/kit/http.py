@@ -15,7 +15,7 @@ import email.message
 import json
 import logging
 from collections.abc import Callable, Coroutine, Sequence
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import unquote
 
 from fastapi import FastAPI, Request
@@ -55,7 +55,7 @@ READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # that lost a deadlock on every attempt (its rivals are done within milliseconds).
 UNAVAILABLE_RETRY_AFTER_SECONDS = 5
 CONFLICT_RETRY_AFTER_SECONDS = 1
-BODY_LIMIT_STATE_KEY = "max_body_bytes"
+BODY_LIMIT_STATE_KEY = "voucherd.body_limit_setting"
 
 
 class VoucherdRequest(Request):
@@ -63,7 +63,9 @@ class VoucherdRequest(Request):
 
     async def body(self) -> bytes:
         if not hasattr(self, "_body"):
-            limit: int = self.app.state.settings.max_body_bytes
+            # The route's limit (TransactionalRoute.body_limit_setting): imports take files.
+            setting = self.scope.get(BODY_LIMIT_STATE_KEY, "max_body_bytes")
+            limit: int = getattr(self.app.state.settings, setting)
             declared = self.headers.get("content-length")
             if declared is not None and declared.isdigit() and int(declared) > limit:
                 raise PayloadTooLarge(f"Request body exceeds {limit} bytes")
@@ -130,11 +132,16 @@ AfterRefusal = idempotency.AfterRefusal
 
 
 class TransactionalRoute(APIRoute):
+    # The setting that bounds this route's request bodies (413 above it).
+    body_limit_setting: ClassVar[str] = "max_body_bytes"
+
     def get_route_handler(self) -> Handler:
         handler = super().get_route_handler()
         reads_json = self.body_field is not None
+        body_limit_setting = self.body_limit_setting
 
         async def transactional_handler(request: Request) -> Response:
+            request.scope[BODY_LIMIT_STATE_KEY] = body_limit_setting
             request = VoucherdRequest(request.scope, request.receive)
             params = request.scope.get("path_params")
             if params:

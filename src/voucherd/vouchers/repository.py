@@ -6,6 +6,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Select, bindparam, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -73,6 +75,28 @@ async def bulk_insert(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> 
     # Core executemany: no ORM identity bookkeeping for 100,000 rows.
     for start in range(0, len(rows), 10_000):
         await session.execute(insert(Voucher), list(rows[start : start + 10_000]))
+
+
+async def insert_new(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> set[str]:
+    """Insert the rows whose code the project does not hold yet; the codes inserted.
+
+    ON CONFLICT DO NOTHING on the (project_id, code) unique key: the database decides, so a
+    code created by a request meanwhile is skipped rather than failing the whole batch, and
+    no lookup of existing codes precedes the insert (on a table filling up without fresh
+    statistics PostgreSQL planned that lookup as a sequential scan).
+    """
+    dialect = session.get_bind().dialect.name
+    build = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = (
+        build(Voucher)
+        .on_conflict_do_nothing(index_elements=["project_id", "code"])
+        .returning(Voucher.code)
+    )
+    inserted: set[str] = set()
+    for start in range(0, len(rows), 10_000):
+        result = await session.execute(stmt, list(rows[start : start + 10_000]))
+        inserted.update(result.scalars())
+    return inserted
 
 
 # `order` values of GET /v1/vouchers and /v1/loyalties/{id}/members (Voucherify's enums).

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +36,7 @@ from voucherd.vouchers.serializers import voucher_body
 
 if TYPE_CHECKING:
     from voucherd.campaigns.models import Campaign
+    from voucherd.categories.models import Category
 
 TYPE_BY_CAMPAIGN = {
     "DISCOUNT_COUPONS": "DISCOUNT_VOUCHER",
@@ -209,13 +210,20 @@ async def _insert_one(session: AsyncSession, voucher: Voucher) -> None:
         ) from exc
 
 
-async def create(
+CategoryResolver = Callable[..., Awaitable["Category | None"]]
+
+
+async def new_row(
     session: AsyncSession,
     ctx: RequestContext,
     data: VoucherCreate,
     campaign: Campaign | None = None,
-) -> Voucher:
-    """One voucher: in `campaign` (its template, then `data` overrides) or standalone."""
+    *,
+    resolve_category: CategoryResolver = categories.resolve,
+) -> tuple[dict[str, Any], Category | None]:
+    """The `vouchers` row `data` describes (in `campaign`: its template, then `data`
+    overrides), checked by the rules of a single create; nothing is written. Imports build
+    their rows here too, then insert them in bulk."""
     await metadata_schemas.check(session, ctx, "voucher", data.metadata)
     if data.discount is not None:
         data.discount.check_formulas()
@@ -256,7 +264,7 @@ async def create(
         }
     category = campaign.category_ref if campaign else None
     if data.category_id or data.category:
-        category = await categories.resolve(
+        category = await resolve_category(
             session, ctx, category_id=data.category_id, name=data.category
         )
     fields["category"] = category.name if category else None
@@ -283,6 +291,17 @@ async def create(
     row = _row(ctx, code, _with_opening_expiry(ctx, fields, campaign))
     row["metadata_"] = dict(data.metadata or {})
     del row["metadata"]
+    return row, category
+
+
+async def create(
+    session: AsyncSession,
+    ctx: RequestContext,
+    data: VoucherCreate,
+    campaign: Campaign | None = None,
+) -> Voucher:
+    """One voucher: in `campaign` (its template, then `data` overrides) or standalone."""
+    row, category = await new_row(session, ctx, data, campaign)
     voucher = Voucher(**row)
     # Set on the new object: its body is serialized before any read would join it.
     voucher.category_ref = category
