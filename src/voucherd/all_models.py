@@ -5,6 +5,7 @@ from voucherd.categories.models import Category
 from voucherd.customers.models import Customer
 from voucherd.earning.models import EarningRule
 from voucherd.events.models import Event
+from voucherd.exports.models import Export
 from voucherd.kit.db import Base
 from voucherd.kit.idempotency import IdempotencyKey
 from voucherd.loyalty.models import PendingPoints
@@ -32,6 +33,7 @@ __all__ = [
     "Customer",
     "EarningRule",
     "Event",
+    "Export",
     "IdempotencyKey",
     "LoyaltyTier",
     "Order",

@@ -14,6 +14,7 @@ from voucherd.config import Settings, get_settings
 from voucherd.customers.endpoints import router as customers_router
 from voucherd.earning.endpoints import router as earning_router
 from voucherd.events.endpoints import router as events_router
+from voucherd.exports.endpoints import router as exports_router
 from voucherd.kit.db import Database
 from voucherd.kit.http import RequestIdAndRawPathMiddleware, install_error_handlers
 from voucherd.loyalty.endpoints import router as loyalty_router
@@ -46,6 +47,7 @@ ROUTERS = (
     tiers_router,
     rewards_router,
     events_router,
+    exports_router,
     projects_router,
     webhooks_router,
     metrics_router,

@@ -38,6 +38,14 @@ class Settings(BaseSettings):
     # restarting) waits this long for it, retrying with backoff, then exits with one line.
     db_startup_timeout_seconds: float = Field(default=60.0, ge=0)
     log_level: str = "info"
+    # Files voucherd writes (export CSVs under exports/). Several hosts behind one database
+    # must share it (a network volume), since any worker may write a file any API serves.
+    data_dir: Path = Path("var")
+    # The scheme and host clients reach this server at, for links voucherd hands out
+    # (export downloads); unset = the host of the request that asks for the link.
+    public_url: str | None = None
+    # How long an export's download link works after the export was read.
+    export_link_ttl_seconds: int = Field(default=3600, ge=60, le=7 * 86400)
     # Webhooks. Targets on loopback/private/link-local networks are refused unless listed here
     # (comma-separated CIDRs; the local demo uses 127.0.0.0/8).
     webhook_allowed_networks: str = ""

@@ -20,6 +20,7 @@ JOB_MODULES: tuple[str, ...] = (
     "voucherd.earning.jobs",
     "voucherd.loyalty.jobs",
     "voucherd.tiers.jobs",
+    "voucherd.exports.jobs",
 )
 
 

@@ -83,4 +83,5 @@ class Prefix:
     TRACKING = "track"
     VALIDATION = "valid"
     ASYNC_ACTION = "aa"
+    EXPORT = "exp"
     API_KEY = "key"
