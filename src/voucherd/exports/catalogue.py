@@ -106,25 +106,43 @@ class Source:
 # -- CSV cells -------------------------------------------------------------------------------
 
 
+def _json(value: Any) -> str:
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+
+
+def _datetime(value: datetime) -> str:
+    return iso(value) or ""
+
+
+# By exact type: one dict lookup per cell (a file has millions of them).
+_CELLS: dict[type, Callable[[Any], str]] = {
+    str: lambda value: value,
+    int: str,
+    float: str,
+    bool: lambda value: "true" if value else "false",
+    type(None): lambda _value: "",
+    datetime: _datetime,
+    date: date.isoformat,
+    dict: _json,
+    list: _json,
+}
+
+
 def cell(value: Any) -> str:
     """One CSV cell: empty for null, `true`/`false`, ISO 8601 UTC times, JSON for objects.
 
     Exported times are always UTC (Voucherify's rule); money stays in integer cents as in
     every API answer.
     """
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
+    write = _CELLS.get(type(value))
+    if write is not None:
+        return write(value)
     if isinstance(value, datetime):
-        return iso(value) or ""
+        return _datetime(value)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, dict | list):
-        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
-    if isinstance(value, str):
-        # A metadata value read through JSON may come back JSON-encoded on one engine.
-        return value
+        return _json(value)
     return str(value)
 
 
