@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -60,3 +61,8 @@ async def download(url: str, client: httpx.AsyncClient) -> str:
 
 def read_csv(text: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text)))
+
+
+def export_files(settings: Settings, export_id: str) -> list[Path]:
+    """The files of an export under the data directory (its CSV, or a run's partial file)."""
+    return list((settings.data_dir / "exports").rglob(f"{export_id}*"))

@@ -9,7 +9,14 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from tests.exports.helpers import download, export_rows, ok, read_csv, run_exports
+from tests.exports.helpers import (
+    download,
+    export_files,
+    export_rows,
+    ok,
+    read_csv,
+    run_exports,
+)
 from voucherd.config import Settings
 from voucherd.kit.clock import clock
 from voucherd.kit.db import Database
@@ -316,11 +323,11 @@ async def test_list_get_and_delete(
     listed = ok(await client.get("/v1/exports?limit=1&order=created_at"))
     assert listed["total"] == 2 and [e["id"] for e in listed["exports"]] == [first["id"]]
     url = ok(await client.get(f"/v1/exports/{second['id']}"))["result"]["url"]
-    files = list((settings.data_dir / "exports").rglob(f"{second['id']}*"))
+    files = export_files(settings, second["id"])
     assert len(files) == 1
 
     assert (await client.delete(f"/v1/exports/{second['id']}")).status_code == 204
-    assert not files[0].exists()
+    assert export_files(settings, second["id"]) == []
     assert (await client.get(f"/v1/exports/{second['id']}")).status_code == 404
     assert (await client.get(url)).status_code == 404
     assert (await client.delete(f"/v1/exports/{second['id']}")).status_code == 404

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import select
 
-from tests.exports.helpers import finished_rows, ok, run_exports
+from tests.exports.helpers import export_files, finished_rows, ok, run_exports
 from voucherd.config import Settings
 from voucherd.exports import repository, runner
 from voucherd.exports.models import Export
@@ -99,8 +98,7 @@ async def test_an_export_deleted_mid_run_leaves_no_file(
     finally:
         runner._renew = real_renew  # type: ignore[assignment]
     assert deleted
-    folder: Path = settings.data_dir / "exports"
-    assert not list(folder.rglob(f"{created['id']}*"))
+    assert export_files(settings, created["id"]) == []
 
 
 async def test_an_export_that_cannot_be_written_ends_as_error(
