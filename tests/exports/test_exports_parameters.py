@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from voucherd.exports.catalogue import cell, render
-from voucherd.exports.parameters import plan
+from voucherd.exports.parameters import expand_metadata, plan
 from voucherd.exports.sources import SOURCES
 from voucherd.kit.errors import InvalidPayload
 
@@ -185,6 +185,19 @@ _INT64 = st.integers(min_value=-(2**63), max_value=2**63 - 1)
 @given(st.dictionaries(st.text(max_size=5), _INT64 | st.text(max_size=5), max_size=4))
 def test_object_cells_are_json_that_reads_back(value: dict[str, Any]) -> None:
     assert json.loads(cell(value)) == value
+
+
+def test_metadata_expands_into_one_column_per_property() -> None:
+    checked = plan("order", {"fields": ["id", "metadata", "metadata.b", "status"]})
+    expanded = expand_metadata(checked, {"c", "a", "b"})
+    assert [n for n, _f in expanded.fields] == [
+        "id",
+        "metadata.a",
+        "metadata.c",
+        "metadata.b",
+        "status",
+    ]
+    assert [n for n, _f in expand_metadata(checked, set()).fields] == ["id", "metadata.b", "status"]
 
 
 def test_render_makes_one_cell_per_field_in_order() -> None:

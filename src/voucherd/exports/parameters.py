@@ -9,7 +9,7 @@ API accepted.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -75,6 +75,25 @@ class Plan:
     campaign_id: str | None
     # The parameters as stored and echoed.
     stored: dict[str, Any]
+
+
+def expand_metadata(checked: Plan, keys: set[str]) -> Plan:
+    """`metadata` becomes one column per metadata property the exported rows hold
+    (`metadata.<key>`, sorted), as Voucherify expands it; properties also asked for by name
+    keep their own column."""
+    source = checked.source
+    named = {name for name, _f in checked.fields}
+    fields: list[tuple[str, Field]] = []
+    for name, field in checked.fields:
+        if name == "metadata" and source.metadata is not None:
+            fields += [
+                (f"metadata.{key}", source.metadata_field(key))
+                for key in sorted(keys)
+                if f"metadata.{key}" not in named
+            ]
+        else:
+            fields.append((name, field))
+    return replace(checked, fields=fields)
 
 
 def bad(details: str) -> InvalidPayload:

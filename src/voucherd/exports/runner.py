@@ -16,14 +16,14 @@ import csv
 import logging
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from voucherd.exports import repository
 from voucherd.exports.catalogue import render
-from voucherd.exports.parameters import plan
+from voucherd.exports.parameters import Plan, expand_metadata, plan
 from voucherd.exports.service import EXPORTS_DIR
 from voucherd.kit.clock import utcnow
 from voucherd.kit.db import Database, is_connection_error
@@ -107,6 +107,8 @@ async def _finish(db: Database, job: Claimed, token: str, **values: Any) -> bool
 async def write_file(db: Database, job: Claimed, token: str, path: Path) -> int:
     """Stream the export's rows into `path`; returns the row count."""
     checked = plan(job.exported_object, job.parameters)
+    if any(name == "metadata" for name, _field in checked.fields):
+        checked = expand_metadata(checked, await _metadata_keys(db, checked, job))
     stmt = repository.rows_query(checked, job.project_id, job.scope)
     path.parent.mkdir(parents=True, exist_ok=True)
     rows = 0
@@ -128,6 +130,21 @@ async def write_file(db: Database, job: Claimed, token: str, path: Path) -> int:
                 await asyncio.sleep(0)
     await _renew(db, job.id, token)
     return rows
+
+
+async def _metadata_keys(db: Database, checked: Plan, job: Claimed) -> set[str]:
+    """The metadata properties of the rows to export: a first pass over their metadata
+    alone (memory grows with the distinct keys, not with the rows)."""
+    only = replace(checked, fields=[("metadata", checked.source.fields["metadata"])])
+    stmt = repository.rows_query(only, job.project_id, job.scope)
+    keys: set[str] = set()
+    async with db.transaction(write=False) as session:
+        result = await session.stream(stmt.execution_options(yield_per=CHUNK_ROWS))
+        async for chunk in result.mappings().partitions(CHUNK_ROWS):
+            for row in chunk:
+                keys.update(row["metadata"] or ())
+            await asyncio.sleep(0)
+    return keys
 
 
 async def _renew(db: Database, export_id: str, token: str) -> None:
