@@ -3,7 +3,7 @@ for, the link expires, bad parameters are refused with nothing stored."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -13,10 +13,13 @@ from tests.exports.helpers import (
     download,
     export_files,
     export_rows,
+    finished_rows,
     ok,
     read_csv,
     run_exports,
 )
+from tests.loyalty.test_expiry_job import END_OF_MONTH_RULES
+from tests.tiers.helpers import add_member, create_program, move_points
 from voucherd.config import Settings
 from voucherd.kit.clock import clock
 from voucherd.kit.db import Database
@@ -342,3 +345,62 @@ async def test_another_projects_export_is_not_found(
     created = ok(await client.post("/v1/exports", json={"exported_object": "order"}))
     assert (await anon_client.get(f"/v1/exports/{created['id']}")).status_code == 401
     assert (await anon_client.get("/v1/exports")).status_code == 401
+
+
+async def test_points_expiration_export_lists_the_programs_expiring_points(
+    client: httpx.AsyncClient, db: Database, settings: Settings
+) -> None:
+    clock.freeze(datetime(2025, 1, 27, 9, tzinfo=UTC))
+    programs = [
+        await create_program(client, name=name, expiration_rules=END_OF_MONTH_RULES)
+        for name in ("Expiring A", "Expiring B")
+    ]
+    card = await add_member(client, programs[0]["id"], "jack")
+    other = await add_member(client, programs[1]["id"], "jill")
+    await move_points(client, card["code"], 100)
+    await move_points(client, card["code"], 30, expiration_type="NON_EXPIRING")
+    await move_points(client, other["code"], 5)
+
+    created = ok(
+        await client.post(
+            f"/v1/loyalties/{programs[0]['id']}/points-expiration/export",
+            json={"parameters": {"fields": ["voucher_id", "points", "status", "expires_at"]}},
+        )
+    )
+    assert created["exported_object"] == "points_expiration"
+    rows = await finished_rows(client, db, settings, created["id"])
+    # The non-expiring 30 points and the other program's card are not in it.
+    assert rows == [
+        ["voucher_id", "points", "status", "expires_at"],
+        [card["id"], "100", "ACTIVE", "2025-02-28"],
+    ]
+
+
+async def test_gift_card_transactions_export(
+    client: httpx.AsyncClient, db: Database, settings: Settings
+) -> None:
+    for code in ("GIFT-X", "GIFT-Y"):
+        body = {"code": code, "type": "GIFT_VOUCHER", "gift": {"amount": 1000}}
+        ok(await client.post("/v1/vouchers", json=body))
+    for code, amount in (("GIFT-X", 700), ("GIFT-Y", 300), ("GIFT-X", -200)):
+        moved = await client.post(
+            f"/v1/vouchers/{code}/balance", json={"amount": amount, "source_id": f"s{amount}"}
+        )
+        assert moved.status_code == 200, moved.text
+    created = ok(
+        await client.post(
+            "/v1/vouchers/GIFT-X/transactions/export",
+            json={
+                "parameters": {
+                    "order": "-created_at",
+                    "fields": ["type", "source_id", "amount", "balance", "source"],
+                }
+            },
+        )
+    )
+    rows = await finished_rows(client, db, settings, created["id"])
+    assert rows == [
+        ["type", "source_id", "amount", "balance", "source"],
+        ["CREDITS_REMOVAL", "s-200", "-200", "1500", "API"],
+        ["CREDITS_ADDITION", "s700", "700", "1700", "API"],
+    ]
