@@ -102,6 +102,19 @@ async def delete_export(
 
 # -- shortcuts: the same export object, narrowed by the path ---------------------------------
 
+TRANSACTIONS = "voucher_transactions"
+
+
+async def _narrowed(
+    request: Request,
+    session: Session,
+    ctx: RequestContext,
+    body: ShortcutExportCreate,
+    exported_object: str,
+    **scope: str,
+) -> Response:
+    return await _create(request, session, ctx, exported_object, body.parameters, scope)
+
 
 @router.post("/v1/campaigns/{campaign_id}/transactions/export")
 async def export_campaign_transactions(
@@ -112,8 +125,7 @@ async def export_campaign_transactions(
     session: Session,
 ) -> Response:
     campaign = await campaigns.get(session, ctx, campaign_id)
-    scope = {"campaign_id": campaign.id}
-    return await _create(request, session, ctx, "voucher_transactions", body.parameters, scope)
+    return await _narrowed(request, session, ctx, body, TRANSACTIONS, campaign_id=campaign.id)
 
 
 @router.post("/v1/loyalties/{campaign_id}/transactions/export")
@@ -125,8 +137,7 @@ async def export_program_transactions(
     session: Session,
 ) -> Response:
     program = await loyalty.get_program(session, ctx, campaign_id)
-    scope = {"campaign_id": program.id}
-    return await _create(request, session, ctx, "voucher_transactions", body.parameters, scope)
+    return await _narrowed(request, session, ctx, body, TRANSACTIONS, campaign_id=program.id)
 
 
 @router.post("/v1/loyalties/members/{member_id}/transactions/export")
@@ -138,8 +149,7 @@ async def export_member_transactions(
     session: Session,
 ) -> Response:
     card = await loyalty.get_member(session, ctx, member_id)
-    scope = {"voucher_id": card.id}
-    return await _create(request, session, ctx, "voucher_transactions", body.parameters, scope)
+    return await _narrowed(request, session, ctx, body, TRANSACTIONS, voucher_id=card.id)
 
 
 @router.post("/v1/loyalties/{campaign_id}/members/{member_id}/transactions/export")
@@ -152,8 +162,7 @@ async def export_program_member_transactions(
     session: Session,
 ) -> Response:
     card = await loyalty.get_member(session, ctx, member_id, campaign_id)
-    scope = {"voucher_id": card.id}
-    return await _create(request, session, ctx, "voucher_transactions", body.parameters, scope)
+    return await _narrowed(request, session, ctx, body, TRANSACTIONS, voucher_id=card.id)
 
 
 @router.post("/v1/vouchers/{code}/transactions/export")
@@ -161,8 +170,7 @@ async def export_voucher_transactions(
     code: str, body: ShortcutExportCreate, request: Request, ctx: AppContext, session: Session
 ) -> Response:
     voucher = await vouchers.get(session, ctx, code)
-    scope = {"voucher_id": voucher.id}
-    return await _create(request, session, ctx, "voucher_transactions", body.parameters, scope)
+    return await _narrowed(request, session, ctx, body, TRANSACTIONS, voucher_id=voucher.id)
 
 
 @router.post("/v1/loyalties/{campaign_id}/points-expiration/export")
@@ -174,8 +182,7 @@ async def export_points_expiration(
     session: Session,
 ) -> Response:
     program = await loyalty.get_program(session, ctx, campaign_id)
-    scope = {"campaign_id": program.id}
-    return await _create(request, session, ctx, "points_expiration", body.parameters, scope)
+    return await _narrowed(request, session, ctx, body, "points_expiration", campaign_id=program.id)
 
 
 @router.post("/v1/orders/export")
