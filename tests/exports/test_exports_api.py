@@ -21,7 +21,7 @@ from tests.exports.helpers import (
 from tests.loyalty.test_expiry_job import END_OF_MONTH_RULES
 from tests.tiers.helpers import add_member, create_program, move_points
 from voucherd.config import Settings
-from voucherd.kit.clock import clock
+from voucherd.kit.clock import clock, utcnow
 from voucherd.kit.db import Database
 
 DISCOUNT = {"type": "AMOUNT", "amount_off": 500, "effect": "APPLY_TO_ORDER"}
@@ -171,6 +171,18 @@ async def test_publication_export(
     assert rows[0] == ["voucher_code", "customer_id", "date", "channel"]
     assert [(r[0], r[3]) for r in rows[1:]] == [(code, "API")]
     assert rows[1][1].startswith("cust_")
+    # The voucher export names the holder through the customer join.
+    held = await export_rows(
+        client,
+        db,
+        settings,
+        "voucher",
+        {
+            "fields": ["code", "customer_id", "customer_source_id"],
+            "filters": {"customer_source_id": {"conditions": {"$is": "fan"}}},
+        },
+    )
+    assert held == [["code", "customer_id", "customer_source_id"], [code, rows[1][1], "fan"]]
     assert campaign["id"]
 
 
@@ -399,6 +411,22 @@ async def test_gift_card_transactions_export(
         )
     )
     rows = await finished_rows(client, db, settings, created["id"])
+    # Date-time filters compare UTC instants on both engines.
+    before = (utcnow() - timedelta(days=1)).isoformat()
+    none = ok(
+        await client.post(
+            "/v1/vouchers/GIFT-X/transactions/export",
+            json={"parameters": {"filters": {"created_at": {"conditions": {"$before": before}}}}},
+        )
+    )
+    assert len(await finished_rows(client, db, settings, none["id"])) == 1
+    recent = ok(
+        await client.post(
+            "/v1/vouchers/GIFT-X/transactions/export",
+            json={"parameters": {"filters": {"created_at": {"conditions": {"$after": before}}}}},
+        )
+    )
+    assert len(await finished_rows(client, db, settings, recent["id"])) == 3
     assert rows == [
         ["type", "source_id", "amount", "balance", "source"],
         ["CREDITS_REMOVAL", "s-200", "-200", "1500", "API"],
