@@ -19,6 +19,7 @@ from tests.exports.helpers import (
     run_exports,
 )
 from tests.loyalty.test_expiry_job import END_OF_MONTH_RULES
+from tests.support import make_project
 from tests.tiers.helpers import add_member, create_program, move_points
 from voucherd.config import Settings
 from voucherd.kit.clock import clock, utcnow
@@ -351,12 +352,20 @@ async def test_list_get_and_delete(
     assert ok(await client.get("/v1/exports"))["total"] == 1
 
 
-async def test_another_projects_export_is_not_found(
-    client: httpx.AsyncClient, anon_client: httpx.AsyncClient
+async def test_exports_need_an_app_key_and_stay_in_their_project(
+    client: httpx.AsyncClient, anon_client: httpx.AsyncClient, db: Database, settings: Settings
 ) -> None:
     created = ok(await client.post("/v1/exports", json={"exported_object": "order"}))
     assert (await anon_client.get(f"/v1/exports/{created['id']}")).status_code == 401
     assert (await anon_client.get("/v1/exports")).status_code == 401
+    stranger = await make_project(db, "Stranger")
+    seen = await client.get(f"/v1/exports/{created['id']}", headers=stranger.headers)
+    assert seen.status_code == 404
+    assert (
+        await client.delete(f"/v1/exports/{created['id']}", headers=stranger.headers)
+    ).status_code == 404
+    # Written here, not by another test's worker run into its own data directory.
+    await run_exports(db, settings)
 
 
 async def test_points_expiration_export_lists_the_programs_expiring_points(

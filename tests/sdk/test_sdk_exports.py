@@ -150,7 +150,9 @@ async def test_campaign_transactions_export_through_the_sdk(
     assert member_rows[1][1].startswith("v_")
 
 
-async def test_order_and_points_expiration_exports_parse(sdk: Any) -> None:
+async def test_order_and_points_expiration_exports_parse(
+    sdk: Any, db: Database, settings: Settings
+) -> None:
     order_export = V.OrdersApi(sdk).create_order_export(
         V.OrdersExportCreateRequestBody.from_dict(
             {"parameters": {"fields": ["id", "status"], "order": "-created_at"}}
@@ -174,3 +176,4 @@ async def test_order_and_points_expiration_exports_parse(sdk: Any) -> None:
         ),
     )
     assert (expiring.exported_object, expiring.status) == ("points_expiration", "SCHEDULED")
+    assert await run_exports(db, settings) == 2
