@@ -94,8 +94,13 @@ async def db(backend: Backend) -> AsyncIterator[Database]:
 
 
 @pytest.fixture(scope="session")
-def settings(backend: Backend) -> Settings:
-    return Settings(database_url=backend.url, embedded_worker=False)
+def settings(backend: Backend, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    # Files the app writes (export CSVs) go to a directory of this run, not the checkout.
+    return Settings(
+        database_url=backend.url,
+        embedded_worker=False,
+        data_dir=tmp_path_factory.mktemp("data"),
+    )
 
 
 @pytest.fixture(scope="session")
@@ -152,10 +157,10 @@ class LiveServer:
 
 
 @pytest.fixture(scope="session")
-def live_server(backend: Backend) -> Iterator[LiveServer]:
+def live_server(settings: Settings) -> Iterator[LiveServer]:
     """The real app behind a real uvicorn on a free port, in its own thread and loop."""
     port = _free_port()
-    app = create_app(Settings(database_url=backend.url, embedded_worker=False))
+    app = create_app(settings)
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     )

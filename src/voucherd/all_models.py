@@ -7,6 +7,7 @@ from voucherd.console.models import AuditEntry, ConsoleSession, ConsoleUser
 from voucherd.customers.models import Customer
 from voucherd.earning.models import EarningRule
 from voucherd.events.models import Event
+from voucherd.exports.models import Export
 from voucherd.kit.db import Base
 from voucherd.kit.idempotency import IdempotencyKey
 from voucherd.kit.secrets import InstallationSecret
@@ -44,6 +45,7 @@ __all__ = [
     "CustomerSegment",
     "EarningRule",
     "Event",
+    "Export",
     "IdempotencyKey",
     "InstallationSecret",
     "LoyaltyTier",

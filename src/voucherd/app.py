@@ -19,6 +19,7 @@ from voucherd.console import endpoints as console
 from voucherd.customers.endpoints import router as customers_router
 from voucherd.earning.endpoints import router as earning_router
 from voucherd.events.endpoints import router as events_router
+from voucherd.exports.endpoints import router as exports_router
 from voucherd.imports.endpoints import router as imports_router
 from voucherd.kit.cors import ClientCorsMiddleware
 from voucherd.kit.db import Database
@@ -67,6 +68,7 @@ ROUTERS = (
     metadata_schemas_router,
     assets_router,
     async_actions_router,
+    exports_router,
     projects_router,
     webhooks_router,
     metrics_router,

@@ -51,6 +51,11 @@ class Settings(BaseSettings):
     # Signs and seals public links (voucher asset ids). Unset = a random secret made once and
     # kept in the database (table installation_secrets), shared by every process.
     secret_key: str | None = Field(default=None, min_length=16)
+    # Files voucherd writes (export CSVs under exports/). Several hosts behind one database
+    # must share it (a network volume), since any worker may write a file any API serves.
+    data_dir: Path = Path("var")
+    # How long an export's download link works after the export was read.
+    export_link_ttl_seconds: int = Field(default=3600, ge=60, le=7 * 86400)
     # Webhooks. Targets on loopback/private/link-local networks are refused unless listed here
     # (comma-separated CIDRs; the local demo uses 127.0.0.0/8).
     webhook_allowed_networks: str = ""

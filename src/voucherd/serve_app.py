@@ -25,6 +25,7 @@ JOB_MODULES: tuple[str, ...] = (
     "voucherd.assets.jobs",
     # Async actions (imports, bulk updates); importing the kinds registers them.
     "voucherd.imports.service",
+    "voucherd.exports.jobs",
 )
 
 

@@ -1362,6 +1362,21 @@ NOT_SWEPT: dict[tuple[str, str], str] = {
     ("POST", "/v1/orders/import"): "async: each element is an OrderCreate",
     ("POST", "/v1/products/bulk/async"): "async: each element is a ProductCreate",
     ("POST", "/v1/products/metadata/async"): "MetadataUpdate: source_ids and metadata only",
+    # `{exported_object, parameters}`: every field, filter and order of `parameters` is checked
+    # against the exported object's enums, and echoed back, by tests/exports.
+    **dict.fromkeys(
+        [
+            ("POST", "/v1/exports"),
+            ("POST", "/v1/orders/export"),
+            ("POST", "/v1/campaigns/{campaignId}/transactions/export"),
+            ("POST", "/v1/loyalties/{campaignId}/transactions/export"),
+            ("POST", "/v1/loyalties/members/{memberId}/transactions/export"),
+            ("POST", "/v1/loyalties/{campaignId}/members/{memberId}/transactions/export"),
+            ("POST", "/v1/vouchers/{code}/transactions/export"),
+            ("POST", "/v1/loyalties/{campaignId}/points-expiration/export"),
+        ],
+        "export parameters: checked by tests/exports",
+    ),
 }
 
 

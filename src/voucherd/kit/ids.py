@@ -91,4 +91,5 @@ class Prefix:
     VALIDATION = "valid"
     ASYNC_ACTION = "aa"
     METADATA_SCHEMA = "ms"
+    EXPORT = "exp"
     API_KEY = "key"
