@@ -122,7 +122,24 @@ SUPPORTED: dict[str, RuleName] = {
 SUBRULE_ONLY = _ITEM_SUBRULES
 
 # Named by Voucherify but with no data behind them in voucherd: refused by name.
+_LEGACY = "a legacy name: use order.items.any with $is [{id, object}] and item sub-rules"
 UNSUPPORTED: dict[str, str] = {
     "redemption.user.login": "voucherd has no dashboard users",
     "redemption.count.per_user": "voucherd has no dashboard users",
+    # Refused rather than aliased, so a GET returns exactly the rule that will be checked.
+    **{
+        f"{legacy}{suffix}": _LEGACY
+        for legacy in ("product", "sku")
+        for suffix in (
+            ".id",
+            ".price",
+            ".quantity",
+            ".discount_applicable",
+            ".metadata",
+            ".metadata.aggregated_quantity",
+            ".metadata.aggregated_amount",
+            ".metadata.discount_applicable",
+            ".metadata.match_all",
+        )
+    },
 }

@@ -38,6 +38,8 @@ class Rule:
 class RuleSet:
     rules: tuple[Rule, ...]
     logic: Logic | None  # None: no rules ({"logic": ""}), which always passes
+    # The `logic` as sent: Voucherify returns it verbatim (" 1 AND 2"), and so do we.
+    logic_text: str = ""
 
     def by_number(self) -> dict[str, Rule]:
         return {rule.number: rule for rule in self.rules}
