@@ -15,7 +15,7 @@ from voucherd.projects.models import ApiKey, Project
 from voucherd.publications.models import Publication
 from voucherd.redemptions.models import Redemption
 from voucherd.rewards.models import Reward, RewardAssignment, RewardRedemption
-from voucherd.rules.models import ValidationRule, ValidationRuleAssignment
+from voucherd.rules.models import RuleCounter, ValidationRule, ValidationRuleAssignment
 from voucherd.tiers.models import LoyaltyTier
 from voucherd.vouchers.models import PointsBucket, Voucher, VoucherTransaction
 from voucherd.webhooks.models import (
@@ -47,6 +47,7 @@ __all__ = [
     "Reward",
     "RewardAssignment",
     "RewardRedemption",
+    "RuleCounter",
     "Sku",
     "ValidationRule",
     "ValidationRuleAssignment",

@@ -6,7 +6,8 @@ Each redeemable is checked (exists, active, dates, limits, balance), its discoun
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -35,6 +36,10 @@ from voucherd.orders.service import InvalidOrder
 from voucherd.products import service as products
 from voucherd.products.service import Catalogue
 from voucherd.redemptions.schemas import OrderIn, RedeemableIn
+from voucherd.rules import service as rules
+from voucherd.rules.explain import violation
+from voucherd.rules.facts import order_items
+from voucherd.rules.targeting import UNLIMITED, Targeted
 from voucherd.vouchers import service as vouchers
 from voucherd.vouchers.models import Voucher
 
@@ -51,6 +56,9 @@ class Candidate:
     applied_items: dict[int, int] = field(default_factory=dict)
     # What a UNIT discount did to the order's units, by line: a rollback undoes it.
     unit_changes: dict[int, UnitChange] = field(default_factory=dict)
+    # What its validation rules decided: the lines it may touch, the counters it moves.
+    targeted: Targeted = UNLIMITED
+    decision: rules.Decision | None = None
 
     @property
     def gift_credits(self) -> int:
@@ -66,6 +74,7 @@ class Evaluation:
     calculated: CalculatedOrder
     # The products and SKUs UNIT discounts give away, by id: the lines they add name them.
     catalogue: Catalogue = field(default_factory=dict)
+    book: rules.RuleBook | None = None
 
     @property
     def valid(self) -> bool:
@@ -206,7 +215,10 @@ async def evaluate(
     customer: Customer | None,
     order_metadata: dict[str, Any],
     request_metadata: dict[str, Any],
+    item_metadata: Sequence[Mapping[str, Any] | None] = (),
+    take_counters: bool = False,
 ) -> Evaluation:
+    """`take_counters` (redemption): lock and increment the counters rules read."""
     now = utcnow()
     candidates = [Candidate(r) for r in redeemables]
     seen: set[str] = set()
@@ -216,8 +228,21 @@ async def evaluate(
         _resolve(candidate, order, customer, order_metadata, request_metadata, now)
     catalogue = await _price_free_units(session, ctx, candidates, order)
     prices = _unit_products(catalogue)
-    usable = [c for c in candidates if c.error is None and c.discount is not None]
     try:
+        base = calculate_order(order, [], prices)
+        book = await rules.prepare(
+            session,
+            ctx,
+            [_redeemable(c) for c in candidates if c.voucher is not None and c.error is None],
+            now=now,
+            items=order_items(order, item_metadata),
+            initial_amount=base.amount,
+            customer=customer,
+            order_metadata=order_metadata,
+            request_metadata=request_metadata,
+            lock=take_counters,
+        )
+        usable = _apply_rules(book, candidates, order, prices)
         calculated = calculate_order(order, [c.discount for c in usable if c.discount], prices)
     except DiscountError as exc:
         raise InvalidOrder(str(exc)) from exc
@@ -231,7 +256,65 @@ async def evaluate(
         candidate.applied = cents
         candidate.applied_items = items
         candidate.unit_changes = units
-    return Evaluation(candidates, order, calculated, catalogue)
+    return Evaluation(candidates, order, calculated, catalogue, book)
+
+
+def _redeemable(candidate: Candidate) -> rules.Redeemable:
+    voucher = candidate.voucher
+    assert voucher is not None
+    return rules.Redeemable(voucher.id, voucher.campaign_id, voucher.holder_id, voucher.code)
+
+
+def _apply_rules(
+    book: rules.RuleBook | None,
+    candidates: list[Candidate],
+    order: OrderInput,
+    prices: Mapping[str, UnitProduct],
+) -> list[Candidate]:
+    """Decide each redeemable on the RUNNING order (VOUCHERIFY-RULES.md b): its rules see
+    `order.amount` after the redeemables before it, and a refused one takes nothing, so the
+    ones after it see the order without it. Returns the redeemables that apply."""
+    usable: list[Candidate] = []
+    for candidate in candidates:
+        if candidate.error is not None or candidate.discount is None:
+            continue
+        redeemable = _redeemable(candidate)
+        if book is None or not book.rules_of(redeemable):
+            usable.append(candidate)
+            continue
+        before = calculate_order(order, [c.discount for c in usable if c.discount], prices)
+        candidate.discount = _targeted(candidate.discount, book.targeting(redeemable))
+        mine = calculate_order(
+            order, [*(c.discount for c in usable if c.discount), candidate.discount], prices
+        ).applied[-1]
+        gift = mine if candidate.voucher and candidate.voucher.type == "GIFT_VOUCHER" else 0
+        decision, failed = book.decide(
+            redeemable, amount=before.total_amount, discount=mine, gift=gift
+        )
+        candidate.decision = decision
+        candidate.targeted = decision.targeted
+        if failed:
+            candidate.error = violation(redeemable.code, failed)
+            continue
+        usable.append(candidate)
+    return usable
+
+
+def _targeted(discount: DiscountInput, targeted: Targeted) -> DiscountInput:
+    """Limit an item-level discount to the lines its rule's `applicable_to` allows."""
+    if targeted.indexes is None or discount.effect == "APPLY_TO_ORDER" or discount.type == "UNIT":
+        return discount
+    caps: dict[str, Any] = {}
+    if targeted.aggregated_amount_limit is not None:
+        caps["aggregated_amount_limit"] = min(
+            targeted.aggregated_amount_limit,
+            discount.aggregated_amount_limit or targeted.aggregated_amount_limit,
+        )
+    if targeted.amount_limit is not None and discount.type == "PERCENT":
+        caps["amount_limit"] = min(
+            targeted.amount_limit, discount.amount_limit or targeted.amount_limit
+        )
+    return replace(discount, applicable_item_indexes=targeted.indexes, **caps)
 
 
 async def _price_free_units(

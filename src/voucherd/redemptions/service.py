@@ -44,6 +44,8 @@ from voucherd.redemptions.serializers import (
     redemption_body,
     simple_redemption,
 )
+from voucherd.rules import counters as rule_counters
+from voucherd.rules.targeting import listing
 from voucherd.vouchers import gift
 from voucherd.vouchers import service as vouchers
 from voucherd.vouchers.serializers import simple_voucher
@@ -98,6 +100,7 @@ async def validate(
         customer=customer,
         order_metadata=(body.order.metadata if body.order else None) or {},
         request_metadata=body.metadata or {},
+        item_metadata=[i.metadata for i in (body.order.items or [])] if body.order else (),
     )
     valid = evaluation.valid
     redeemables: list[dict[str, Any]] = []
@@ -125,8 +128,8 @@ async def validate(
             entry |= {
                 "status": "APPLICABLE",
                 "result": _redeemable_result(candidate),
-                "applicable_to": _empty_list(),
-                "inapplicable_to": _empty_list(),
+                "applicable_to": listing(candidate.targeted.applicable_to),
+                "inapplicable_to": listing(candidate.targeted.inapplicable_to),
             }
         else:
             # Application mode ALL: one inapplicable redeemable makes the rest skipped.
@@ -145,10 +148,6 @@ async def validate(
         "stacking_rules": STACKING_RULES,
     }
     return omit_absent(answer, STACKING_OMITTED_WHEN_ABSENT)
-
-
-def _empty_list() -> dict[str, Any]:
-    return {"data": [], "total": 0, "data_ref": "data", "object": "list"}
 
 
 async def _existing_order(session: AsyncSession, ctx: RequestContext, key: str) -> Order | None:
@@ -221,9 +220,16 @@ async def _take(
         customer=customer,
         order_metadata=staged.order.metadata_ or {},
         request_metadata=body.metadata or {},
+        item_metadata=[item.metadata_ for item in staged.order.items],
+        # Lock order: after the customer (redeem), before the vouchers (below).
+        take_counters=True,
     )
     if not evaluation.valid:
         raise failures.refused(ctx, body, evaluation.failures)
+    if evaluation.book is not None:
+        decisions = [c.decision for c in evaluation.candidates if c.decision is not None]
+        late = evaluation.book.late_increments(decisions)
+        await rule_counters.add(session, ctx.project_id, late)
     # Take every limit and balance in a stable order (by voucher id) so concurrent stacked
     # redemptions lock rows in the same sequence and cannot deadlock.
     for candidate in sorted(evaluation.candidates, key=lambda c: c.voucher.id if c.voucher else ""):
@@ -311,6 +317,9 @@ def applied_record(candidate: Candidate) -> dict[str, Any]:
         "order": 0 if candidate.applied_items else candidate.applied,
         "items": {str(k): v for k, v in candidate.applied_items.items()},
     }
+    if candidate.decision is not None and candidate.decision.increments:
+        # The counters this redemption moved: a rollback subtracts exactly these.
+        record["counters"] = dict(candidate.decision.increments)
     if candidate.unit_changes:
         record["units"] = {
             str(k): [c.added_quantity, c.added_amount, c.freed_quantity]

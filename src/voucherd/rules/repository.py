@@ -26,4 +26,4 @@ async def rules_for(
         )
         .order_by(ValidationRuleAssignment.id)
     )
-    return [(assignment, rule) for assignment, rule in rows.tuples()]
+    return [(assignment, rule) for assignment, rule in rows.all()]
