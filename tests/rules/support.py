@@ -59,7 +59,9 @@ async def coupon(client: httpx.AsyncClient, discount: dict[str, Any], **extra: A
 
 
 async def gift_card(client: httpx.AsyncClient, amount: int) -> Any:
-    resp = await client.post("/v1/vouchers", json={"type": "GIFT_VOUCHER", "gift": {"amount": amount}})
+    resp = await client.post(
+        "/v1/vouchers", json={"type": "GIFT_VOUCHER", "gift": {"amount": amount}}
+    )
     assert resp.status_code == 200, resp.text
     return resp.json()
 

@@ -51,8 +51,9 @@ async def test_once_per_customer_holds_under_20_concurrent_redemptions(
     assert outcomes == {"ok": 1, "redemption_rules_violated": 19}
     refused = next(r.json() for r in responses if r.status_code != 200)
     assert refused["error"] == {"message": "Once per customer"}
-    assert "customer's redemptions of this code (with this one) 2 is more than 1" in (
-        refused["details"]
+    assert (
+        "customer's redemptions of this code (with this one) 2 is more than 1"
+        in (refused["details"])
     )
     # Another customer still may.
     other = await client.post("/v1/redemptions", json=_redeem(code, "bob"))
@@ -124,6 +125,8 @@ async def test_a_shared_counter_admits_exactly_its_limit_under_concurrency(
         {"1": rule("redemption.count.daily", {"$less_than_or_equal": [3]}), "logic": "1"},
     )
     body = {"redeemables": [{"object": "voucher", "id": voucher["code"]}], "order": {"amount": 900}}
-    responses = await asyncio.gather(*(client.post("/v1/redemptions", json=body) for _ in range(20)))
+    responses = await asyncio.gather(
+        *(client.post("/v1/redemptions", json=body) for _ in range(20))
+    )
     outcomes = Counter("ok" if r.status_code == 200 else r.json()["key"] for r in responses)
     assert outcomes == {"ok": 3, "redemption_rules_violated": 17}

@@ -14,7 +14,11 @@ AMOUNT_OFF_ORDER = {"type": "AMOUNT", "amount_off": 500, "effect": "APPLY_TO_ORD
 
 
 def _validation(code: str, amount: int, **extra: Any) -> dict[str, Any]:
-    return {"redeemables": [{"object": "voucher", "id": code}], "order": {"amount": amount}, **extra}
+    return {
+        "redeemables": [{"object": "voucher", "id": code}],
+        "order": {"amount": amount},
+        **extra,
+    }
 
 
 async def test_order_amount_rule_refuses_a_small_cart_and_says_why(
@@ -106,7 +110,10 @@ async def test_running_amount_decides_a_stacked_coupon_and_initial_amount_does_n
     running = await coupon(client, AMOUNT_OFF_ORDER)
     initial = await coupon(client, AMOUNT_OFF_ORDER)
     await assign_rule(
-        db, project, running["id"], {"1": rule("order.amount", {"$more_than": [1000]}), "logic": "1"}
+        db,
+        project,
+        running["id"],
+        {"1": rule("order.amount", {"$more_than": [1000]}), "logic": "1"},
     )
     await assign_rule(
         db,
