@@ -33,6 +33,8 @@ from voucherd.loyalty import ledger
 from voucherd.loyalty import service as loyalty
 from voucherd.loyalty.expiry import expires_on
 from voucherd.loyalty.models import PendingPoints
+from voucherd.rules import service as validation_rules
+from voucherd.rules.facts import Facts
 from voucherd.tiers import repository as tiers
 from voucherd.tiers.models import LoyaltyTier
 from voucherd.vouchers import service as vouchers
@@ -207,9 +209,32 @@ async def earn(
 ) -> None:
     """Give the points of every live rule, program by program (oldest rule first)."""
     now = utcnow()
+    live = [rule for rule in rules if is_live(rule_fields(rule), now)]
+    # An earning rule's validation rule (assigned to it) must pass for the event.
+    amount, items = validation_rules.order_facts(trigger.order)
+    refused = (
+        await validation_rules.refused_objects(
+            session,
+            ctx,
+            [rule.id for rule in live],
+            Facts(
+                now=now,
+                amount=amount,
+                initial_amount=amount,
+                items=items,
+                customer_id=trigger.customer.get("id"),
+                customer_metadata=trigger.customer.get("metadata") or {},
+                order_metadata=(trigger.order or {}).get("metadata") or {},
+                custom_event_metadata=trigger.event_metadata,
+                api_key_id=ctx.app_id,
+            ),
+        )
+        if live
+        else set()
+    )
     by_program: dict[str, list[EarningRule]] = {}
-    for rule in rules:
-        if is_live(rule_fields(rule), now):
+    for rule in live:
+        if rule.id not in refused:
             by_program.setdefault(rule.campaign_id, []).append(rule)
     facts = EarningFacts(
         order=trigger.order,

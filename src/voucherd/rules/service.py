@@ -8,7 +8,7 @@ the counters they read (only if any; at redemption it also locks and increments 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,11 +17,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voucherd.customers.models import Customer
+from voucherd.discounts.calculation_types import OrderInput, OrderItemInput
 from voucherd.kit.context import RequestContext
 from voucherd.product_collections import service as collections
 from voucherd.rules import counters, repository
 from voucherd.rules.evaluate import Outcome, evaluate
-from voucherd.rules.facts import Facts, ItemFact
+from voucherd.rules.facts import Facts, ItemFact, order_items
 from voucherd.rules.language import parse_rules, parse_targeting
 from voucherd.rules.models import ValidationRule
 from voucherd.rules.targeting import UNLIMITED, Targeted, target
@@ -236,3 +237,44 @@ async def prepare(
     else:
         book.before = await counters.read(session, ctx.project_id, (n.key or "" for n in keyed))
     return book
+
+
+def order_facts(order: Mapping[str, Any] | None) -> tuple[int, tuple[ItemFact, ...]]:
+    """An order as the API shows it (an event's payload) -> its amount and lines."""
+    if not order:
+        return 0, ()
+    lines = order.get("items") or []
+    items = order_items(
+        OrderInput(
+            items=tuple(
+                OrderItemInput(
+                    quantity=line.get("quantity") or 1,
+                    price=line.get("price"),
+                    amount=line.get("amount"),
+                    product_id=line.get("product_id"),
+                    sku_id=line.get("sku_id"),
+                    source_id=line.get("source_id"),
+                )
+                for line in lines
+            )
+        ),
+        [line.get("metadata") for line in lines],
+    )
+    amount = order.get("amount")
+    return (amount if isinstance(amount, int) else sum(i.amount for i in items)), items
+
+
+async def refused_objects(
+    session: AsyncSession, ctx: RequestContext, object_ids: Collection[str], facts: Facts
+) -> set[str]:
+    """The objects (earning rules, reward assignments) whose assigned validation rules fail
+    for these facts: one query for all of them, one more only if their rules name product
+    collections."""
+    rows = await repository.rules_for(session, ctx.project_id, object_ids)
+    if not rows:
+        return set()
+    parsed = [(assignment.related_object_id, _assigned(rule)) for assignment, rule in rows]
+    wanted = _collection_ids(rule for _, rule in parsed)
+    if wanted:
+        facts = facts.at(collections=await collections.rules_by_id(session, ctx, wanted))
+    return {object_id for object_id, rule in parsed if not evaluate(rule.ruleset, facts).passed}
