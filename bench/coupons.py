@@ -9,6 +9,7 @@ reading codes back (straight from the database) are not.
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ import httpx
 from bench.fill import clone, pad_sql
 from bench.server import Server, gather_limited, ok
 from bench.wrk import LoadResult, Req, run_load
+from voucherd.kit.ids import Prefix, new_id
 
 ORDER_ITEMS: list[dict[str, Any]] = [
     {"source_id": "bench-prod-a", "related_object": "product", "quantity": 1, "price": 3500},
@@ -166,6 +168,76 @@ async def measure_redeem(
     answered = warmed + result.requests - result.non_2xx
     if int(stored) < answered:
         problems.append(f"{answered} answered 2xx but only {stored} redemptions are stored")
+    return Measured(result, problems)
+
+
+async def measure_redeem_rules(
+    server: Server,
+    client: httpx.AsyncClient,
+    workdir: Path,
+    *,
+    count: int,
+    warmup: int,
+    concurrency: int,
+    max_seconds: float,
+) -> Measured:
+    """`measure_redeem` with issue 13's three rules (order amount, product in cart, once per
+    customer) assigned to the codes' campaign before the load starts."""
+    from bench.profile import three_rules
+
+    customers = await ensure_customers(client, CUSTOMER_POOL)
+    found = await server.column("SELECT id FROM products WHERE source_id = 'bench-prod-a'")
+    if found:
+        product_id = str(found[0])
+    else:
+        body = {"name": "Bench A", "source_id": "bench-prod-a", "price": 3500}
+        product_id = ok(await client.post("/v1/products", json=body), "create product")["id"]
+    campaign_id, codes = await campaign_codes(server, client, "Bench redeem rules", warmup + count)
+    # Written directly, so the bench does not depend on the rules endpoints; the timestamps
+    # are copied from the campaign's row so both engines store them in their own format.
+    rule_id, assignment_id = new_id(Prefix.VALIDATION_RULE), new_id(Prefix.RULE_ASSIGNMENT)
+    await server.sql(
+        "INSERT INTO validation_rules (id, project_id, name, rules, applicable_to, type, "
+        "context_type, created_at) SELECT :r, project_id, 'bench three rules', "
+        "CAST(:rules AS JSON), CAST(:to AS JSON), 'expression', 'global', created_at "
+        "FROM campaigns WHERE id = :c",
+        {
+            "r": rule_id,
+            "rules": json.dumps(three_rules(product_id)),
+            "to": json.dumps({"included": [], "excluded": []}),
+            "c": campaign_id,
+        },
+    )
+    await server.sql(
+        "INSERT INTO validation_rule_assignments (id, project_id, rule_id, related_object_type, "
+        "related_object_id, created_at) SELECT :a, project_id, :r, 'campaign', id, created_at "
+        "FROM campaigns WHERE id = :c",
+        {"a": assignment_id, "r": rule_id, "c": campaign_id},
+    )
+    reqs = [redemption(code, customers[i % len(customers)]) for i, code in enumerate(codes)]
+    if warmup:
+        await run_load(
+            server,
+            reqs[:warmup],
+            workdir,
+            concurrency=concurrency,
+            max_seconds=max_seconds,
+            tag="redeem-rules-warmup",
+        )
+    result = await run_load(
+        server,
+        reqs[warmup:],
+        workdir,
+        concurrency=concurrency,
+        max_seconds=max_seconds,
+        tag="redeem-rules",
+    )
+    problems: list[str] = []
+    [moved] = await server.column(
+        "SELECT count(*) FROM rule_counters WHERE key LIKE 'redemption.count.per_customer|%'"
+    )
+    if int(moved) == 0:
+        problems.append("no counter row: the rules were not evaluated")
     return Measured(result, problems)
 
 

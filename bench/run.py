@@ -41,7 +41,7 @@ from bench.server import (
 from bench.size import SIZE_SLOWDOWN, SizeRun, measure_size, size_rows
 from bench.wrk import ensure_wrk
 
-MEASUREMENTS = ("redeem", "earn", "reward", "deliver", "codes", "size")
+MEASUREMENTS = ("redeem", "redeem_rules", "earn", "reward", "deliver", "codes", "size")
 WRITE_PATHS = ("redeem", "earn", "reward")  # the ones with an SQL ceiling
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 UNITS = {"redeem": "req/s", "earn": "orders/s", "reward": "rewards/s"}
@@ -49,6 +49,10 @@ TARGETS = {"redeem": 0.25, "earn": 0.20, "reward": 0.20}
 P99_TARGET_MS = 100.0
 DELIVER_TARGET = 1000.0
 CODES_TARGET = 20_000.0
+# Measured rates by (engine, write path): the rules row compares with the plain redeem row.
+_RATES: dict[tuple[str, str], float] = {}
+# Issue 13: a code with three rules stays within 20 % of a plain code's redemption rate.
+RULES_TARGET = 0.80
 
 
 @dataclass(frozen=True)
@@ -197,6 +201,7 @@ async def _write_path(
             max_seconds=plan.max_seconds,
         )
         _fill_load_row(row, measured, UNITS[name])
+        _RATES[(ctx.engine, name)] = measured.result.rate
         if ceiling_tps:
             row.ceiling = ceiling_row.figure
             row.ratio = measured.result.rate / ceiling_tps
@@ -208,6 +213,37 @@ async def _write_path(
 
     await _guarded(row, go, server)
     return [ceiling_row, row]
+
+
+async def _redeem_rules(
+    ctx: Context, server: Server, client: httpx.AsyncClient, plain: Row | None
+) -> Row:
+    print(f"[{ctx.engine}] redeem with three validation rules", flush=True)
+    row = Row(
+        "redeem with 3 rules", _label(ctx.engine), target=f"≥ {RULES_TARGET * 100:.0f} % of redeem"
+    )
+
+    async def go() -> None:
+        measured = await coupons.measure_redeem_rules(
+            server,
+            client,
+            ctx.workdir,
+            count=ctx.plan.redeem,
+            warmup=ctx.plan.warmup,
+            concurrency=ctx.concurrency,
+            max_seconds=ctx.plan.max_seconds,
+        )
+        _fill_load_row(row, measured, UNITS["redeem"])
+        plain_rate = _RATES.get((ctx.engine, "redeem"))
+        if plain is not None and plain.figure:
+            row.ceiling = f"redeem: {plain.figure}"
+        if plain_rate:
+            row.ratio = measured.result.rate / plain_rate
+        if row.met != "FAILED":
+            row.met = verdict(row.ratio is not None and row.ratio >= RULES_TARGET)
+
+    await _guarded(row, go, server)
+    return row
 
 
 async def _codes(ctx: Context, server: Server, client: httpx.AsyncClient) -> Row:
@@ -290,7 +326,7 @@ async def run_engine(ctx: Context, selected: list[str]) -> list[Row]:
             else:
                 ctx.ceiling_db = ceiling_url.removeprefix("sqlite:///")
                 ceiling.prepare_sqlite(Path(ctx.ceiling_db), ctx.plan.ceiling_rows)
-        if paths or "codes" in selected:
+        if paths or "codes" in selected or "redeem_rules" in selected:
             async with (
                 fresh_database(ctx.engine, ctx.workdir, ctx.pg_url) as url,
                 running_server(
@@ -300,6 +336,9 @@ async def run_engine(ctx: Context, selected: list[str]) -> list[Row]:
             ):
                 for name in paths:
                     rows += await _write_path(ctx, server, client, name)
+                if "redeem_rules" in selected:
+                    plain = next((r for r in rows if r.name.startswith("redeem")), None)
+                    rows.append(await _redeem_rules(ctx, server, client, plain))
                 if "codes" in selected:
                     rows.append(await _codes(ctx, server, client))
     if "deliver" in selected:
