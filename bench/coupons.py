@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -137,10 +138,14 @@ async def measure_redeem(
     concurrency: int,
     max_seconds: float,
     tag: str = "redeem",
+    prepare: Callable[[str], Awaitable[None]] | None = None,
 ) -> Measured:
-    """`count` distinct single-use codes redeemed at `concurrency` (after `warmup` others)."""
+    """`count` distinct single-use codes redeemed at `concurrency` (after `warmup` others);
+    `prepare(campaign_id)` runs before the load (assigning rules, say)."""
     customers = await ensure_customers(client, CUSTOMER_POOL)
     campaign_id, codes = await campaign_codes(server, client, f"Bench {tag}", warmup + count)
+    if prepare is not None:
+        await prepare(campaign_id)
     reqs = [redemption(code, customers[i % len(customers)]) for i, code in enumerate(codes)]
     problems: list[str] = []
     warmed = 0
@@ -185,60 +190,53 @@ async def measure_redeem_rules(
     customer) assigned to the codes' campaign before the load starts."""
     from bench.profile import three_rules
 
-    customers = await ensure_customers(client, CUSTOMER_POOL)
     found = await server.column("SELECT id FROM products WHERE source_id = 'bench-prod-a'")
     if found:
         product_id = str(found[0])
     else:
         body = {"name": "Bench A", "source_id": "bench-prod-a", "price": 3500}
         product_id = ok(await client.post("/v1/products", json=body), "create product")["id"]
-    campaign_id, codes = await campaign_codes(server, client, "Bench redeem rules", warmup + count)
-    # Written directly, so the bench does not depend on the rules endpoints; the timestamps
-    # are copied from the campaign's row so both engines store them in their own format.
-    rule_id, assignment_id = new_id(Prefix.VALIDATION_RULE), new_id(Prefix.RULE_ASSIGNMENT)
-    await server.sql(
-        "INSERT INTO validation_rules (id, project_id, name, rules, applicable_to, type, "
-        "context_type, created_at) SELECT :r, project_id, 'bench three rules', "
-        "CAST(:rules AS JSON), CAST(:to AS JSON), 'expression', 'global', created_at "
-        "FROM campaigns WHERE id = :c",
-        {
-            "r": rule_id,
-            "rules": json.dumps(three_rules(product_id)),
-            "to": json.dumps({"included": [], "excluded": []}),
-            "c": campaign_id,
-        },
-    )
-    await server.sql(
-        "INSERT INTO validation_rule_assignments (id, project_id, rule_id, related_object_type, "
-        "related_object_id, created_at) SELECT :a, project_id, :r, 'campaign', id, created_at "
-        "FROM campaigns WHERE id = :c",
-        {"a": assignment_id, "r": rule_id, "c": campaign_id},
-    )
-    reqs = [redemption(code, customers[i % len(customers)]) for i, code in enumerate(codes)]
-    if warmup:
-        await run_load(
-            server,
-            reqs[:warmup],
-            workdir,
-            concurrency=concurrency,
-            max_seconds=max_seconds,
-            tag="redeem-rules-warmup",
+
+    async def assign(campaign_id: str) -> None:
+        # Written directly, so the bench does not depend on the rules endpoints; timestamps
+        # are copied from the campaign's row so each engine keeps its own format.
+        rule_id, assignment_id = new_id(Prefix.VALIDATION_RULE), new_id(Prefix.RULE_ASSIGNMENT)
+        await server.sql(
+            "INSERT INTO validation_rules (id, project_id, name, rules, applicable_to, type, "
+            "context_type, created_at) SELECT :r, project_id, 'bench three rules', "
+            "CAST(:rules AS JSON), CAST(:to AS JSON), 'expression', 'global', created_at "
+            "FROM campaigns WHERE id = :c",
+            {
+                "r": rule_id,
+                "rules": json.dumps(three_rules(product_id)),
+                "to": json.dumps({"included": [], "excluded": []}),
+                "c": campaign_id,
+            },
         )
-    result = await run_load(
+        await server.sql(
+            "INSERT INTO validation_rule_assignments (id, project_id, rule_id, "
+            "related_object_type, related_object_id, created_at) SELECT :a, project_id, :r, "
+            "'campaign', id, created_at FROM campaigns WHERE id = :c",
+            {"a": assignment_id, "r": rule_id, "c": campaign_id},
+        )
+
+    measured = await measure_redeem(
         server,
-        reqs[warmup:],
+        client,
         workdir,
+        count=count,
+        warmup=warmup,
         concurrency=concurrency,
         max_seconds=max_seconds,
         tag="redeem-rules",
+        prepare=assign,
     )
-    problems: list[str] = []
     [moved] = await server.column(
         "SELECT count(*) FROM rule_counters WHERE key LIKE 'redemption.count.per_customer|%'"
     )
     if int(moved) == 0:
-        problems.append("no counter row: the rules were not evaluated")
-    return Measured(result, problems)
+        measured.problems.append("no counter row: the rules were not evaluated")
+    return measured
 
 
 def main(argv: list[str] | None = None) -> int:

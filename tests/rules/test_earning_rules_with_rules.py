@@ -22,7 +22,7 @@ async def test_earning_rule_earns_only_on_orders_its_validation_rule_accepts(
     client: httpx.AsyncClient, db: Database, project: ProjectKeys
 ) -> None:
     program = await create_program(client)
-    [guarded, plain] = await create_rules(client, program["id"], fixed_rule(10), fixed_rule(1))
+    [guarded, _plain] = await create_rules(client, program["id"], fixed_rule(10), fixed_rule(1))
     await assign_rule(
         db,
         project,

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 
 from tests.rules.support import assign_rule, coupon, rule
 from tests.support import ProjectKeys
+from voucherd.kit.clock import clock
 from voucherd.kit.db import Database
 
 ONCE_PER_CUSTOMER = {
@@ -26,18 +28,27 @@ def _redeem(code: str, customer: str) -> dict[str, Any]:
     }
 
 
-async def _once_per_customer_code(
-    client: httpx.AsyncClient, db: Database, project: ProjectKeys
+async def _unlimited_code(
+    client: httpx.AsyncClient, db: Database, project: ProjectKeys, name: str, limit: int
 ) -> str:
+    """A multi-use code whose counter `name` may reach `limit` (this attempt included)."""
     voucher = await coupon(
         client,
         {"type": "AMOUNT", "amount_off": 100, "effect": "APPLY_TO_ORDER"},
         redemption={"quantity": None},
     )
-    await assign_rule(db, project, voucher["id"], ONCE_PER_CUSTOMER, error="Once per customer")
+    rules = {"1": rule(name, {"$less_than_or_equal": [limit]}), "logic": "1"}
+    await assign_rule(db, project, voucher["id"], rules, error="Once per customer")
+    return str(voucher["code"])
+
+
+async def _once_per_customer_code(
+    client: httpx.AsyncClient, db: Database, project: ProjectKeys
+) -> str:
+    code = await _unlimited_code(client, db, project, "redemption.count.per_customer", 1)
     for name in ("ann", "bob"):
         assert (await client.post("/v1/customers", json={"source_id": name})).status_code == 200
-    return str(voucher["code"])
+    return code
 
 
 async def test_once_per_customer_holds_under_20_concurrent_redemptions(
@@ -86,23 +97,9 @@ async def test_a_rollback_gives_the_customer_their_use_back(
 async def test_daily_window_resets_at_midnight_of_the_project_zone(
     client: httpx.AsyncClient, db: Database, project: ProjectKeys
 ) -> None:
-    from datetime import UTC, datetime, timedelta
-
-    from voucherd.kit.clock import clock
-
     clock.freeze(datetime(2026, 12, 7, 23, 30, tzinfo=UTC))
-    voucher = await coupon(
-        client,
-        {"type": "AMOUNT", "amount_off": 100, "effect": "APPLY_TO_ORDER"},
-        redemption={"quantity": None},
-    )
-    await assign_rule(
-        db,
-        project,
-        voucher["id"],
-        {"1": rule("redemption.count.daily", {"$less_than_or_equal": [1]}), "logic": "1"},
-    )
-    body = {"redeemables": [{"object": "voucher", "id": voucher["code"]}], "order": {"amount": 900}}
+    code = await _unlimited_code(client, db, project, "redemption.count.daily", 1)
+    body = {"redeemables": [{"object": "voucher", "id": code}], "order": {"amount": 900}}
     assert (await client.post("/v1/redemptions", json=body)).status_code == 200
     assert (await client.post("/v1/redemptions", json=body)).status_code == 400
     clock.advance(timedelta(hours=1))  # 00:30 the next day (UTC, the default zone)
@@ -113,18 +110,8 @@ async def test_a_shared_counter_admits_exactly_its_limit_under_concurrency(
     client: httpx.AsyncClient, db: Database, project: ProjectKeys
 ) -> None:
     # No customer: no customer row lock serialises these, only the counter's row lock does.
-    voucher = await coupon(
-        client,
-        {"type": "AMOUNT", "amount_off": 100, "effect": "APPLY_TO_ORDER"},
-        redemption={"quantity": None},
-    )
-    await assign_rule(
-        db,
-        project,
-        voucher["id"],
-        {"1": rule("redemption.count.daily", {"$less_than_or_equal": [3]}), "logic": "1"},
-    )
-    body = {"redeemables": [{"object": "voucher", "id": voucher["code"]}], "order": {"amount": 900}}
+    code = await _unlimited_code(client, db, project, "redemption.count.daily", 3)
+    body = {"redeemables": [{"object": "voucher", "id": code}], "order": {"amount": 900}}
     responses = await asyncio.gather(
         *(client.post("/v1/redemptions", json=body) for _ in range(20))
     )
