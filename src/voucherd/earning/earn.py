@@ -213,7 +213,7 @@ async def earn(
     # An earning rule's validation rule (assigned to it) must pass for the event.
     amount, items = validation_rules.order_facts(trigger.order)
     refused = (
-        await validation_rules.refused_objects(
+        await validation_rules.failures_for(
             session,
             ctx,
             [rule.id for rule in live],

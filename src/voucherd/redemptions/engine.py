@@ -294,7 +294,7 @@ def _apply_rules(
         candidate.decision = decision
         candidate.targeted = decision.targeted
         if failed:
-            candidate.error = violation(redeemable.code, failed)
+            candidate.error = violation(f"Voucher {redeemable.code}", failed)
             continue
         usable.append(candidate)
     return usable

@@ -23,7 +23,8 @@ MESSAGES = {
 }
 
 
-def violation(code: str, failed: Sequence[tuple[Assigned, Outcome]]) -> ApiError:
+def violation(subject: str, failed: Sequence[tuple[Assigned, Outcome]]) -> ApiError:
+    """`subject`: what is refused, e.g. "Voucher SPRING-1"."""
     rule, outcome = failed[0]
     family = outcome.family
     ids = ", ".join(r.id for r, _ in failed)
@@ -45,7 +46,7 @@ def violation(code: str, failed: Sequence[tuple[Assigned, Outcome]]) -> ApiError
     if custom:
         extra["error"] = {"message": custom}
     return ApiError(
-        f"Voucher {code} is inapplicable because of violated validation rules: {ids} ({reasons})",
+        f"{subject} is inapplicable because of violated validation rules: {ids} ({reasons})",
         key=f"{family}_rules_violated",
         message=MESSAGES[family],
         status=400,

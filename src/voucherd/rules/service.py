@@ -264,17 +264,22 @@ def order_facts(order: Mapping[str, Any] | None) -> tuple[int, tuple[ItemFact, .
     return (amount if isinstance(amount, int) else sum(i.amount for i in items)), items
 
 
-async def refused_objects(
+async def failures_for(
     session: AsyncSession, ctx: RequestContext, object_ids: Collection[str], facts: Facts
-) -> set[str]:
-    """The objects (earning rules, reward assignments) whose assigned validation rules fail
-    for these facts: one query for all of them, one more only if their rules name product
-    collections."""
+) -> dict[str, list[tuple[Assigned, Outcome]]]:
+    """The failing validation rules of objects (earning rules, reward assignments), by
+    object id, for these facts: one query for all of them, one more only if their rules name
+    product collections."""
     rows = await repository.rules_for(session, ctx.project_id, object_ids)
     if not rows:
-        return set()
+        return {}
     parsed = [(assignment.related_object_id, _assigned(rule)) for assignment, rule in rows]
     wanted = _collection_ids(rule for _, rule in parsed)
     if wanted:
         facts = facts.at(collections=await collections.rules_by_id(session, ctx, wanted))
-    return {object_id for object_id, rule in parsed if not evaluate(rule.ruleset, facts).passed}
+    failed: dict[str, list[tuple[Assigned, Outcome]]] = {}
+    for object_id, rule in parsed:
+        outcome = evaluate(rule.ruleset, facts)
+        if not outcome.passed:
+            failed.setdefault(object_id, []).append((rule, outcome))
+    return failed
