@@ -201,11 +201,15 @@ async def measure_redeem_rules(
         # Written directly, so the bench does not depend on the rules endpoints; timestamps
         # are copied from the campaign's row so each engine keeps its own format.
         rule_id, assignment_id = new_id(Prefix.VALIDATION_RULE), new_id(Prefix.RULE_ASSIGNMENT)
+        # PostgreSQL needs the text cast to json; SQLite keeps JSON as text (and its CAST to
+        # JSON would make the text a number).
+        rules, to = ("CAST(:rules AS JSON)", "CAST(:to AS JSON)")
+        if server.dialect == "sqlite":
+            rules, to = ":rules", ":to"
         await server.sql(
             "INSERT INTO validation_rules (id, project_id, name, rules, applicable_to, type, "
-            "context_type, created_at) SELECT :r, project_id, 'bench three rules', "
-            "CAST(:rules AS JSON), CAST(:to AS JSON), 'expression', 'global', created_at "
-            "FROM campaigns WHERE id = :c",
+            f"context_type, created_at) SELECT :r, project_id, 'bench three rules', {rules}, "
+            f"{to}, 'expression', 'global', created_at FROM campaigns WHERE id = :c",
             {
                 "r": rule_id,
                 "rules": json.dumps(three_rules(product_id)),
