@@ -242,8 +242,8 @@ async def evaluate(
             request_metadata=request_metadata,
             lock=take_counters,
         )
-        usable = _apply_rules(book, candidates, order, prices)
-        calculated = calculate_order(order, [c.discount for c in usable if c.discount], prices)
+        usable = _apply_rules(book, candidates, order, prices, base)
+        calculated = _calculated(order, usable, prices)
     except DiscountError as exc:
         raise InvalidOrder(str(exc)) from exc
     if calculated.amount > MAX_AMOUNT:  # free units can grow an order past any real one
@@ -265,11 +265,18 @@ def _redeemable(candidate: Candidate) -> rules.Redeemable:
     return rules.Redeemable(voucher.id, voucher.campaign_id, voucher.holder_id, voucher.code)
 
 
+def _calculated(
+    order: OrderInput, candidates: list[Candidate], prices: Mapping[str, UnitProduct]
+) -> CalculatedOrder:
+    return calculate_order(order, [c.discount for c in candidates if c.discount], prices)
+
+
 def _apply_rules(
     book: rules.RuleBook | None,
     candidates: list[Candidate],
     order: OrderInput,
     prices: Mapping[str, UnitProduct],
+    base: CalculatedOrder,
 ) -> list[Candidate]:
     """Decide each redeemable on the RUNNING order (VOUCHERIFY-RULES.md b): its rules see
     `order.amount` after the redeemables before it, and a refused one takes nothing, so the
@@ -282,14 +289,16 @@ def _apply_rules(
         if book is None or not book.rules_of(redeemable):
             usable.append(candidate)
             continue
-        before = calculate_order(order, [c.discount for c in usable if c.discount], prices)
-        candidate.discount = _targeted(candidate.discount, book.targeting(redeemable))
-        mine = calculate_order(
-            order, [*(c.discount for c in usable if c.discount), candidate.discount], prices
-        ).applied[-1]
-        gift = mine if candidate.voucher and candidate.voucher.type == "GIFT_VOUCHER" else 0
+        # The running total: the order after the redeemables before this one.
+        before = base if not usable else _calculated(order, usable, prices)
+        targeted = book.targeting(redeemable)
+        candidate.discount = _targeted(candidate.discount, targeted)
+        mine = gift = 0
+        if book.reads_discount(redeemable):  # only budget counters need this step's discount
+            mine = _calculated(order, [*usable, candidate], prices).applied[-1]
+            gift = mine if candidate.voucher and candidate.voucher.type == "GIFT_VOUCHER" else 0
         decision, failed = book.decide(
-            redeemable, amount=before.total_amount, discount=mine, gift=gift
+            redeemable, amount=before.total_amount, discount=mine, gift=gift, targeted=targeted
         )
         candidate.decision = decision
         candidate.targeted = decision.targeted

@@ -46,7 +46,7 @@ _PARSED: dict[tuple[str, datetime | None, datetime], Assigned] = {}
 _PARSED_MAX = 4096  # rules kept parsed; a project rarely has more, and a miss only re-parses
 
 
-def _assigned(rule: ValidationRule) -> Assigned:
+def _assigned(rule: ValidationRule | repository.RuleRow) -> Assigned:
     stamp = (rule.id, rule.updated_at, rule.created_at)
     cached = _PARSED.get(stamp)
     if cached is None:
@@ -116,7 +116,13 @@ class RuleBook:
         return [rule for object_id in ids for rule in self.by_object.get(object_id, [])]
 
     def decide(
-        self, redeemable: Redeemable, *, amount: int, discount: int, gift: int
+        self,
+        redeemable: Redeemable,
+        *,
+        amount: int,
+        discount: int,
+        gift: int,
+        targeted: Targeted | None = None,
     ) -> tuple[Decision, list[tuple[Assigned, Outcome]]]:
         """Check every rule of the redeemable on the order as it stands at its step of the
         stack (`amount`), with the counters as they would be after this attempt."""
@@ -138,7 +144,14 @@ class RuleBook:
         failed = [(rule, evaluate(rule.ruleset, facts)) for rule in rules]
         failed = [(rule, outcome) for rule, outcome in failed if not outcome.passed]
         outcome = failed[0][1] if failed else Outcome(True)
-        return Decision(outcome, self.targeting(redeemable), rules, increments), failed
+        targeted = targeted if targeted is not None else self.targeting(redeemable)
+        return Decision(outcome, targeted, rules, increments), failed
+
+    def reads_discount(self, redeemable: Redeemable) -> bool:
+        """Whether its rules read a discount or gift total (which needs this step's amount)."""
+        return any(
+            n.metric in ("discount", "gift") for n in self.needs.get(redeemable.voucher_id, [])
+        )
 
     def targeting(self, redeemable: Redeemable) -> Targeted:
         """The lines the redeemable's discount may touch (the first rule with targeting:
@@ -178,12 +191,12 @@ async def prepare(
     object_ids = {r.voucher_id for r in redeemables} | {
         r.campaign_id for r in redeemables if r.campaign_id
     }
-    rows = await repository.rules_for(session, ctx.project_id, object_ids)
+    rows = await repository.rule_rows_for(session, ctx.project_id, object_ids)
     if not rows:
         return None
     by_object: dict[str, list[Assigned]] = {}
-    for assignment, rule in rows:
-        by_object.setdefault(assignment.related_object_id, []).append(_assigned(rule))
+    for row in rows:
+        by_object.setdefault(row.related_object_id, []).append(_assigned(row))
     every = [rule for rules in by_object.values() for rule in rules]
     wanted = _collection_ids(every)
     found = await collections.rules_by_id(session, ctx, wanted) if wanted else {}
@@ -270,10 +283,10 @@ async def failures_for(
     """The failing validation rules of objects (earning rules, reward assignments), by
     object id, for these facts: one query for all of them, one more only if their rules name
     product collections."""
-    rows = await repository.rules_for(session, ctx.project_id, object_ids)
+    rows = await repository.rule_rows_for(session, ctx.project_id, object_ids)
     if not rows:
         return {}
-    parsed = [(assignment.related_object_id, _assigned(rule)) for assignment, rule in rows]
+    parsed = [(row.related_object_id, _assigned(row)) for row in rows]
     wanted = _collection_ids(rule for _, rule in parsed)
     if wanted:
         facts = facts.at(collections=await collections.rules_by_id(session, ctx, wanted))
