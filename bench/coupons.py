@@ -9,8 +9,10 @@ reading codes back (straight from the database) are not.
 
 from __future__ import annotations
 
+import json
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,7 @@ import httpx
 from bench.fill import clone, pad_sql
 from bench.server import Server, gather_limited, ok
 from bench.wrk import LoadResult, Req, run_load
+from voucherd.kit.ids import Prefix, new_id
 
 ORDER_ITEMS: list[dict[str, Any]] = [
     {"source_id": "bench-prod-a", "related_object": "product", "quantity": 1, "price": 3500},
@@ -135,10 +138,14 @@ async def measure_redeem(
     concurrency: int,
     max_seconds: float,
     tag: str = "redeem",
+    prepare: Callable[[str], Awaitable[None]] | None = None,
 ) -> Measured:
-    """`count` distinct single-use codes redeemed at `concurrency` (after `warmup` others)."""
+    """`count` distinct single-use codes redeemed at `concurrency` (after `warmup` others);
+    `prepare(campaign_id)` runs before the load (assigning rules, say)."""
     customers = await ensure_customers(client, CUSTOMER_POOL)
     campaign_id, codes = await campaign_codes(server, client, f"Bench {tag}", warmup + count)
+    if prepare is not None:
+        await prepare(campaign_id)
     reqs = [redemption(code, customers[i % len(customers)]) for i, code in enumerate(codes)]
     problems: list[str] = []
     warmed = 0
@@ -167,6 +174,73 @@ async def measure_redeem(
     if int(stored) < answered:
         problems.append(f"{answered} answered 2xx but only {stored} redemptions are stored")
     return Measured(result, problems)
+
+
+async def measure_redeem_rules(
+    server: Server,
+    client: httpx.AsyncClient,
+    workdir: Path,
+    *,
+    count: int,
+    warmup: int,
+    concurrency: int,
+    max_seconds: float,
+) -> Measured:
+    """`measure_redeem` with issue 13's three rules (order amount, product in cart, once per
+    customer) assigned to the codes' campaign before the load starts."""
+    from bench.profile import three_rules
+
+    found = await server.column("SELECT id FROM products WHERE source_id = 'bench-prod-a'")
+    if found:
+        product_id = str(found[0])
+    else:
+        body = {"name": "Bench A", "source_id": "bench-prod-a", "price": 3500}
+        product_id = ok(await client.post("/v1/products", json=body), "create product")["id"]
+
+    async def assign(campaign_id: str) -> None:
+        # Written directly, so the bench does not depend on the rules endpoints; timestamps
+        # are copied from the campaign's row so each engine keeps its own format.
+        rule_id, assignment_id = new_id(Prefix.VALIDATION_RULE), new_id(Prefix.RULE_ASSIGNMENT)
+        # PostgreSQL needs the text cast to json; SQLite keeps JSON as text (and its CAST to
+        # JSON would make the text a number).
+        rules, to = ("CAST(:rules AS JSON)", "CAST(:to AS JSON)")
+        if server.dialect == "sqlite":
+            rules, to = ":rules", ":to"
+        await server.sql(
+            "INSERT INTO validation_rules (id, project_id, name, rules, applicable_to, type, "
+            f"context_type, created_at) SELECT :r, project_id, 'bench three rules', {rules}, "
+            f"{to}, 'expression', 'global', created_at FROM campaigns WHERE id = :c",
+            {
+                "r": rule_id,
+                "rules": json.dumps(three_rules(product_id)),
+                "to": json.dumps({"included": [], "excluded": []}),
+                "c": campaign_id,
+            },
+        )
+        await server.sql(
+            "INSERT INTO validation_rule_assignments (id, project_id, rule_id, "
+            "related_object_type, related_object_id, created_at) SELECT :a, project_id, :r, "
+            "'campaign', id, created_at FROM campaigns WHERE id = :c",
+            {"a": assignment_id, "r": rule_id, "c": campaign_id},
+        )
+
+    measured = await measure_redeem(
+        server,
+        client,
+        workdir,
+        count=count,
+        warmup=warmup,
+        concurrency=concurrency,
+        max_seconds=max_seconds,
+        tag="redeem-rules",
+        prepare=assign,
+    )
+    [moved] = await server.column(
+        "SELECT count(*) FROM rule_counters WHERE key LIKE 'redemption.count.per_customer|%'"
+    )
+    if int(moved) == 0:
+        measured.problems.append("no counter row: the rules were not evaluated")
+    return measured
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -115,6 +115,73 @@ async def redeem_requests(client: httpx.AsyncClient, count: int) -> list[tuple[s
     ]
 
 
+# The three rules of issue 13's budget: order amount, product in cart, once per customer.
+def three_rules(product_id: str) -> dict[str, Any]:
+    return {
+        "1": {"name": "order.amount", "conditions": {"$more_than": [1000]}, "rules": {}},
+        "2": {
+            "name": "order.items.any",
+            "conditions": {"$is": [{"id": product_id, "object": "product"}]},
+            "rules": {},
+        },
+        "3": {
+            "name": "redemption.count.per_customer",
+            "conditions": {"$less_than_or_equal": [1]},
+            "rules": {},
+        },
+        "logic": "1 and 2 and 3",
+    }
+
+
+async def redeem_rules_requests(
+    client: httpx.AsyncClient, count: int
+) -> list[tuple[str, str, Any]]:
+    """`redeem` with the three rules assigned to the codes' campaign."""
+    product = await _ok(
+        client, "POST", "/v1/products", {"name": "A", "source_id": "bench-prod-a", "price": 3500}
+    )
+    reqs = await redeem_requests(client, count)
+    voucher = await _ok(client, "GET", f"/v1/vouchers/{reqs[0][2]['redeemables'][0]['id']}")
+    rules = three_rules(product["id"])
+    made = await client.post("/v1/validation-rules", json={"name": "bench", "rules": rules})
+    if made.status_code == 200:
+        await _ok(
+            client,
+            "POST",
+            f"/v1/validation-rules/{made.json()['id']}/assignments",
+            {"related_object_type": "campaign", "related_object_id": voucher["campaign_id"]},
+        )
+    else:  # before the rules endpoints are merged: the same rows, written directly
+        await _assign_directly(client, voucher["campaign_id"], rules)
+    return reqs
+
+
+async def _assign_directly(client: httpx.AsyncClient, campaign_id: str, rules: Any) -> None:
+    from sqlalchemy import select
+
+    from voucherd.campaigns.models import Campaign
+    from voucherd.kit.ids import Prefix, new_id
+    from voucherd.rules.models import ValidationRule, ValidationRuleAssignment
+
+    db = client._transport.app.state.db  # type: ignore[attr-defined]
+    async with db.transaction() as session:
+        project_id = (
+            await session.execute(select(Campaign.project_id).where(Campaign.id == campaign_id))
+        ).scalar_one()
+        rule_id = new_id(Prefix.VALIDATION_RULE)
+        session.add(ValidationRule(id=rule_id, project_id=project_id, name="bench", rules=rules))
+        await session.flush()
+        session.add(
+            ValidationRuleAssignment(
+                id=new_id(Prefix.RULE_ASSIGNMENT),
+                project_id=project_id,
+                rule_id=rule_id,
+                related_object_type="campaign",
+                related_object_id=campaign_id,
+            )
+        )
+
+
 async def _program(client: httpx.AsyncClient, points: int) -> dict[str, Any]:
     body = {
         "name": f"Profile {points}",
@@ -180,7 +247,12 @@ async def reward_requests(client: httpx.AsyncClient, count: int) -> list[tuple[s
     ]
 
 
-SCENARIOS = {"redeem": redeem_requests, "earn": earn_requests, "reward": reward_requests}
+SCENARIOS = {
+    "redeem": redeem_requests,
+    "redeem_rules": redeem_rules_requests,
+    "earn": earn_requests,
+    "reward": reward_requests,
+}
 
 
 async def run(args: argparse.Namespace) -> None:

@@ -1,7 +1,7 @@
 """`make bench`: every figure of issue 6 side by side with its ceiling, in one table.
 
     python -m bench.run [--db sqlite|postgres|both] [--quick] [--concurrency 32]
-                        [--only redeem,earn,reward,deliver,codes,import,size,export]
+                        [--only redeem,redeem_rules,earn,reward,deliver,codes,import,size,export]
                         [--pg-url URL]
 
 Each engine gets fresh databases (SQLite files, or PostgreSQL databases created and dropped
@@ -43,7 +43,9 @@ from bench.server import (
 from bench.size import SIZE_SLOWDOWN, SizeRun, measure_size, size_rows
 from bench.wrk import ensure_wrk
 
-MEASUREMENTS = ("redeem", "earn", "reward", "deliver", "codes", "import", "size", "export")
+MEASUREMENTS = (
+    "redeem", "redeem_rules", "earn", "reward", "deliver", "codes", "import", "size", "export",
+)  # fmt: skip
 WRITE_PATHS = ("redeem", "earn", "reward")  # the ones with an SQL ceiling
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 UNITS = {"redeem": "req/s", "earn": "orders/s", "reward": "rewards/s"}
@@ -57,6 +59,10 @@ IMPORT_TARGET_SECONDS = 30.0
 # and a half, and the traced peak must stay under this many bytes whatever the row count.
 EXPORT_TARGET = 12_000.0
 EXPORT_PEAK_BYTES = 16_000_000
+# Measured rates by (engine, write path): the rules row compares with the plain redeem row.
+_RATES: dict[tuple[str, str], float] = {}
+# Issue 13: a code with three rules stays within 20 % of a plain code's redemption rate.
+RULES_TARGET = 0.80
 
 
 @dataclass(frozen=True)
@@ -210,6 +216,7 @@ async def _write_path(
             max_seconds=plan.max_seconds,
         )
         _fill_load_row(row, measured, UNITS[name])
+        _RATES[(ctx.engine, name)] = measured.result.rate
         if ceiling_tps:
             row.ceiling = ceiling_row.figure
             row.ratio = measured.result.rate / ceiling_tps
@@ -221,6 +228,37 @@ async def _write_path(
 
     await _guarded(row, go, server)
     return [ceiling_row, row]
+
+
+async def _redeem_rules(
+    ctx: Context, server: Server, client: httpx.AsyncClient, plain: Row | None
+) -> Row:
+    print(f"[{ctx.engine}] redeem with three validation rules", flush=True)
+    row = Row(
+        "redeem with 3 rules", _label(ctx.engine), target=f"≥ {RULES_TARGET * 100:.0f} % of redeem"
+    )
+
+    async def go() -> None:
+        measured = await coupons.measure_redeem_rules(
+            server,
+            client,
+            ctx.workdir,
+            count=ctx.plan.redeem,
+            warmup=ctx.plan.warmup,
+            concurrency=ctx.concurrency,
+            max_seconds=ctx.plan.max_seconds,
+        )
+        _fill_load_row(row, measured, UNITS["redeem"])
+        plain_rate = _RATES.get((ctx.engine, "redeem"))
+        if plain is not None and plain.figure:
+            row.ceiling = f"redeem: {plain.figure}"
+        if plain_rate:
+            row.ratio = measured.result.rate / plain_rate
+        if row.met != "FAILED":
+            row.met = verdict(row.ratio is not None and row.ratio >= RULES_TARGET)
+
+    await _guarded(row, go, server)
+    return row
 
 
 async def _codes(ctx: Context, server: Server, client: httpx.AsyncClient) -> Row:
@@ -350,7 +388,7 @@ async def run_engine(ctx: Context, selected: list[str]) -> list[Row]:
             else:
                 ctx.ceiling_db = ceiling_url.removeprefix("sqlite:///")
                 ceiling.prepare_sqlite(Path(ctx.ceiling_db), ctx.plan.ceiling_rows)
-        if paths or "codes" in selected or "import" in selected:
+        if paths or "codes" in selected or "import" in selected or "redeem_rules" in selected:
             async with (
                 fresh_database(ctx.engine, ctx.workdir, ctx.pg_url) as url,
                 running_server(
@@ -360,6 +398,9 @@ async def run_engine(ctx: Context, selected: list[str]) -> list[Row]:
             ):
                 for name in paths:
                     rows += await _write_path(ctx, server, client, name)
+                if "redeem_rules" in selected:
+                    plain = next((r for r in rows if r.name.startswith("redeem")), None)
+                    rows.append(await _redeem_rules(ctx, server, client, plain))
                 if "codes" in selected:
                     rows.append(await _codes(ctx, server, client))
                 if "import" in selected:

@@ -20,7 +20,7 @@ from voucherd.projects.models import ApiKey, Project
 from voucherd.publications.models import Publication
 from voucherd.redemptions.models import Redemption
 from voucherd.rewards.models import Reward, RewardAssignment, RewardRedemption
-from voucherd.rules.models import ValidationRule, ValidationRuleAssignment
+from voucherd.rules.models import RuleCounter, ValidationRule, ValidationRuleAssignment
 from voucherd.segments.models import CustomerSegment, Segment
 from voucherd.stacking.models import StackingRulesRow
 from voucherd.tiers.models import LoyaltyTier
@@ -62,6 +62,7 @@ __all__ = [
     "Reward",
     "RewardAssignment",
     "RewardRedemption",
+    "RuleCounter",
     "Segment",
     "Sku",
     "StackingRulesRow",

@@ -33,6 +33,9 @@ from voucherd.loyalty import ledger
 from voucherd.loyalty import service as loyalty
 from voucherd.loyalty.expiry import expires_on
 from voucherd.loyalty.models import PendingPoints
+from voucherd.rules import decisions as validation_rules
+from voucherd.rules.facts import Facts
+from voucherd.segments import service as segments
 from voucherd.tiers import repository as tiers
 from voucherd.tiers.models import LoyaltyTier
 from voucherd.vouchers import service as vouchers
@@ -214,14 +217,46 @@ async def _earn_in_program(
             await _credit(session, ctx, program, card, rule, points, trigger, extra)
 
 
+async def _segments_of(
+    session: AsyncSession, ctx: RequestContext, customer_id: str | None
+) -> frozenset[str]:
+    customer = await customers.get_by_id(session, ctx, customer_id) if customer_id else None
+    return await segments.customer_segment_ids(session, ctx, customer)
+
+
 async def earn(
     session: AsyncSession, ctx: RequestContext, rules: Sequence[EarningRule], trigger: Trigger
 ) -> None:
     """Give the points of every live rule, program by program (oldest rule first)."""
     now = utcnow()
+    live = [rule for rule in rules if is_live(rule_fields(rule), now)]
+    # An earning rule's validation rule (assigned to it) must pass for the event.
+    amount, items = validation_rules.order_facts(trigger.order)
+    refused = (
+        await validation_rules.failures_for(
+            session,
+            ctx,
+            [rule.id for rule in live],
+            Facts(
+                now=now,
+                amount=amount,
+                initial_amount=amount,
+                items=items,
+                customer_id=trigger.customer.get("id"),
+                customer_metadata=trigger.customer.get("metadata") or {},
+                order_metadata=(trigger.order or {}).get("metadata") or {},
+                custom_event_metadata=trigger.event_metadata,
+                api_key_id=ctx.app_id,
+                zone=ctx.zone,
+            ),
+            segments_of_customer=lambda: _segments_of(session, ctx, trigger.customer.get("id")),
+        )
+        if live
+        else set()
+    )
     by_program: dict[str, list[EarningRule]] = {}
-    for rule in rules:
-        if is_live(rule_fields(rule), now):
+    for rule in live:
+        if rule.id not in refused:
             by_program.setdefault(rule.campaign_id, []).append(rule)
     facts = EarningFacts(
         order=trigger.order,

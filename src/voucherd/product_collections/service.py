@@ -110,6 +110,14 @@ def rule(collection: ProductCollection) -> Collection:
     return Collection("AUTO_UPDATE", filter=filters.parse(collection.filter))
 
 
+async def rules_by_id(
+    session: AsyncSession, ctx: RequestContext, ids: Sequence[str] | set[str]
+) -> dict[str, Collection]:
+    """The collections validation rules name, as `filters.matches` takes them (one query)."""
+    found = await repository.get_many(session, ctx.project_id, set(ids))
+    return {collection.id: rule(collection) for collection in found}
+
+
 def product_item(product: Product) -> Item:
     return Item(
         "product",

@@ -7,7 +7,8 @@ of the project's stacking rules (redemptions/stacking.py).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -37,6 +38,11 @@ from voucherd.products import service as products
 from voucherd.products.service import Catalogue
 from voucherd.redemptions import stacking
 from voucherd.redemptions.schemas import OrderIn, RedeemableIn
+from voucherd.rules import decisions
+from voucherd.rules.explain import violation
+from voucherd.rules.facts import order_items
+from voucherd.rules.targeting import UNLIMITED, Targeted
+from voucherd.segments import service as segments
 from voucherd.stacking import service as stacking_rules
 from voucherd.stacking.rules import DEFAULT_RULES, StackingRules
 from voucherd.vouchers import service as vouchers
@@ -58,6 +64,9 @@ class Candidate:
     unit_changes: dict[int, UnitChange] = field(default_factory=dict)
     # Why the stacking rules left it out (a `ValidationsRedeemableSkippedResult` key).
     skipped: str | None = None
+    # What its validation rules decided: the lines it may touch, the counters it moves.
+    targeted: Targeted = UNLIMITED
+    decision: decisions.Decision | None = None
 
     @property
     def gift_credits(self) -> int:
@@ -74,6 +83,7 @@ class Evaluation:
     # The products and SKUs UNIT discounts give away, by id: the lines they add name them.
     catalogue: Catalogue = field(default_factory=dict)
     rules: StackingRules = DEFAULT_RULES
+    book: decisions.RuleBook | None = None
 
     @property
     def applicable(self) -> list[Candidate]:
@@ -227,7 +237,10 @@ async def evaluate(
     customer: Customer | None,
     order_metadata: dict[str, Any],
     request_metadata: dict[str, Any],
+    item_metadata: Sequence[Mapping[str, Any] | None] = (),
+    take_counters: bool = False,
 ) -> Evaluation:
+    """`take_counters` (redemption): lock and increment the counters rules read."""
     now = utcnow()
     rules = await stacking_rules.rules_for(session, ctx.project_id)
     stacking.check_count(redeemables, rules)
@@ -239,19 +252,50 @@ async def evaluate(
         _resolve(candidate, order, customer, order_metadata, request_metadata, now)
     catalogue = await _price_free_units(session, ctx, candidates, order)
     prices = _unit_products(catalogue)
-    ordered, calculated = stacking.settle(
-        candidates, rules, lambda applied: _calculate(order, prices, applied)
+    try:
+        base = calculate_order(order, [], prices)
+    except DiscountError as exc:
+        raise InvalidOrder(str(exc)) from exc
+    book = await decisions.prepare(
+        session,
+        ctx,
+        [_redeemable(c) for c in candidates if c.voucher is not None and c.error is None],
+        now=now,
+        items=order_items(order, item_metadata),
+        initial_amount=base.amount,
+        customer=customer,
+        order_metadata=order_metadata,
+        request_metadata=request_metadata,
+        lock=take_counters,
+        zone=ctx.zone,
+        segment_ids=segments.customer_segment_ids,
     )
-    return Evaluation(ordered, order, calculated, catalogue, rules)
+    # Stacking arranges (order, limits, categories), then each applied redeemable's rules are
+    # decided on the running order. A rule that fails makes its redeemable inapplicable, which
+    # the arrangement must see (mode ALL skips what follows; a limit's slot frees up): arrange
+    # again until no new failure appears. Failures only grow, so this ends.
+    while True:
+        failing = sum(c.error is not None for c in candidates)
+        ordered, calculated = stacking.settle(
+            candidates, rules, lambda applied: _calculate(order, prices, applied, book, base)
+        )
+        if sum(c.error is not None for c in candidates) == failing:
+            break
+    return Evaluation(ordered, order, calculated, catalogue, rules, book)
 
 
 def _calculate(
-    order: OrderInput, prices: dict[str, UnitProduct], applied: list[Candidate]
+    order: OrderInput,
+    prices: dict[str, UnitProduct],
+    applied: list[Candidate],
+    book: decisions.RuleBook | None,
+    base: CalculatedOrder,
 ) -> CalculatedOrder:
-    """The order with `applied` stacked in that order; each candidate learns its share."""
-    usable = [c for c in applied if c.discount is not None]
+    """The order with `applied` stacked in that order, each first decided by its rules on the
+    running order; each candidate that applies learns its share."""
     try:
-        calculated = calculate_order(order, [c.discount for c in usable if c.discount], prices)
+        usable = _apply_rules(book, applied, order, prices, base)
+        calculated = _calculated(order, usable, prices)
     except DiscountError as exc:
         raise InvalidOrder(str(exc)) from exc
     if calculated.amount > MAX_AMOUNT:  # free units can grow an order past any real one
@@ -265,6 +309,73 @@ def _calculate(
         candidate.applied_items = items
         candidate.unit_changes = units
     return calculated
+
+
+def _redeemable(candidate: Candidate) -> decisions.Redeemable:
+    voucher = candidate.voucher
+    assert voucher is not None
+    return decisions.Redeemable(voucher.id, voucher.campaign_id, voucher.holder_id, voucher.code)
+
+
+def _calculated(
+    order: OrderInput, candidates: list[Candidate], prices: Mapping[str, UnitProduct]
+) -> CalculatedOrder:
+    return calculate_order(order, [c.discount for c in candidates if c.discount], prices)
+
+
+def _apply_rules(
+    book: decisions.RuleBook | None,
+    candidates: list[Candidate],
+    order: OrderInput,
+    prices: Mapping[str, UnitProduct],
+    base: CalculatedOrder,
+) -> list[Candidate]:
+    """Decide each redeemable on the RUNNING order (VOUCHERIFY-RULES.md b): its rules see
+    `order.amount` after the redeemables before it, and a refused one takes nothing, so the
+    ones after it see the order without it. Returns the redeemables that apply."""
+    usable: list[Candidate] = []
+    for candidate in candidates:
+        if candidate.error is not None or candidate.discount is None:
+            continue
+        redeemable = _redeemable(candidate)
+        if book is None or not book.rules_of(redeemable):
+            usable.append(candidate)
+            continue
+        # The running total: the order after the redeemables before this one.
+        before = base if not usable else _calculated(order, usable, prices)
+        targeted = book.targeting(redeemable)
+        candidate.discount = _targeted(candidate.discount, targeted)
+        mine = gift = 0
+        if book.reads_discount(redeemable):  # only budget counters need this step's discount
+            mine = _calculated(order, [*usable, candidate], prices).applied[-1]
+            gift = mine if candidate.voucher and candidate.voucher.type == "GIFT_VOUCHER" else 0
+        decision, failed = book.decide(
+            redeemable, amount=before.total_amount, discount=mine, gift=gift, targeted=targeted
+        )
+        candidate.decision = decision
+        candidate.targeted = decision.targeted
+        if failed:
+            candidate.error = violation(f"Voucher {redeemable.code}", failed)
+            continue
+        usable.append(candidate)
+    return usable
+
+
+def _targeted(discount: DiscountInput, targeted: Targeted) -> DiscountInput:
+    """Limit an item-level discount to the lines its rule's `applicable_to` allows."""
+    if targeted.indexes is None or discount.effect == "APPLY_TO_ORDER" or discount.type == "UNIT":
+        return discount
+    caps: dict[str, Any] = {}
+    if targeted.aggregated_amount_limit is not None:
+        caps["aggregated_amount_limit"] = min(
+            targeted.aggregated_amount_limit,
+            discount.aggregated_amount_limit or targeted.aggregated_amount_limit,
+        )
+    if targeted.amount_limit is not None and discount.type == "PERCENT":
+        caps["amount_limit"] = min(
+            targeted.amount_limit, discount.amount_limit or targeted.amount_limit
+        )
+    return replace(discount, applicable_item_indexes=targeted.indexes, **caps)
 
 
 async def _price_free_units(

@@ -25,6 +25,7 @@ from voucherd.redemptions import repository
 from voucherd.redemptions.models import Redemption
 from voucherd.redemptions.schemas import RollbackOptions, RollbackRequest
 from voucherd.redemptions.serializers import redemption_body, simple_redemption
+from voucherd.rules import counters as rule_counters
 from voucherd.stacking import service as stacking_rules
 from voucherd.vouchers import gift
 from voucherd.vouchers import service as vouchers
@@ -74,7 +75,11 @@ async def _undo_one(
     data: RollbackRequest,
     order: Order | None,
 ) -> RolledBack:
-    """Give back what one claimed redemption took: its use, its gift credits."""
+    """Give back what one claimed redemption took: its use, its gift credits, and what it
+    added to the counters validation rules read."""
+    # Counters after the customer's lock and before the voucher's, as at redemption.
+    moved = (redemption.applied or {}).get("counters") or {}
+    await rule_counters.add(session, ctx.project_id, {k: -v for k, v in moved.items()})
     voucher = None
     if redemption.voucher_id:
         voucher = await vouchers.get(session, ctx, redemption.voucher_id)

@@ -44,6 +44,9 @@ from voucherd.redemptions.serializers import (
     redemption_body,
     simple_redemption,
 )
+from voucherd.rules import counters as rule_counters
+from voucherd.rules.decisions import RuleBook
+from voucherd.rules.targeting import listing
 from voucherd.stacking.serializers import validation_body
 from voucherd.vouchers import gift
 from voucherd.vouchers import service as vouchers
@@ -94,6 +97,7 @@ async def validate(
         customer=customer,
         order_metadata=(body.order.metadata if body.order else None) or {},
         request_metadata=body.metadata or {},
+        item_metadata=[i.metadata for i in (body.order.items or [])] if body.order else (),
     )
     valid = evaluation.valid
     rules = evaluation.rules
@@ -111,8 +115,8 @@ async def validate(
             entry = stacking.entry(candidate, rules) | {
                 "status": "APPLICABLE",
                 "result": _redeemable_result(candidate),
-                "applicable_to": _empty_list(),
-                "inapplicable_to": _empty_list(),
+                "applicable_to": listing(candidate.targeted.applicable_to),
+                "inapplicable_to": listing(candidate.targeted.inapplicable_to),
             }
         redeemables.append(entry)
     source = body.order.model_dump(exclude_none=True) if body.order else {}
@@ -127,10 +131,6 @@ async def validate(
         "stacking_rules": validation_body(rules),
     }
     return omit_absent(answer, STACKING_OMITTED_WHEN_ABSENT)
-
-
-def _empty_list() -> dict[str, Any]:
-    return {"data": [], "total": 0, "data_ref": "data", "object": "list"}
 
 
 async def _existing_order(session: AsyncSession, ctx: RequestContext, key: str) -> Order | None:
@@ -205,6 +205,9 @@ async def _take(
         customer=customer,
         order_metadata=staged.order.metadata_ or {},
         request_metadata=body.metadata or {},
+        item_metadata=[item.metadata_ for item in staged.order.items],
+        # Lock order: after the customer (redeem), before the vouchers (below).
+        take_counters=True,
     )
     if not evaluation.valid:
         if evaluation.failures:
@@ -214,6 +217,8 @@ async def _take(
         raise failures.refused(ctx, body, evaluation.skipped, stacking.skip_error(first))
     # Mode PARTIAL redeems what applies; inapplicable and skipped ones are only reported.
     applicable = evaluation.applicable
+    if evaluation.book is not None:
+        await _settle_counters(session, ctx, evaluation.book, evaluation.candidates, applicable)
     # Take every limit and balance in a stable order (by voucher id) so concurrent stacked
     # redemptions lock rows in the same sequence and cannot deadlock.
     for candidate in sorted(applicable, key=lambda c: c.voucher.id if c.voucher else ""):
@@ -294,6 +299,26 @@ async def _take(
     return evaluation, children, parent
 
 
+async def _settle_counters(
+    session: AsyncSession,
+    ctx: RequestContext,
+    book: RuleBook,
+    candidates: list[Candidate],
+    applicable: list[Candidate],
+) -> None:
+    """The rule counters `evaluate` took for every redeemable with rules (uses, order amount)
+    are given back for those not redeemed after all (skipped by the stacking rules, or
+    refused in mode PARTIAL); the discount and gift totals known only now are added for the
+    redeemed ones. One relative UPDATE; the rows are already locked by this transaction."""
+    redeemed = {id(c) for c in applicable}
+    changes = book.late_increments([c.decision for c in applicable if c.decision is not None])
+    for candidate in candidates:
+        if id(candidate) not in redeemed and candidate.voucher is not None:
+            for key, amount in book.early_increments(candidate.voucher.id).items():
+                changes[key] = changes.get(key, 0) - amount
+    await rule_counters.add(session, ctx.project_id, changes)
+
+
 def applied_record(candidate: Candidate) -> dict[str, Any]:
     """What a redemption took from its order, kept so a rollback gives back exactly that:
     cents from the order or from lines, and units a UNIT discount added or made free."""
@@ -301,6 +326,9 @@ def applied_record(candidate: Candidate) -> dict[str, Any]:
         "order": 0 if candidate.applied_items else candidate.applied,
         "items": {str(k): v for k, v in candidate.applied_items.items()},
     }
+    if candidate.decision is not None and candidate.decision.increments:
+        # The counters this redemption moved: a rollback subtracts exactly these.
+        record["counters"] = dict(candidate.decision.increments)
     if candidate.unit_changes:
         record["units"] = {
             str(k): [c.added_quantity, c.added_amount, c.freed_quantity]

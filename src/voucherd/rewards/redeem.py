@@ -45,6 +45,10 @@ from voucherd.rewards.deliver import deliver
 from voucherd.rewards.models import Reward, RewardAssignment, RewardRedemption
 from voucherd.rewards.schemas import RewardPick, RewardRedeem
 from voucherd.rewards.serializers import reward_result
+from voucherd.rules import decisions as validation_rules
+from voucherd.rules.explain import violation
+from voucherd.rules.facts import Facts
+from voucherd.segments import service as segments
 from voucherd.vouchers import service as vouchers
 from voucherd.vouchers.models import Voucher
 from voucherd.vouchers.serializers import simple_voucher
@@ -151,6 +155,40 @@ async def _goods(
     return product, sku
 
 
+async def _check_rules(
+    session: AsyncSession,
+    ctx: RequestContext,
+    assignment: RewardAssignment,
+    holder: Customer,
+    order: Order | None,
+    points: int,
+    body: RewardRedeem,
+) -> None:
+    """The validation rules assigned to the reward assignment (pay with points) must pass."""
+    amount, items = validation_rules.order_facts(order_body(order) if order else None)
+    failed = await validation_rules.failures_for(
+        session,
+        ctx,
+        [assignment.id],
+        Facts(
+            now=utcnow(),
+            amount=amount,
+            initial_amount=amount,
+            items=items,
+            customer_id=holder.id,
+            customer_metadata=holder.metadata_ or {},
+            order_metadata=(order.metadata_ if order else None) or {},
+            request_metadata=body.metadata or {},
+            api_key_id=ctx.app_id,
+            points_used=points,
+            zone=ctx.zone,
+        ),
+        segments_of_customer=lambda: segments.customer_segment_ids(session, ctx, holder),
+    )
+    if failed:
+        raise violation(f"Reward assignment {assignment.id}", failed[assignment.id])
+
+
 async def redeem(
     session: AsyncSession,
     ctx: RequestContext,
@@ -181,6 +219,9 @@ async def redeem(
         points = assignment.points or 0
     if points <= 0:
         raise InvalidPayload(f"Reward {reward.id} has no points cost in this program")
+    await _check_rules(
+        session, ctx, assignment, holder, staged.order if staged else None, points, body
+    )
     calc = _calculate(staged.order, discounts) if staged else None
     product, sku = await _goods(session, ctx, reward)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from voucherd.kit.db import Base
@@ -56,3 +56,21 @@ class ValidationRuleAssignment(Base):
     related_object_type: Mapped[str] = mapped_column(String(32))
     related_object_id: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = created_at_column()
+
+
+class RuleCounter(Base):
+    """One counter a validation rule reads (`counters.py`): a redemption count, an order or
+    discount total, per campaign / voucher / customer / API key and window, by `key`.
+
+    Kept only for counters some assigned rule reads, and changed only under its row lock
+    (an upsert that returns the new value), so "once per customer" holds under concurrency.
+    """
+
+    __tablename__ = "rule_counters"
+
+    project_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    # e.g. "redemption.count.per_customer|v_…|cust_…|2026-12-07" (see counters.key)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
