@@ -3,7 +3,6 @@ card first, a rule on the running order amount and a discount limited by `applic
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
@@ -23,7 +22,7 @@ def _items(mug: str, tee: str) -> list[dict[str, Any]]:
     ]
 
 
-def test_stacked_rule_outcomes_parse_with_exact_numbers(
+async def test_stacked_rule_outcomes_parse_with_exact_numbers(
     sdk: Any, db: Database, project: ProjectKeys
 ) -> None:
     products = V.ProductsApi(sdk)
@@ -51,27 +50,23 @@ def test_stacked_rule_outcomes_parse_with_exact_numbers(
             }
         )
     )
-    run = asyncio.run
-    run(
-        assign_rule(
-            db,
-            project,
-            big_cart.id,
-            {"1": rule("order.amount", {"$more_than": [1000]}), "logic": "1"},
-            error="Carts over 10.00 only",
-        )
+    # Awaited on the test's own loop: the session's database pool is bound to it (PostgreSQL).
+    await assign_rule(
+        db,
+        project,
+        big_cart.id,
+        {"1": rule("order.amount", {"$more_than": [1000]}), "logic": "1"},
+        error="Carts over 10.00 only",
     )
-    run(
-        assign_rule(
-            db,
-            project,
-            mugs.id,
-            {"logic": ""},
-            applicable_to={
-                "included": [{"object": "product", "id": mug, "effect": "APPLY_TO_EVERY"}],
-                "excluded": [],
-            },
-        )
+    await assign_rule(
+        db,
+        project,
+        mugs.id,
+        {"logic": ""},
+        applicable_to={
+            "included": [{"object": "product", "id": mug, "effect": "APPLY_TO_EVERY"}],
+            "excluded": [],
+        },
     )
     body = {
         "redeemables": [
