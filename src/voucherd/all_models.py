@@ -8,6 +8,7 @@ from voucherd.events.models import Event
 from voucherd.kit.db import Base
 from voucherd.kit.idempotency import IdempotencyKey
 from voucherd.loyalty.models import PendingPoints
+from voucherd.oauth.models import OAuthToken
 from voucherd.orders.models import Order, OrderItem
 from voucherd.product_collections.models import ProductCollection
 from voucherd.products.models import Product, Sku
@@ -34,6 +35,7 @@ __all__ = [
     "Event",
     "IdempotencyKey",
     "LoyaltyTier",
+    "OAuthToken",
     "Order",
     "OrderItem",
     "PendingPoints",

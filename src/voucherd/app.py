@@ -17,6 +17,7 @@ from voucherd.events.endpoints import router as events_router
 from voucherd.kit.db import Database
 from voucherd.kit.http import RequestIdAndRawPathMiddleware, install_error_handlers
 from voucherd.loyalty.endpoints import router as loyalty_router
+from voucherd.oauth.endpoints import router as oauth_router
 from voucherd.orders.endpoints import router as orders_router
 from voucherd.product_collections.endpoints import router as product_collections_router
 from voucherd.products.endpoints import router as products_router
@@ -47,6 +48,7 @@ ROUTERS = (
     rewards_router,
     events_router,
     projects_router,
+    oauth_router,
     webhooks_router,
     metrics_router,
     health.router,

@@ -84,3 +84,4 @@ class Prefix:
     VALIDATION = "valid"
     ASYNC_ACTION = "aa"
     API_KEY = "key"
+    OAUTH_TOKEN = "oat"
