@@ -19,7 +19,9 @@ ONE_OF_AS_ANY_OF = "the spec's oneOf branches overlap (no discriminator); read a
 
 # 2. Keys the schema types as non-null objects/arrays although the spec's own response
 #    examples return them as `null` (a voucher without validity settings, a gift card's
-#    `discount`, a discount voucher's `gift`). voucherd answers as the examples do.
+#    `discount`, a discount voucher's `gift`). voucherd answers as the examples do. Excused
+#    only where the examples have them null: `discount` / `gift` only on a voucher (or a
+#    campaign's voucher template) of another type.
 NULLS_THE_EXAMPLES_RETURN: dict[str, str] = {
     "validity_timeframe": "a voucher/campaign with no timeframe: the spec's examples send null",
     "validity_day_of_week": "a voucher/campaign with no weekdays: the spec's examples send null",
@@ -27,6 +29,8 @@ NULLS_THE_EXAMPLES_RETURN: dict[str, str] = {
     "discount": "a gift card or loyalty card has no discount: the spec's examples send null",
     "gift": "a discount voucher has no gift balance: the spec's examples send null",
 }
+# The voucher type that must carry the key (a null there is voucherd's defect).
+OWNER_TYPE = {"discount": "DISCOUNT_VOUCHER", "gift": "GIFT_VOUCHER"}
 
 
 def _any_of(node: Any) -> Any:
@@ -43,16 +47,36 @@ def patch_spec(spec: dict[str, Any]) -> dict[str, Any]:
     return patched
 
 
-def excuse(leaf: Leaf) -> str | None:
-    """The reason an innermost schema error is the spec's fault, or None when voucherd's."""
+def _parent(body: Any, path: tuple[str | int, ...]) -> Any:
+    for step in path[:-1]:
+        try:
+            body = body[step]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return body
+
+
+def excuse(leaf: Leaf, body: Any) -> str | None:
+    """The reason an innermost schema error in the answer `body` is the spec's fault, or None
+    when it is voucherd's."""
     name = leaf.path[-1] if leaf.path else None
-    if (
+    if not (
         isinstance(name, str)
         and name in NULLS_THE_EXAMPLES_RETURN
         and leaf.message.startswith("null is not of type")
     ):
-        return f"{name}: {NULLS_THE_EXAMPLES_RETURN[name]}"
-    return None
+        return None
+    parent = _parent(body, leaf.path)
+    if name in OWNER_TYPE and (
+        not isinstance(parent, dict)
+        or parent.get("type")
+        in (
+            OWNER_TYPE[name],
+            None,
+        )
+    ):
+        return None
+    return f"{name}: {NULLS_THE_EXAMPLES_RETURN[name]}"
 
 
 def nulls_in_examples(spec: dict[str, Any]) -> set[str]:
