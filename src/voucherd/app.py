@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -16,6 +17,7 @@ from voucherd.earning.endpoints import router as earning_router
 from voucherd.events.endpoints import router as events_router
 from voucherd.kit.db import Database
 from voucherd.kit.http import RequestIdAndRawPathMiddleware, install_error_handlers
+from voucherd.kit.openapi import finalize
 from voucherd.loyalty.endpoints import router as loyalty_router
 from voucherd.oauth.endpoints import router as oauth_router
 from voucherd.orders.endpoints import router as orders_router
@@ -82,4 +84,13 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     for router in ROUTERS:
         app.include_router(router)
     app.add_middleware(RequestIdAndRawPathMiddleware)
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        # FastAPI's document, made true of what voucherd answers (kit/openapi.py), once.
+        if app.openapi_schema is None:
+            app.openapi_schema = finalize(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app

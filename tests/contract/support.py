@@ -16,6 +16,7 @@ import schemathesis
 from hypothesis import given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
+from schemathesis.config import SchemathesisConfig
 
 from tests.conftest import ROOT
 from tests.fuzz.support import FUZZ_SETTINGS
@@ -71,28 +72,40 @@ def restricted(spec: dict[str, Any], ours: dict[tuple[str, str], str]) -> dict[s
     return {**spec, "paths": paths}
 
 
-_generated: dict[str, list[Any]] = {}
+_generated: dict[tuple[str, str, int], list[Any]] = {}
 
 
-def cases(op: Any, real: dict[str, str], examples: int) -> list[Any]:
-    """`examples` derandomized schema-valid cases; every other one aimed at real resources
-    (`real`, by the operation's own parameter names). Generated once per run and operation
-    and reused on the next engine: generating from Voucherify's schemas is the slow part."""
-    label = f"{op.method.upper()} {op.path}"
-    if label not in _generated:
-        found: list[Any] = []
+def _generate(op: Any, mode: GenerationMode, examples: int) -> list[Any]:
+    cases: list[Any] = []
 
-        def collect(case: Any) -> None:
-            found.append(case)
+    def collect(case: Any) -> None:
+        cases.append(case)
 
-        bounded = settings(FUZZ_SETTINGS, max_examples=examples)
-        # A schema no value satisfies generates nothing (allowances.patch_spec removes the
-        # known ones); the operation is then skipped, not the run.
-        with contextlib.suppress(Unsatisfiable):
-            bounded(given(op.as_strategy(GenerationMode.POSITIVE))(collect))()
-        _generated[label] = found
-    aimed = []
-    for index, case in enumerate(_generated[label]):
+    bounded = settings(FUZZ_SETTINGS, max_examples=examples)
+    # A schema no value satisfies generates nothing (allowances.patch_spec removes the known
+    # ones in Voucherify's spec); the operation is then skipped, not the run.
+    with contextlib.suppress(Unsatisfiable):
+        bounded(given(op.as_strategy(mode))(collect))()
+    return cases
+
+
+def generated(op: Any, examples: int, modes: list[GenerationMode]) -> list[Any]:
+    """`examples` derandomized cases per generation mode, generated once per run and reused
+    on the next engine (generating from big schemas is the slow part)."""
+    found: list[Any] = []
+    for mode in modes:
+        key = (f"{op.method.upper()} {op.path}", mode.value, examples)
+        if key not in _generated:
+            _generated[key] = _generate(op, mode, examples)
+        found += _generated[key]
+    return found
+
+
+def aimed(op: Any, real: dict[str, str], cases: list[Any]) -> list[Any]:
+    """`cases` with every other one aimed at real resources (`real`, by the operation's own
+    parameter names), so bodies reach the code behind the lookups."""
+    out = []
+    for index, case in enumerate(cases):
         if real and index % 2:
             case = op.Case(
                 path_parameters={**(case.path_parameters or {}), **real},
@@ -101,13 +114,14 @@ def cases(op: Any, real: dict[str, str], examples: int) -> list[Any]:
                 query=case.query,
                 body=case.body,
                 media_type=case.media_type,
+                _meta=case.meta,
             )
-        aimed.append(case)
-    return aimed
+        out.append(case)
+    return out
 
 
-def load(raw: dict[str, Any]) -> list[Any]:
-    schema = schemathesis.openapi.from_dict(raw)
+def load(raw: dict[str, Any], config: SchemathesisConfig | None = None) -> list[Any]:
+    schema = schemathesis.openapi.from_dict(raw, config=config)
     return [result.ok() for result in schema.get_all_operations()]
 
 

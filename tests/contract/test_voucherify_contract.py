@@ -14,14 +14,16 @@ import os
 from typing import Any
 
 import httpx
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error, response_schema_conformance
 from schemathesis.core.failures import FailureGroup
 
 from tests.conftest import Backend, LiveServer
 from tests.contract.allowances import excuse, patch_spec
 from tests.contract.support import (
-    cases,
+    aimed,
     example_cases,
+    generated,
     leaves,
     load,
     operations_of,
@@ -35,6 +37,7 @@ from tests.support import ProjectKeys
 
 EXAMPLES = int(os.environ.get("VOUCHERD_CONTRACT_EXAMPLES", "4"))
 CHECKS = [not_a_server_error, response_schema_conformance]
+POSITIVE = [GenerationMode.POSITIVE]
 MIN_CHECKED_SHARE = 0.75
 
 
@@ -114,7 +117,10 @@ async def test_voucherify_openapi_contract(
             real = _real_values(ours[(op.method.upper(), shape(op.path))], op.path, values)
             auth = management_headers if op.path.startswith("/management") else project.headers
             raw = spec["paths"][op.path][op.method.lower()]
-            for case in [*example_cases(op, raw, real), *cases(op, real, EXAMPLES)]:
+            for case in [
+                *example_cases(op, raw, real),
+                *aimed(op, real, generated(op, EXAMPLES, POSITIVE)),
+            ]:
                 kwargs = case.as_transport_kwargs(base_url=live_server.base_url)
                 resp = await client.request(
                     kwargs["method"],

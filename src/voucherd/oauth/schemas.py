@@ -6,11 +6,18 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from voucherd.oauth.scopes import SCOPES
+
+_SCOPE = "(" + "|".join(sorted(SCOPES)) + ")"
 TOKEN_FORM: dict[str, Any] = {
     "type": "object",
     "properties": {
         "grant_type": {"type": "string", "enum": ["client_credentials"]},
-        "scope": {"type": "string", "description": "Space-delimited scope values"},
+        "scope": {
+            "type": "string",
+            "description": "Space-delimited scope values (`api` when absent)",
+            "pattern": f"^ *{_SCOPE}( +{_SCOPE})* *$",
+        },
     },
 }
 INTROSPECT_FORM: dict[str, Any] = {

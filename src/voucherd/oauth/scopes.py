@@ -60,11 +60,13 @@ SCOPES = frozenset(
 
 
 def parse_scope(raw: str | None) -> tuple[str, ...]:
-    """The scope values of a token request (space-delimited, as OAuth 2.0 says); `api` when
-    none is given. Unknown values are refused, naming them."""
-    values = tuple(dict.fromkeys((raw or SERVER_API).split()))
+    """The scope values of a token request (space-delimited); `api` when the request has no
+    `scope`. Unknown values are refused, naming them."""
+    # Spaces only, as OAuth 2.0 says: a comma or tab makes an unknown value, refused below.
+    raw = SERVER_API if raw is None else raw
+    values = tuple(dict.fromkeys(value for value in raw.split(" ") if value))
     if not values:
-        values = (SERVER_API,)
+        raise InvalidPayload("scope is empty: give space-delimited values", key="invalid_scope")
     unknown = [v for v in values if v not in SCOPES]
     if unknown:
         raise InvalidPayload(

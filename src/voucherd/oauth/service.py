@@ -46,7 +46,7 @@ def _token_body(token: str, app_id: str, scope: str, expires_at: datetime) -> di
 
 
 async def issue(session: AsyncSession, ctx: RequestContext, form: dict[str, str]) -> dict[str, Any]:
-    grant_type = form.get("grant_type") or GRANT_TYPE
+    grant_type = form.get("grant_type", GRANT_TYPE)
     if grant_type != GRANT_TYPE:
         raise InvalidPayload(
             f"Unsupported grant_type {grant_type!r}: only {GRANT_TYPE!r} is supported",
