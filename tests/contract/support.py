@@ -20,8 +20,8 @@ from schemathesis.config import SchemathesisConfig
 
 from tests.conftest import ROOT
 from tests.fuzz.support import FUZZ_SETTINGS
+from voucherd.kit.openapi_vendor import METHODS, shape
 
-METHODS = ("get", "put", "post", "delete", "patch")
 # CI runs on a clean clone with the reference material beside it (`../shared`), as the
 # README's layout has it; a worktree elsewhere names it with VOUCHERD_SHARED_DIR.
 SHARED_ENV = "VOUCHERD_SHARED_DIR"
@@ -37,12 +37,6 @@ def shared_reference(name: str) -> Path:
             f"(../shared) or set {SHARED_ENV}"
         )
     return path
-
-
-def shape(path: str) -> str:
-    """A path with its parameters blanked: `/v1/campaigns/{campaignId}` and
-    `/v1/campaigns/{campaign_id}` are the same operation."""
-    return re.sub(r"\{[^}]+\}", "{}", path)
 
 
 def param_names(path: str) -> list[str]:

@@ -18,7 +18,7 @@ import json
 from functools import cache
 from typing import Any
 
-from voucherd.kit.openapi_vendor import METHODS, REF, VENDORED, shape
+from voucherd.kit.openapi_vendor import METHODS, REF, VENDORED, schema_refs, shape
 
 ERROR_SCHEMA: dict[str, Any] = {
     "title": "Error",
@@ -72,29 +72,17 @@ def _error(description: str) -> dict[str, Any]:
     }
 
 
-def _refs(node: Any, found: set[str]) -> None:
-    if isinstance(node, dict):
-        ref = node.get("$ref")
-        if isinstance(ref, str) and ref.startswith(REF):
-            found.add(ref[len(REF) :])
-        for value in node.values():
-            _refs(value, found)
-    elif isinstance(node, list):
-        for value in node:
-            _refs(value, found)
-
-
 def _with_vendored_components(schema: dict[str, Any], source: dict[str, Any]) -> None:
     """Adds the vendored components the document reaches (and only those)."""
     components = schema["components"]["schemas"]
     pending: set[str] = set()
-    _refs(schema["paths"], pending)
+    schema_refs(schema["paths"], pending)
     while pending:
         name = pending.pop()
         if name in components or name not in source:
             continue
         components[name] = source[name]
-        _refs(source[name], pending)
+        schema_refs(source[name], pending)
 
 
 def _success(responses: dict[str, Any], theirs: dict[str, Any]) -> None:

@@ -75,16 +75,17 @@ def _convert(node: Any) -> Any:
     return _nullable(out) if node.get("nullable") is True else out
 
 
-def _refs(node: Any, found: set[str]) -> None:
+def schema_refs(node: Any, found: set[str]) -> None:
+    """Adds to `found` the component names `node` refers to (`#/components/schemas/<name>`)."""
     if isinstance(node, dict):
         ref = node.get("$ref")
         if isinstance(ref, str) and ref.startswith(REF):
             found.add(ref[len(REF) :])
         for value in node.values():
-            _refs(value, found)
+            schema_refs(value, found)
     elif isinstance(node, list):
         for value in node:
-            _refs(value, found)
+            schema_refs(value, found)
 
 
 def _query_enums(spec: dict[str, Any], operation: dict[str, Any]) -> dict[str, list[Any]]:
@@ -121,13 +122,13 @@ def build(spec: dict[str, Any]) -> dict[str, Any]:
     schemas = spec.get("components", {}).get("schemas", {})
     reached: set[str] = set()
     pending: set[str] = set()
-    _refs(responses, pending)
+    schema_refs(responses, pending)
     while pending:
         name = pending.pop()
         if name in reached or name.removeprefix(PREFIX) not in schemas:
             continue
         reached.add(name)
-        _refs(_convert(schemas[name.removeprefix(PREFIX)]), pending)
+        schema_refs(_convert(schemas[name.removeprefix(PREFIX)]), pending)
     components = {name: _convert(schemas[name.removeprefix(PREFIX)]) for name in sorted(reached)}
     return {
         "responses": dict(sorted(responses.items())),
