@@ -13,6 +13,7 @@ from voucherd.kit.idempotency import IdempotencyKey
 from voucherd.kit.secrets import InstallationSecret
 from voucherd.loyalty.models import PendingPoints
 from voucherd.metadata_schemas.models import MetadataSchema
+from voucherd.oauth.models import OAuthToken
 from voucherd.orders.models import Order, OrderItem
 from voucherd.product_collections.models import ProductCollection
 from voucherd.products.models import Product, Sku
@@ -50,6 +51,7 @@ __all__ = [
     "InstallationSecret",
     "LoyaltyTier",
     "MetadataSchema",
+    "OAuthToken",
     "Order",
     "OrderItem",
     "PendingPoints",

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
 from sqlalchemy import text
 from starlette.responses import Response
 
@@ -12,7 +15,17 @@ from voucherd.kit.responses import JsonResponse
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health")
+class HealthOut(BaseModel):
+    status: Literal["ok", "unavailable"]
+    database: str
+    error: str | None = Field(None, description="The failure's type, when unavailable")
+
+
+@router.get(
+    "/health",
+    response_model=HealthOut,
+    responses={503: {"model": HealthOut, "description": "The database does not answer"}},
+)
 async def health(request: Request) -> Response:
     db: Database = request.app.state.db
     try:

@@ -74,7 +74,7 @@ async def update_campaign(
     return await _full(session, ctx, await service.update(session, ctx, campaign_id, body))
 
 
-@router.delete("/{campaign_id}")
+@router.delete("/{campaign_id}", status_code=202)
 async def delete_campaign(campaign_id: str, ctx: AppContext, session: Session) -> Response:
     await service.delete(session, ctx, campaign_id)
     # Voucherify deletes asynchronously and answers 202 with an async action id (its spec's
@@ -92,7 +92,10 @@ async def disable_campaign(campaign_id: str, ctx: AppContext, session: Session) 
     return JsonResponse(campaign_body(await service.set_active(session, ctx, campaign_id, False)))
 
 
-@router.post("/{campaign_id}/vouchers")
+@router.post(
+    "/{campaign_id}/vouchers",
+    responses={202: {"description": "Several vouchers: an async action id, as Voucherify"}},
+)
 async def add_vouchers(
     campaign_id: str,
     ctx: AppContext,

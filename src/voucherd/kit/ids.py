@@ -93,3 +93,4 @@ class Prefix:
     METADATA_SCHEMA = "ms"
     EXPORT = "exp"
     API_KEY = "key"
+    OAUTH_TOKEN = "oat"

@@ -1,5 +1,5 @@
-"""Request authentication: App keys on `/v1/*`, client keys on `/client/v1/*`, Management
-keys on `/management/v1/*`."""
+"""Request authentication: App keys (or OAuth bearer tokens they issued) on `/v1/*`, client
+keys on `/client/v1/*`, Management keys on `/management/v1/*`."""
 
 from __future__ import annotations
 
@@ -11,12 +11,15 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voucherd.kit import idempotency
+from voucherd.kit.clock import utcnow
 from voucherd.kit.context import RequestContext, current_request_id
-from voucherd.kit.errors import Forbidden, TooManyRequests, Unauthorized
+from voucherd.kit.errors import ApiError, Forbidden, TooManyRequests, Unauthorized
 from voucherd.kit.http import get_session, get_session_of
 from voucherd.kit.ids import new_request_id
 from voucherd.kit.ratelimit import RateLimiter
 from voucherd.kit.security import hash_token
+from voucherd.oauth import service as oauth
+from voucherd.oauth.scopes import allows
 from voucherd.projects import service
 from voucherd.projects.service import ClientSettings
 
@@ -26,11 +29,43 @@ AUTH_CACHE_SECONDS = 10.0
 # Also the project's time zone: a zone change is seen by every process within that time too
 # (the process that made it forgets its cache at once).
 _cache: dict[tuple[str, str, str], tuple[float, str | None, str, str]] = {}
+# OAuth grants by token digest, remembered as briefly; expiry is checked on every use against
+# the one clock, and a revocation in this process forgets the grant at once.
+_grants: dict[str, tuple[float, oauth.Grant]] = {}
+BEARER = "bearer "
 
 
 def clear_auth_cache() -> None:
     _cache.clear()
     _client_cache.clear()
+    _grants.clear()
+
+
+def forget_grant(token_hash: str) -> None:
+    _grants.pop(token_hash, None)
+
+
+async def _verify_bearer(session: AsyncSession, token: str, path: str) -> oauth.Grant:
+    if path.startswith("/v1/oauth/"):
+        raise Unauthorized(
+            "OAuth tokens are issued, read and revoked with X-App-Id and X-App-Token"
+        )
+    token_hash = hash_token(token)
+    hit = _grants.get(token_hash)
+    now = time.monotonic()
+    grant = hit[1] if hit is not None and hit[0] > now else await oauth.verify(session, token)
+    if grant is None or grant.expires_at <= utcnow():
+        _grants.pop(token_hash, None)
+        raise Unauthorized("Invalid, expired or revoked OAuth token")
+    _grants[token_hash] = (now + AUTH_CACHE_SECONDS, grant)
+    if not allows(grant.scope, path):
+        raise ApiError(
+            f"The token's scope ({' '.join(grant.scope)}) does not cover {path}",
+            status=403,
+            key="insufficient_scope",
+            message="Forbidden",
+        )
+    return grant
 
 
 async def _verify(
@@ -39,7 +74,7 @@ async def _verify(
     """(project id, key name, project time zone) of a genuine key."""
     if not key_id or not token:
         raise Unauthorized(
-            "Missing credentials: send X-App-Id and X-App-Token"
+            "Missing credentials: send X-App-Id and X-App-Token (or Authorization: Bearer)"
             if kind == "app"
             else "Missing credentials: send X-Management-Id and X-Management-Token"
         )
@@ -63,7 +98,14 @@ async def app_context(request: Request) -> RequestContext:
     x_app_id = headers.get("x-app-id")
     x_app_token = headers.get("x-app-token")
     session = get_session_of(request)
-    project_id, name, timezone = await _verify(session, "app", x_app_id, x_app_token)
+    authorization = headers.get("authorization")
+    if x_app_id is None and authorization and authorization[:7].lower() == BEARER:
+        grant = await _verify_bearer(session, authorization[7:].strip(), request.url.path)
+        project_id: str | None = grant.project_id
+        name, x_app_id = grant.key_name, grant.app_id
+        timezone = await service.timezone_of(session, grant.project_id)
+    else:
+        project_id, name, timezone = await _verify(session, "app", x_app_id, x_app_token)
     assert project_id is not None and x_app_id is not None
     # Idempotency-Key (kit/idempotency.py): claimed only once the key is known to be genuine,
     # so a stored answer is replayed to the API key that caused it and to no other.
