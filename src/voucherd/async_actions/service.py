@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voucherd.async_actions import repository
-from voucherd.async_actions.models import ENQUEUED, AsyncAction
+from voucherd.async_actions.models import DONE, ENQUEUED, AsyncAction
 from voucherd.kit.clock import utcnow
 from voucherd.kit.context import RequestContext
 from voucherd.kit.errors import NotFound
@@ -44,6 +44,35 @@ async def enqueue(
         failed=[],
         attempts=0,
         created_at=utcnow(),
+    )
+    session.add(action)
+    await session.flush()
+    return action
+
+
+async def record_done(
+    session: AsyncSession, ctx: RequestContext, action_type: str, count: int
+) -> AsyncAction:
+    """An action for work the request itself finished (a campaign's codes generated in the
+    request): the `async_action_id` a client is given reads back as DONE."""
+    now = utcnow()
+    action = AsyncAction(
+        id=new_id(Prefix.ASYNC_ACTION),
+        project_id=ctx.project_id,
+        type=action_type,
+        status=DONE,
+        request_id=ctx.request_id,
+        payload="",
+        params={},
+        position=count,
+        total=count,
+        done_count=count,
+        failed_count=0,
+        failed=[],
+        attempts=1,
+        created_at=now,
+        started_at=now,
+        finished_at=now,
     )
     session.add(action)
     await session.flush()

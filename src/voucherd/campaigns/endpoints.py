@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Request
+from pydantic import StrictInt
 from starlette.responses import Response
 
+from voucherd.async_actions import service as async_actions
 from voucherd.campaigns import repository, service
 from voucherd.campaigns.models import Campaign
 from voucherd.campaigns.schemas import (
@@ -101,8 +103,14 @@ async def add_vouchers(
     ctx: AppContext,
     session: Session,
     vouchers_count: Annotated[int, Query(ge=1, le=100_000)] = 1,
-    body: Annotated[AddVouchers | None, Body()] = None,
+    body: Annotated[AddVouchers | StrictInt | None, Body()] = None,
 ) -> Response:
+    if isinstance(body, int):
+        # A bare JSON number is the count: the official JS SDK suite calls
+        # `addVouchersToCampaign(id, 5)`, which posts `5` as the body.
+        if not 1 <= body <= 100_000:
+            raise InvalidPayload("A number body is vouchers_count: 1 to 100000")
+        vouchers_count, body = body, None
     data = body or AddVouchers()
     if vouchers_count == 1:
         voucher = await service.add_voucher(session, ctx, campaign_id, data, data.code)
@@ -110,7 +118,11 @@ async def add_vouchers(
     if data.code is not None:
         raise InvalidPayload("code names one voucher: it cannot be used with vouchers_count > 1")
     await service.add_vouchers(session, ctx, campaign_id, vouchers_count, data)
-    result: dict[str, Any] = {"async_action_id": new_id(Prefix.ASYNC_ACTION)}
+    # Generated in this request; the action records it so the id reads back (DONE).
+    action = await async_actions.record_done(
+        session, ctx, "CAMPAIGN.VOUCHERS_GENERATE", vouchers_count
+    )
+    result: dict[str, Any] = {"async_action_id": action.id}
     return JsonResponse(result, status_code=202)
 
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, File, Form, UploadFile
+from pydantic import Field
 from starlette.responses import Response
 
 from voucherd.async_actions.models import AsyncAction
 from voucherd.async_actions.schemas import AsyncActionCreatedOut
 from voucherd.imports import service
-from voucherd.imports.schemas import MAX_ORDERS, MAX_ROWS, MetadataUpdate
+from voucherd.imports.schemas import MAX_ORDERS, MAX_ROWS, EmptyBody, MetadataUpdate
 from voucherd.kit.http import TransactionalRoute
 from voucherd.kit.responses import JsonResponse
 from voucherd.projects.auth import AppContext, Session
@@ -111,8 +112,17 @@ async def import_orders(
 
 
 @router.post("/v1/products/bulk/async", status_code=202, response_model=AsyncActionCreatedOut)
-async def update_products_in_bulk(body: Rows, ctx: AppContext, session: Session) -> Response:
-    return _started(await service.start_json(session, ctx, "PRODUCTS.BULK_UPDATE", body), 202)
+async def update_products_in_bulk(
+    ctx: AppContext,
+    session: Session,
+    body: Annotated[
+        Annotated[list[dict[str, Any]], Field(max_length=MAX_ROWS)] | EmptyBody, Body()
+    ],
+) -> Response:
+    # No body (read as `{}`) updates no product: the official SDK suites call it so.
+    rows = body if isinstance(body, list) else []
+    action = await service.start_json(session, ctx, "PRODUCTS.BULK_UPDATE", rows, allow_empty=True)
+    return _started(action, 202)
 
 
 @router.post("/v1/products/metadata/async", status_code=202, response_model=AsyncActionCreatedOut)
@@ -120,6 +130,11 @@ async def update_products_metadata_in_bulk(
     body: MetadataUpdate, ctx: AppContext, session: Session
 ) -> Response:
     action = await service.start_json(
-        session, ctx, "PRODUCTS.METADATA_UPDATE", list(body.source_ids), {"metadata": body.metadata}
+        session,
+        ctx,
+        "PRODUCTS.METADATA_UPDATE",
+        list(body.source_ids),
+        {"metadata": body.metadata},
+        allow_empty=True,
     )
     return _started(action, 202)

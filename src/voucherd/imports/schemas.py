@@ -18,5 +18,11 @@ MAX_ORDERS = 2_000
 class MetadataUpdate(RequestBody):
     """`POST /v1/products/metadata/async`: the same metadata keys set on many products."""
 
-    source_ids: list[StrictStr] = Field(min_length=1, max_length=MAX_ROWS)
-    metadata: dict[str, Any]
+    # Both optional in the spec (`required: []`): without them nothing is updated, and the
+    # action still reads back (the official SDK suites send neither).
+    source_ids: list[StrictStr] = Field(default_factory=list, max_length=MAX_ROWS)
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class EmptyBody(RequestBody):
+    """No body at all (read as `{}`); any field in it is refused by name."""

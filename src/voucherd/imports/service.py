@@ -355,8 +355,12 @@ async def start_json(
     action_type: str,
     items: list[Any],
     params: dict[str, Any] | None = None,
+    *,
+    allow_empty: bool = False,
 ) -> AsyncAction:
     if not items:
+        if allow_empty:  # a bulk update of nothing: done as soon as it is asked for
+            return await async_actions.record_done(session, ctx, action_type, 0)
         raise ImportRefused("Nothing to import: the array is empty")
     return await async_actions.enqueue(session, ctx, action_type, items, params)
 

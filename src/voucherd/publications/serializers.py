@@ -42,7 +42,13 @@ def publication_list_item(
     publication: Publication, customer: Customer | None, voucher: Voucher | None
 ) -> dict[str, Any]:
     body = publication_base(publication)
-    body["customer"] = customer_body(customer) if customer else None
+    # A customer deleted since (or erased) is shown by its id alone: the spec's list item
+    # requires an object, and the random id says nothing about the person.
+    body["customer"] = (
+        customer_body(customer)
+        if customer
+        else {"id": publication.customer_id, "object": "customer"}
+    )
     body["vouchers"] = [publication.voucher_code]
     body["vouchers_id"] = [publication.voucher_id]
     if voucher is not None:

@@ -31,7 +31,7 @@ from voucherd.discounts.items import unit_grants, unpriced_units
 from voucherd.discounts.resolve import formula_context, resolve_discount
 from voucherd.kit.clock import utcnow
 from voucherd.kit.context import RequestContext
-from voucherd.kit.errors import ApiError, NotFound
+from voucherd.kit.errors import ApiError, InvalidPayload, NotFound
 from voucherd.kit.money import MAX_AMOUNT
 from voucherd.orders.service import InvalidOrder
 from voucherd.products import service as products
@@ -242,6 +242,12 @@ async def evaluate(
 ) -> Evaluation:
     """`take_counters` (redemption): lock and increment the counters rules read."""
     now = utcnow()
+    if any(r.object == "promotion_stack" for r in redeemables):
+        # Voucherify reports a stack through its tiers; with no promotions built there are
+        # no tiers to report, and answers may only name vouchers and tiers.
+        raise InvalidPayload(
+            "promotion_stack redeemables are not supported (promotions are not built)"
+        )
     rules = await stacking_rules.rules_for(session, ctx.project_id)
     stacking.check_count(redeemables, rules)
     candidates = [Candidate(r) for r in redeemables]
