@@ -66,7 +66,18 @@ def operands(draw: st.DrawFn, name: str, operator: str) -> list[Any]:
         return draw(st.lists(_items, min_size=1, max_size=top))
     if operator == "$dow":
         return draw(st.lists(st.integers(0, 6), min_size=1, max_size=top))
+    if operator in _WINDOWS:
+        return [draw(_WINDOWS[operator])]
     return draw(st.lists(_scalars, min_size=1, max_size=top))
+
+
+_WINDOWS = {
+    "$timeframe": st.sampled_from(
+        ["2024-01-01T00:00:00Z;P1D;PT1H", "2024-03-01T10:00:00Z;P1W;P1D"]
+    ),
+    "$timeframe_absolute": st.just("2024-01-01T00:00:00Z;2024-02-01T00:00:00Z"),
+    "$timeframe_daily_hours": st.sampled_from(["18:00;20:01;2,3", "08:00;10:00;1"]),
+}
 
 
 @st.composite
@@ -369,3 +380,39 @@ def test_bundle_rules_subset() -> None:
     assert "bundle rule 1: order.items.every is not allowed here" in refused(
         wrong, parse_bundle_rules
     )
+
+
+@pytest.mark.parametrize(
+    ("operator", "value"),
+    [
+        ("$timeframe", "2024-01-01T00:00:00Z;P99999999999999D;PT1H"),  # past 100 years
+        ("$timeframe", "2024-01-01T00:00:00Z;P1D"),
+        ("$timeframe", "yesterday;P1D;PT1H"),
+        ("$timeframe_absolute", "2024-01-01T00:00:00Z"),
+        ("$timeframe_daily_hours", "25:00;26:00;1"),
+    ],
+)
+def test_malformed_time_windows_are_refused_by_name(operator: str, value: str) -> None:
+    raw = {
+        "1": {
+            "name": "order.metadata",
+            "property": "at",
+            "conditions": {operator: [value]},
+            "rules": {},
+        },
+        "logic": "1",
+    }
+    with pytest.raises(InvalidPayload) as refused:
+        language.parse_rules(raw)
+    assert operator in str(refused.value)
+
+
+def test_time_windows_near_the_last_date_do_not_overflow() -> None:
+    from datetime import UTC, datetime
+
+    from voucherd.rules import windows
+
+    late = datetime(9999, 12, 31, 12, tzinfo=UTC)
+    assert windows.in_timeframe(late, "9999-12-01T00:00:00Z;P1D;P99Y", windows.UTC) is True
+    assert windows.in_timeframe(late, "9000-01-01T00:00:00Z;P1M;PT1H", windows.UTC) is False
+    assert windows.in_timeframe(late, "2024-01-01T00:00:00Z;P1D;PT1H", windows.UTC) is False

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from voucherd.kit.errors import InvalidPayload
+from voucherd.rules import windows
 from voucherd.rules.logic import LogicError, numbers, parse_logic
 from voucherd.rules.names import (
     COUNTING,
@@ -226,11 +228,32 @@ def _operand(value: Any, where: str, operator: str, kind: Operand) -> Any:
         if not _is_int(value) or not 0 <= value <= 6:
             raise _fail(where, f"$dow takes days 0 (Sunday) to 6, not {value!r}")
         return value
+    if operator in _TIMEFRAMES:
+        # Checked now, with the evaluator's own parser: a malformed window is refused
+        # rather than stored and failing every decision.
+        if not isinstance(value, str) or _TIMEFRAMES[operator](_EPOCH, value, windows.UTC) is None:
+            raise _fail(
+                where, f"{operator}: {value!r} is not a window ({_TIMEFRAME_FORMS[operator]})"
+            )
+        return value
     if isinstance(value, str) and len(value) > MAX_TEXT:
         raise _fail(where, f"{operator}: values are at most {MAX_TEXT} characters")
     if value is not None and not isinstance(value, (str, int, float, bool)):
         raise _fail(where, f"{operator} takes texts, numbers, booleans or dates, not {value!r}")
     return value
+
+
+_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+_TIMEFRAMES = {
+    "$timeframe": windows.in_timeframe,
+    "$timeframe_absolute": windows.in_absolute,
+    "$timeframe_daily_hours": windows.in_daily_hours,
+}
+_TIMEFRAME_FORMS = {
+    "$timeframe": "<start>;<interval>;<duration>, e.g. 2024-01-01T00:00:00Z;P1D;PT1H",
+    "$timeframe_absolute": "<from>;<to>",
+    "$timeframe_daily_hours": "<HH:MM>;<HH:MM>;<days 0-6>",
+}
 
 
 def _is_int(value: Any) -> bool:

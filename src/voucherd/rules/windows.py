@@ -7,12 +7,12 @@ local wall clock. Small functions so the lead can fold them into `kit/clock.py`.
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from dateutil.parser import isoparse
-from dateutil.relativedelta import relativedelta
+
+from voucherd.kit.validity import Duration, DurationError, parse_duration
 
 UTC = ZoneInfo("UTC")
 WINDOWS = ("", ".daily", ".weekly", ".monthly")
@@ -63,21 +63,14 @@ def parse_instant(value: object, zone: ZoneInfo) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
 
 
-_DURATION = re.compile(
-    r"^P(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
-    r"(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?$"
-)
-
-
-def parse_duration(text: str) -> relativedelta | None:
-    """An ISO 8601 duration (`P1D`, `PT1H`, `P1M`); None when malformed or empty."""
-    match = _DURATION.match(text.strip())
-    if match is None or text.strip() in ("P", "PT"):
+def _duration(text: str) -> Duration | None:
+    """An ISO 8601 duration (`P1D`, `PT1H`, `P1M`), bounded to 100 years by the one parser
+    (`kit.validity`); None when malformed, empty or too long."""
+    try:
+        parsed = parse_duration(text)
+    except DurationError:
         return None
-    parts = {k: int(v) for k, v in match.groupdict().items() if v}
-    if not parts:
-        return None
-    return relativedelta(**parts)  # type: ignore[arg-type]
+    return None if parsed.is_zero() else parsed
 
 
 _MAX_PERIODS = 100_000  # a bound on the walk below: a timeframe of minutes over years
@@ -90,32 +83,33 @@ def in_timeframe(at: datetime, spec: str, zone: ZoneInfo) -> bool | None:
     if len(parts) != 3:
         return None
     start = parse_instant(parts[0], zone)
-    interval, duration = parse_duration(parts[1]), parse_duration(parts[2])
+    interval, duration = _duration(parts[1]), _duration(parts[2])
     if start is None or interval is None or duration is None:
         return None
     if at < start:
         return False
-    # Jump close to `at` by whole days when the interval is a fixed length, then walk.
-    fixed = interval.years == 0 and interval.months == 0
-    begin = start
-    if fixed:
-        step = timedelta(  # relativedelta keeps weeks inside `days`
-            days=interval.days,
-            hours=interval.hours,
-            minutes=interval.minutes,
-            seconds=interval.seconds,
-        )
-        if step <= timedelta(0):
-            return None
+    # Jump close to `at` when the interval is a fixed length, then check that period.
+    if interval.months == 0:
+        step = interval.delta
         begin = start + step * ((at - start) // step)
-        return begin <= at < begin + duration
+        return _before_end(at, begin, duration)
     for n in range(_MAX_PERIODS):
-        begin = start + interval * n
+        try:
+            begin = interval.after(start, n)
+        except (OverflowError, ValueError):  # past the last representable date
+            return False
         if begin > at:
             return False
-        if begin <= at < begin + duration:
+        if _before_end(at, begin, duration):
             return True
     return False
+
+
+def _before_end(at: datetime, begin: datetime, duration: Duration) -> bool:
+    try:
+        return at < duration.after(begin)
+    except (OverflowError, ValueError):  # the period ends past the last representable date
+        return True
 
 
 def in_absolute(at: datetime, spec: str, zone: ZoneInfo) -> bool | None:
