@@ -78,6 +78,8 @@ class Prefix:
     PRODUCT_COLLECTION = "pc"
     VALIDATION_RULE = "val"
     RULE_ASSIGNMENT = "asgm"
+    PROMOTION_TIER = "promo"
+    PROMOTION_STACK = "stack"
     PERMANENT_DELETION = "del"
     CONSOLE_USER = "usr"
     AUDIT = "aud"
