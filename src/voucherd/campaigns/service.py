@@ -39,6 +39,11 @@ CAMPAIGN_TYPE_BY_VOUCHER = {v: k for k, v in vouchers.TYPE_BY_CAMPAIGN.items()}
 
 
 def _template(campaign_type: str, spec: CampaignVoucherSpec) -> dict[str, Any]:
+    if campaign_type == "PROMOTION":
+        # No codes: the discounts live on the tiers (promotions domain).
+        if spec.model_dump(exclude_none=True):
+            raise InvalidPayload("A PROMOTION campaign has no codes: voucher is not allowed")
+        return {}
     vtype = spec.type or vouchers.TYPE_BY_CAMPAIGN[campaign_type]
     if vouchers.TYPE_BY_CAMPAIGN[campaign_type] != vtype:
         raise InvalidPayload(f"A {campaign_type} campaign cannot hold {vtype} vouchers")
@@ -112,6 +117,10 @@ async def create(
     )
     if campaign_type is None:
         raise InvalidPayload("campaign_type is required")
+    if campaign_type == "PROMOTION" and data.vouchers_count:
+        raise InvalidPayload("A PROMOTION campaign has no codes: vouchers_count is not allowed")
+    if campaign_type != "PROMOTION" and data.promotion is not None:
+        raise InvalidPayload("promotion is only for PROMOTION campaigns")
     if await repository.get_by_name(session, ctx.project_id, data.name) is not None:
         raise DuplicateFound(
             f"Campaign with name {data.name} already exists", resource_type="campaign"
@@ -127,7 +136,8 @@ async def create(
         name=data.name,
         description=data.description,
         campaign_type=campaign_type,
-        type=data.type or "AUTO_UPDATE",
+        # A promotion has no codes to keep generating: Voucherify's examples show STATIC.
+        type=data.type or ("STATIC" if campaign_type == "PROMOTION" else "AUTO_UPDATE"),
         voucher=_template(campaign_type, spec),
         auto_join=bool(data.auto_join),
         join_once=bool(data.join_once),
