@@ -227,10 +227,10 @@ async def update_tier(
         tier.name = data.name
     if "banner" in fields:
         tier.banner = data.banner
+    # An `action` without a discount is what SDKs send for a field left alone: no change
+    # (a tier always keeps a discount).
     if data.action is not None and data.action.discount is not None:
         tier.action = _action(data)
-    elif "action" in fields:
-        raise InvalidPayload("action.discount is required: a tier gives a discount")
     if data.hierarchy is not None:
         tier.hierarchy = data.hierarchy
     if data.active is not None:
