@@ -139,6 +139,14 @@ async def test_bad_promotion_bodies_are_refused_and_nothing_is_created(
 
 async def test_a_promotion_campaign_has_no_codes(client: httpx.AsyncClient) -> None:
     campaign = await make_promotion(client)
+    for body in (
+        {"discount": {"type": "PERCENT", "percent_off": 50}},
+        {"gift": {"amount": 100}},
+        {"vouchers_count": 2},
+    ):
+        resp = await client.put(f"/v1/campaigns/{campaign['id']}", json=body)
+        assert resp.status_code == 400 and "PROMOTION" in resp.json()["details"], resp.text
+    assert "voucher" not in ok(await client.get(f"/v1/campaigns/{campaign['id']}"))
     resp = await client.post(f"/v1/campaigns/{campaign['id']}/vouchers")
     assert resp.status_code == 400 and "no codes" in resp.json()["details"]
     resp = await client.post(

@@ -204,6 +204,11 @@ async def update(
     await metadata_schemas.check(session, ctx, "campaign", data.metadata)
     campaign = await get(session, ctx, key)
     fields = data.model_fields_set
+    if campaign.campaign_type == "PROMOTION":
+        # No code template: a promotion's discounts are its tiers' (PUT /v1/promotions/tiers).
+        for name in ("discount", "gift", "loyalty_card", "vouchers_count"):
+            if getattr(data, name) is not None:
+                raise InvalidPayload(f"{name} does not apply to a PROMOTION campaign")
     if "name" in fields and data.name and data.name != campaign.name:
         if await repository.get_by_name(session, ctx.project_id, data.name):
             raise DuplicateFound(f"Campaign with name {data.name} already exists")
