@@ -34,6 +34,8 @@ from voucherd.orders.endpoints import router as orders_router
 from voucherd.product_collections.endpoints import router as product_collections_router
 from voucherd.products.endpoints import router as products_router
 from voucherd.projects.endpoints import router as projects_router
+from voucherd.promotions.endpoints import client_router as promotions_client_router
+from voucherd.promotions.endpoints import router as promotions_router
 from voucherd.publications.endpoints import router as publications_router
 from voucherd.redemptions.endpoints import router as redemptions_router
 from voucherd.rewards.endpoints import router as rewards_router
@@ -56,6 +58,7 @@ ROUTERS = (
     products_router,
     product_collections_router,
     campaigns_router,
+    promotions_router,
     categories_router,
     segments_router,
     vouchers_router,
@@ -67,6 +70,7 @@ ROUTERS = (
     rules_router,
     events_router,
     client_router,
+    promotions_client_router,
     stacking_router,
     metadata_schemas_router,
     assets_router,
