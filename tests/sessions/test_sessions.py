@@ -8,7 +8,11 @@ from typing import Any
 
 import httpx
 
+from tests.support import ProjectKeys
 from voucherd.kit.clock import clock
+from voucherd.kit.db import Database
+from voucherd.projects import service as projects
+from voucherd.projects.service import ClientSettings
 
 
 async def _gift_card(client: httpx.AsyncClient, amount: int = 10000) -> str:
@@ -228,8 +232,27 @@ async def test_a_session_spans_several_vouchers_and_is_released_per_code(
     assert _inapplicable_key(await _validate(client, _body(b))) == "quantity_exceeded"
 
 
-async def test_client_side_validation_takes_a_session(client: httpx.AsyncClient) -> None:
-    # /client/v1/validate shares the service: covered by tests/client; here the app-key path.
+SHOP = "https://shop.example"
+
+
+async def test_client_side_validation_holds_for_its_session(
+    client: httpx.AsyncClient, anon_client: httpx.AsyncClient, db: Database, project: ProjectKeys
+) -> None:
+    async with db.transaction() as session:
+        key = await projects.issue_key(
+            session,
+            kind="client",
+            project_id=project.project_id,
+            client=ClientSettings(origins=(SHOP,)),
+        )
+    headers = {"X-Client-Application-Id": key.key_id, "X-Client-Token": key.token}
     code = await _code(client, 1)
-    answer = await _validate(client, _body(code, **_lock("c")))
-    assert answer["session"]["key"] == "c"
+    answer = await anon_client.post(
+        "/client/v1/validations",
+        json=_body(code, **_lock("web")),
+        headers={**headers, "Origin": SHOP},
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["session"]["key"] == "web"
+    assert _inapplicable_key(await _validate(client, _body(code))) == "quantity_exceeded"
+    assert (await client.delete(f"/v1/vouchers/{code}/sessions/web")).status_code == 204
