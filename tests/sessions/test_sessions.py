@@ -13,6 +13,7 @@ from voucherd.kit.clock import clock
 from voucherd.kit.db import Database
 from voucherd.projects import service as projects
 from voucherd.projects.service import ClientSettings
+from voucherd.sessions import service as sessions
 
 
 async def _gift_card(client: httpx.AsyncClient, amount: int = 10000) -> str:
@@ -256,3 +257,23 @@ async def test_client_side_validation_holds_for_its_session(
     assert answer.json()["session"]["key"] == "web"
     assert _inapplicable_key(await _validate(client, _body(code))) == "quantity_exceeded"
     assert (await client.delete(f"/v1/vouchers/{code}/sessions/web")).status_code == 204
+
+
+async def test_locked_credits_for_qualifications(
+    client: httpx.AsyncClient, db: Database, project: ProjectKeys
+) -> None:
+    held, other, free = [await _gift_card(client, 9000) for _ in range(3)]
+    await _validate(client, _body(held, 2500, **_lock("a", ttl=1, ttl_unit="HOURS")))
+    await _validate(client, _body(held, 1500, **_lock("b")))
+    await _validate(client, _body(other, 900, **_lock("c")))
+    ids = {
+        code: (await client.get(f"/v1/vouchers/{code}")).json()["id"]
+        for code in (held, other, free)
+    }
+    async with db.transaction() as session:
+        got = await sessions.locked_credits(session, project.project_id, list(ids.values()))
+    assert got == {ids[held]: 4000, ids[other]: 900}
+    clock.advance(timedelta(hours=2))  # "a" expired
+    async with db.transaction() as session:
+        got = await sessions.locked_credits(session, project.project_id, [ids[held]])
+    assert got == {ids[held]: 1500}
