@@ -277,3 +277,15 @@ async def test_locked_credits_for_qualifications(
     async with db.transaction() as session:
         got = await sessions.locked_credits(session, project.project_id, [ids[held]])
     assert got == {ids[held]: 1500}
+
+
+async def test_a_balance_removal_cannot_take_held_credits(client: httpx.AsyncClient) -> None:
+    card = await _gift_card(client, 10000)
+    await _validate(client, _body(card, 6000, **_lock("s")))
+    refused = await client.post(f"/v1/vouchers/{card}/balance", json={"amount": -5000})
+    assert refused.status_code == 400, refused.text
+    assert refused.json()["key"] == "gift_amount_exceeded"
+    ok = await client.post(f"/v1/vouchers/{card}/balance", json={"amount": -4000})
+    assert ok.status_code == 200, ok.text
+    added = await client.post(f"/v1/vouchers/{card}/balance", json={"amount": 1000})
+    assert added.status_code == 200, added.text

@@ -240,18 +240,24 @@ async def move_gift(
     Relative and conditional in one statement: a concurrent redemption's spend and this
     change both land (no lost update), and a removal can never take more than is left. The
     loaded voucher gets the new values back (RETURNING), like every counter change here.
+    A removal cannot take the credits running validation sessions hold either.
     """
+    left = Voucher.gift_balance + balance
+    if balance < 0:
+        left = left - _held_by_sessions(Voucher.locked_credits)
+    now = utcnow()
     row = (
         await session.execute(
             update(Voucher)
-            .where(Voucher.id == voucher.id, Voucher.gift_balance + balance >= 0)
+            .where(Voucher.id == voucher.id, left >= 0)
             .values(
                 gift_balance=Voucher.gift_balance + balance,
                 gift_amount=func.coalesce(Voucher.gift_amount, 0) + amount,
-                updated_at=utcnow(),
+                updated_at=now,
             )
             .returning(Voucher.gift_balance, Voucher.gift_amount, Voucher.updated_at)
-            .execution_options(synchronize_session=False)
+            .execution_options(synchronize_session=False),
+            {"now": now},
         )
     ).first()
     if row is None:
