@@ -82,7 +82,8 @@ async def _customer_for_validation(
 async def validate(
     session: AsyncSession, ctx: RequestContext, body: StackableRequest
 ) -> dict[str, Any]:
-    """`POST /v1/validations`: what a redemption would do, changing nothing."""
+    """`POST /v1/validations`: what a redemption would do, changing nothing (but what a
+    `session` holds)."""
     customer = await _customer_for_validation(session, ctx, body)
     # `session` (LOCK): its vouchers locked, the key's previous reservation let go.
     held = await sessions.open_for_validation(session, ctx, body.session, body.redeemables)
