@@ -24,6 +24,7 @@ from voucherd.redemptions.models import Redemption
 from voucherd.rewards.models import Reward, RewardAssignment, RewardRedemption
 from voucherd.rules.models import RuleCounter, ValidationRule, ValidationRuleAssignment
 from voucherd.segments.models import CustomerSegment, Segment
+from voucherd.sessions.models import ValidationSession
 from voucherd.stacking.models import StackingRulesRow
 from voucherd.tiers.models import LoyaltyTier
 from voucherd.vouchers.models import PointsBucket, Voucher, VoucherTransaction
@@ -73,6 +74,7 @@ __all__ = [
     "StackingRulesRow",
     "ValidationRule",
     "ValidationRuleAssignment",
+    "ValidationSession",
     "Voucher",
     "VoucherTransaction",
     "WebhookAttempt",

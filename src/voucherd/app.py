@@ -41,6 +41,7 @@ from voucherd.redemptions.endpoints import router as redemptions_router
 from voucherd.rewards.endpoints import router as rewards_router
 from voucherd.rules.endpoints import router as rules_router
 from voucherd.segments.endpoints import router as segments_router
+from voucherd.sessions.endpoints import router as sessions_router
 from voucherd.stacking.endpoints import router as stacking_router
 from voucherd.tiers.endpoints import router as tiers_router
 from voucherd.vouchers.endpoints import router as vouchers_router
@@ -62,6 +63,7 @@ ROUTERS = (
     categories_router,
     segments_router,
     vouchers_router,
+    sessions_router,
     publications_router,
     loyalty_router,
     earning_router,

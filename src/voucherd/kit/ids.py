@@ -91,6 +91,8 @@ class Prefix:
     PROJECT = "proj"
     TRACKING = "track"
     VALIDATION = "valid"
+    # A validation session's key when the request gives none (Voucherify's `ssn_…`).
+    SESSION = "ssn"
     ASYNC_ACTION = "aa"
     METADATA_SCHEMA = "ms"
     EXPORT = "exp"

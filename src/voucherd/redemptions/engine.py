@@ -45,6 +45,7 @@ from voucherd.rules.explain import violation
 from voucherd.rules.facts import order_items
 from voucherd.rules.targeting import UNLIMITED, Targeted
 from voucherd.segments import service as segments
+from voucherd.sessions import service as sessions
 from voucherd.stacking import service as stacking_rules
 from voucherd.stacking.rules import DEFAULT_RULES, StackingRules
 from voucherd.vouchers import service as vouchers
@@ -262,7 +263,7 @@ def _resolve(
     if voucher is None or candidate.error is not None:
         return
     if voucher.type == "GIFT_VOUCHER":
-        balance = voucher.gift_balance or 0
+        balance = sessions.free_credits(voucher, now)  # what validation sessions don't hold
         wanted = candidate.redeemable.gift.credits if candidate.redeemable.gift else None
         credits = balance if wanted is None else wanted
         if wanted is not None and wanted > balance:
@@ -355,6 +356,8 @@ async def evaluate(
     for candidate in candidates:
         await _load(session, ctx, candidate, seen, tiers)
         _check(candidate, now)
+        if candidate.voucher is not None and candidate.error is None:  # uses sessions hold
+            candidate.error = await sessions.check(session, candidate.voucher, now)
         _resolve(candidate, order, customer, order_metadata, request_metadata, now)
     catalogue = await _price_free_units(session, ctx, candidates, order)
     prices = _unit_products(catalogue)

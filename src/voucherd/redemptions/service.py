@@ -48,6 +48,7 @@ from voucherd.redemptions.serializers import (
 from voucherd.rules import counters as rule_counters
 from voucherd.rules.decisions import RuleBook
 from voucherd.rules.targeting import listing
+from voucherd.sessions import service as sessions
 from voucherd.stacking.serializers import validation_body
 from voucherd.vouchers import gift
 from voucherd.vouchers import service as vouchers
@@ -85,8 +86,11 @@ async def _customer_for_validation(
 async def validate(
     session: AsyncSession, ctx: RequestContext, body: StackableRequest
 ) -> dict[str, Any]:
-    """`POST /v1/validations`: what a redemption would do, changing nothing."""
+    """`POST /v1/validations`: what a redemption would do, changing nothing (but what a
+    `session` holds)."""
     customer = await _customer_for_validation(session, ctx, body)
+    # `session` (LOCK): its vouchers locked, the key's previous reservation let go.
+    held = await sessions.open_for_validation(session, ctx, body.session, body.redeemables)
     order_in = payload_order_input(body.order)
     order_key = body.order.id or body.order.source_id if body.order else None
     if order_key and body.order is not None and not body.order.items:
@@ -134,6 +138,9 @@ async def validate(
         "tracking_id": body.tracking_id or (new_tracking_id() if customer else None),
         "stacking_rules": validation_body(rules),
     }
+    if held is not None and valid:
+        taken = [(c.voucher, c.gift_credits) for c in evaluation.applicable if c.voucher]
+        answer["session"] = await sessions.reserve(session, ctx, held, taken)
     return omit_absent(answer, STACKING_OMITTED_WHEN_ABSENT)
 
 
@@ -171,6 +178,8 @@ async def redeem(session: AsyncSession, ctx: RequestContext, body: StackableRequ
     if customer is None and staged.customer is not None:
         await customers.lock(session, [staged.customer.id])  # the order's customer, same reason
     customer = customer or staged.customer
+    # `session`: the validation session's reservation ends, what it held is ours to take.
+    await sessions.consume(session, ctx, body.session, body.redeemables)
     # A new order is INSERTed once, with its discounts, when announced: no autoflush until
     # then (the evaluation and the conditional UPDATEs below don't need its row).
     with session.no_autoflush:

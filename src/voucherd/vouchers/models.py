@@ -76,6 +76,14 @@ class Voucher(Base):
     holder_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     is_referral_code: Mapped[bool] = mapped_column(default=False)
     publish_count: Mapped[int] = mapped_column(default=0)
+    # Validation sessions' holds on this code (sessions/): how many redemptions and gift
+    # credits live LOCK sessions reserve, and when the first and the last of them expire.
+    # Kept by sessions/ under this row's lock; the redemption path's conditional UPDATEs
+    # subtract them while `locks_expire_last` is ahead (sessions/holds.py).
+    locked_quantity: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_credits: Mapped[int] = mapped_column(default=0, server_default="0")
+    locks_expire_first: Mapped[datetime | None] = mapped_column(nullable=True)
+    locks_expire_last: Mapped[datetime | None] = mapped_column(nullable=True)
     metadata_: Mapped[dict[str, Any]] = metadata_column()
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime | None] = updated_at_column()

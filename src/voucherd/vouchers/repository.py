@@ -5,7 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    bindparam,
+    case,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -130,13 +141,22 @@ def list_query(
     return stmt
 
 
+def _held_by_sessions(column: Any) -> ColumnElement[int]:
+    """What running validation sessions hold of `column` (sessions/holds.py): the row's own
+    sums while its latest reservation has not expired, else nothing. Read in the conditional
+    UPDATEs below, so a redemption without the session cannot take what a session holds."""
+    now = bindparam("now", type_=Voucher.updated_at.type)
+    return case((Voucher.locks_expire_last > now, column), else_=literal(0))
+
+
 _CONSUME_REDEMPTION = (
     update(Voucher)
     .where(
         Voucher.id == bindparam("voucher_id"),
         or_(
             Voucher.redemption_quantity.is_(None),
-            Voucher.redeemed_quantity < Voucher.redemption_quantity,
+            Voucher.redeemed_quantity + _held_by_sessions(Voucher.locked_quantity)
+            < Voucher.redemption_quantity,
         ),
     )
     .values(
@@ -181,23 +201,29 @@ async def release_redemption(session: AsyncSession, voucher: Voucher) -> None:
         set_committed_value(voucher, "updated_at", row[1])
 
 
+_SPEND_GIFT = (
+    update(Voucher)
+    .where(
+        Voucher.id == bindparam("voucher_id"),
+        Voucher.gift_balance - _held_by_sessions(Voucher.locked_credits) >= bindparam("amount"),
+    )
+    .values(
+        gift_balance=Voucher.gift_balance - bindparam("amount"),
+        redeemed_amount=Voucher.redeemed_amount + bindparam("amount"),
+    )
+    .returning(Voucher.gift_balance, Voucher.redeemed_amount)
+    .execution_options(synchronize_session=False)
+)
+
+
 async def try_spend_gift(session: AsyncSession, voucher: Voucher, amount: int) -> bool:
-    """Take `amount` cents of gift balance; False when the balance is smaller.
+    """Take `amount` cents of gift balance; False when the balance is smaller, counting the
+    credits running validation sessions hold as taken.
 
     Conditional UPDATE: concurrent spends can never take the balance below zero.
     """
-    row = (
-        await session.execute(
-            update(Voucher)
-            .where(Voucher.id == voucher.id, Voucher.gift_balance >= amount)
-            .values(
-                gift_balance=Voucher.gift_balance - amount,
-                redeemed_amount=Voucher.redeemed_amount + amount,
-            )
-            .returning(Voucher.gift_balance, Voucher.redeemed_amount)
-            .execution_options(synchronize_session=False)
-        )
-    ).first()
+    params = {"voucher_id": voucher.id, "amount": amount, "now": utcnow()}
+    row = (await session.execute(_SPEND_GIFT, params)).first()
     if row is None:
         return False
     set_committed_value(voucher, "gift_balance", row[0])
@@ -214,18 +240,24 @@ async def move_gift(
     Relative and conditional in one statement: a concurrent redemption's spend and this
     change both land (no lost update), and a removal can never take more than is left. The
     loaded voucher gets the new values back (RETURNING), like every counter change here.
+    A removal cannot take the credits running validation sessions hold either.
     """
+    left = Voucher.gift_balance + balance
+    if balance < 0:
+        left = left - _held_by_sessions(Voucher.locked_credits)
+    now = utcnow()
     row = (
         await session.execute(
             update(Voucher)
-            .where(Voucher.id == voucher.id, Voucher.gift_balance + balance >= 0)
+            .where(Voucher.id == voucher.id, left >= 0)
             .values(
                 gift_balance=Voucher.gift_balance + balance,
                 gift_amount=func.coalesce(Voucher.gift_amount, 0) + amount,
-                updated_at=utcnow(),
+                updated_at=now,
             )
             .returning(Voucher.gift_balance, Voucher.gift_amount, Voucher.updated_at)
-            .execution_options(synchronize_session=False)
+            .execution_options(synchronize_session=False),
+            {"now": now},
         )
     ).first()
     if row is None:

@@ -1,0 +1,1 @@
+"""Validation sessions (`session` LOCK): a validation reserves a use and gift credits."""
