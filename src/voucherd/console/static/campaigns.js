@@ -50,7 +50,7 @@
       var params = new URLSearchParams();
       ["pattern", "prefix", "postfix", "charset", "length"].forEach(function (name) {
         var el = form.elements["code_" + name];
-        if (el && el.value) params.set(name, el.value);
+        if (el && el.value) params.set("code_" + name, el.value);
       });
       fetch("/console/checks/codes?" + params.toString(), { credentials: "same-origin" })
         .then(function (r) { return r.json(); })
