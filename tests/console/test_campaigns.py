@@ -201,7 +201,9 @@ async def test_edit_changes_campaign_and_rule_through_the_services_and_audits(
 ) -> None:
     csrf = await _signed_in(browser, db, project)
     campaign_id = _campaign_id(
-        await browser.post("/console/campaigns/new", data=_discount_form(csrf, "Edit me", **RULE_FORM))
+        await browser.post(
+            "/console/campaigns/new", data=_discount_form(csrf, "Edit me", **RULE_FORM)
+        )
     )
     edit = await browser.get(f"/console/campaigns/{campaign_id}/edit")
     assert edit.status_code == 200 and 'value="1000"' in edit.text and "gold, silver" in edit.text
@@ -264,12 +266,12 @@ async def test_refusals_are_shown_by_field_and_change_nothing(
 
     bad_rule = await browser.post(
         "/console/campaigns/new",
-        data=_discount_form(
-            csrf, "Bad rule", **{**RULE_FORM, "rule_operator_2": "$timeframe"}
-        ),
+        data=_discount_form(csrf, "Bad rule", **{**RULE_FORM, "rule_operator_2": "$timeframe"}),
     )
     assert bad_rule.status_code == 400
-    assert re.search(r'id="rule_row_2-error">[^<]*\$timeframe: [^<]* is not a window', bad_rule.text)
+    assert re.search(
+        r'id="rule_row_2-error">[^<]*\$timeframe: [^<]* is not a window', bad_rule.text
+    )
 
     bad_pattern = await browser.post(
         "/console/campaigns/new", data=_discount_form(csrf, "Bad pattern", code_pattern="#" * 70)
@@ -299,7 +301,8 @@ async def test_code_preview_uses_the_campaign_code_generator(
 ) -> None:
     await _signed_in(browser, db, project)
     codes = await browser.get(
-        "/console/checks/codes", params={"code_prefix": "X-", "code_pattern": "##-##", "code_charset": "numbers"},
+        "/console/checks/codes",
+        params={"code_prefix": "X-", "code_pattern": "##-##", "code_charset": "numbers"},
     )
     assert codes.status_code == 200
     assert len(codes.json()["codes"]) == 3

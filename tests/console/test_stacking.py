@@ -114,14 +114,15 @@ async def test_errors_are_shown_by_field_and_change_nothing(
     project: ProjectKeys,
 ) -> None:
     csrf = await _signed_in(browser, db, project, "admin")
+    limit, per_category = "applicable_redeemables_limit", "applicable_redeemables_category_limits"
     for changes, field in [
-        ({"applicable_redeemables_limit": "31"}, "applicable_redeemables_limit"),
-        ({"redeemables_limit": "2", "applicable_redeemables_limit": "3"}, "applicable_redeemables_limit"),
+        ({limit: "31"}, limit),
+        ({"redeemables_limit": "2", limit: "3"}, limit),
         ({"exclusive_categories": "cat_nope"}, "exclusive_categories"),
         ({"discount_calculation_mode": "INITIAL_AMOUNT"}, "discount_calculation_mode"),
-        ({"applicable_redeemables_category_limits": "no equals"}, "applicable_redeemables_category_limits"),
-        ({"applicable_redeemables_limit": "many"}, "applicable_redeemables_limit"),
-    ]:  # fmt: skip
+        ({per_category: "no equals"}, per_category),
+        ({limit: "many"}, limit),
+    ]:
         refused = await browser.post("/console/settings/stacking", data=_form(csrf, **changes))
         assert refused.status_code == 400, (changes, refused.text)
         assert f'id="{field}-error"' in refused.text, (changes, refused.text)

@@ -330,7 +330,9 @@ def check_formula_text(formula: str) -> FormulaCheck:
     return FormulaCheck(True)
 
 
-def sample_codes(config: dict[str, Any], count: int = PREVIEW_CODES) -> tuple[list[str], str | None]:
+def sample_codes(
+    config: dict[str, Any], count: int = PREVIEW_CODES
+) -> tuple[list[str], str | None]:
     """A few codes from the campaigns' own generator, or why the config is refused."""
     try:
         normalised = normalize_code_config(config)
@@ -426,8 +428,9 @@ def rules_json(form: Form) -> dict[str, Any] | None:
 
 
 def applicable_json(form: Form) -> dict[str, Any] | None:
-    included, excluded = _items(text(form, "applies_included")), _items(
-        text(form, "applies_excluded")
+    included, excluded = (
+        _items(text(form, "applies_included")),
+        _items(text(form, "applies_excluded")),
     )
     if not included and not excluded:
         return None

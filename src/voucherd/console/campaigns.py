@@ -201,9 +201,7 @@ async def create_campaign(request: Request, who: CurrentViewer) -> Response:
                 created = await _create_rule(session, who, rule)
                 body["validation_rules"] = [created.id]
                 stage = "campaign"
-            campaign = await campaigns.create(
-                session, who.ctx, CampaignCreate.model_validate(body)
-            )
+            campaign = await campaigns.create(session, who.ctx, CampaignCreate.model_validate(body))
     except (ValidationError, ApiError) as exc:
         _refused(exc, stage, form, errors)
         return _form_page(who, kind, form, errors=errors, status=400)
@@ -443,9 +441,7 @@ async def _publish(
                "code": published.voucher.code},
     )  # fmt: skip
     message = f"Published {published.voucher.code} to {customer}"
-    return redirect(
-        f"/console/campaigns/{campaign.id}?tab=publications&message={_quote(message)}"
-    )
+    return redirect(f"/console/campaigns/{campaign.id}?tab=publications&message={_quote(message)}")
 
 
 async def _export(session: AsyncSession, who: Viewer, campaign: Campaign) -> Response:
