@@ -1,6 +1,6 @@
 """`/console/campaigns`: find, create and edit discount, gift and loyalty campaigns (a form per
-type, a code preview, a formula check and a rule builder), enable and disable them, see their
-codes, redemptions, publications and transactions, publish a code and export them as CSV.
+type, a code preview, a formula check and a rule builder). One campaign's page, its actions
+and the checks the form makes as you type are in `campaign_page`.
 
 Every change goes through the services the API uses (campaigns, rules, publications,
 exports), in the request's transaction with their events, and is audited with before and
@@ -13,16 +13,14 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Sequence
-from importlib.resources import files
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
 from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from voucherd.campaigns import reports as campaign_reports
 from voucherd.campaigns import service as campaigns
@@ -30,6 +28,7 @@ from voucherd.campaigns.models import Campaign
 from voucherd.campaigns.schemas import CampaignCreate, CampaignUpdate
 from voucherd.campaigns.serializers import campaign_body
 from voucherd.console import campaign_forms as forms
+from voucherd.console import campaign_rules as builder
 from voucherd.console import service as console
 from voucherd.console.web import (
     CurrentViewer,
@@ -40,39 +39,17 @@ from voucherd.console.web import (
     page,
     redirect,
 )
-from voucherd.exports import service as exports
 from voucherd.kit.clock import utcnow
 from voucherd.kit.errors import ApiError, NotFound
 from voucherd.kit.http import TransactionalRoute, get_session_of
-from voucherd.publications import reports as publication_reports
-from voucherd.publications import service as publications
-from voucherd.publications.schemas import PublicationCreate
-from voucherd.redemptions import reports as redemption_reports
-from voucherd.rules import language
 from voucherd.rules import service as rules
 from voucherd.rules.models import ValidationRule
 from voucherd.rules.schemas import ValidationRuleCreate, ValidationRuleUpdate
 from voucherd.rules.serializers import rule_body
-from voucherd.vouchers import reports as voucher_reports
-from voucherd.vouchers.models import Voucher
 
 router = APIRouter(prefix="/console", route_class=TransactionalRoute, include_in_schema=False)
 
 PAGE_SIZE = 25  # rows per page of every list here (keyset by id: no count over the rows)
-SCRIPT = files("voucherd.console").joinpath("static/campaigns.js").read_bytes()
-TABS = ("vouchers", "redemptions", "publications", "transactions", "exports")
-# The columns of the campaign CSV: Voucherify's voucher export fields (exports/sources.py).
-EXPORT_FIELDS = (
-    "code", "voucher_type", "value", "discount_type", "campaign", "category", "active",
-    "redemption_quantity", "redemption_count", "customer_id", "created_at", "expiration_date",
-)  # fmt: skip
-
-
-@router.get("/static/campaigns.js")
-async def script() -> Response:
-    return Response(
-        SCRIPT, media_type="text/javascript", headers={"Cache-Control": "public, max-age=3600"}
-    )
 
 
 async def keyset(
@@ -155,20 +132,20 @@ def _form_page(
     formula = forms.text(values, "discount_formula")
     checked = forms.check_formula_text(formula) if formula else None
     if rule_json is None:
-        rule_json = _builder_json(values)
-    rows = max(forms.RULE_ROWS, len(forms.rule_rows(values)) + 1)
+        rule_json = builder_json(values)
+    rows = max(builder.RULE_ROWS, len(builder.rule_rows(values)) + 1)
     return page(
         "campaign_form.html", status, who=who, nav="campaigns", kind=kind, campaign=campaign,
         v=values, errors=errors or {}, codes=codes, code_problem=code_problem,
-        formula_check=checked, rule_json=rule_json, rule_rows=min(rows, forms.MAX_RULE_ROWS),
-        rule_names=forms.RULE_NAMES, operators=forms.ALL_OPERATORS,
-        needs_property=forms.NEEDS_PROPERTY, rule_locked=rule_locked,
+        formula_check=checked, rule_json=rule_json, rule_rows=min(rows, builder.MAX_RULE_ROWS),
+        rule_names=builder.RULE_NAMES, operators=builder.ALL_OPERATORS,
+        needs_property=builder.NEEDS_PROPERTY, rule_locked=rule_locked,
         discount_types=forms.DISCOUNT_TYPES,
     )  # fmt: skip
 
 
-def _builder_json(values: dict[str, Any]) -> str | None:
-    body = forms.rule_body(values, "preview")
+def builder_json(values: dict[str, Any]) -> str | None:
+    body = builder.rule_body(values, "preview")
     if body is None:
         return None
     return json.dumps(
@@ -189,7 +166,7 @@ async def create_campaign(request: Request, who: CurrentViewer) -> Response:
     kind = _kind(forms.text(form, "campaign_type"))
     errors: dict[str, str] = {}
     body = forms.create_body(form, kind, errors)
-    rule = forms.rule_body(form, f"{body['name']} rules"[:200])
+    rule = builder.rule_body(form, f"{body['name']} rules"[:200])
     if form.get("preview") or errors:
         return _form_page(who, kind, form, errors=errors, status=400 if errors else 200)
     session = get_session_of(request)
@@ -234,29 +211,29 @@ def _refused(exc: Exception, stage: str, form: forms.Form, errors: dict[str, str
             if isinstance(exc, ValidationError)
             else str(exc)
         )
-        errors.setdefault(forms.rule_error_field(message, form), message)
+        errors.setdefault(builder.rule_error_field(message, form), message)
     elif isinstance(exc, ValidationError):
         forms.schema_errors(exc, errors)
     else:
         forms.api_error(str(exc), errors)
 
 
-async def _campaign(session: AsyncSession, who: Viewer, campaign_id: str) -> Campaign:
+async def load_campaign(session: AsyncSession, who: Viewer, campaign_id: str) -> Campaign:
     try:
         return await campaigns.get_by_id(session, who.ctx, campaign_id)
     except NotFound:
-        raise _missing(campaign_id) from None
+        raise missing(campaign_id) from None
 
 
-class _Missing(FormError):
-    pass
+class Missing(FormError):
+    """No such campaign in the user's project (a page answers 404, a form 400)."""
 
 
-def _missing(campaign_id: str) -> FormError:
-    return _Missing(f"No campaign {campaign_id[:64]} in this project.")
+def missing(campaign_id: str) -> FormError:
+    return Missing(f"No campaign {campaign_id[:64]} in this project.")
 
 
-async def _assigned_rule(
+async def assigned_rule(
     session: AsyncSession, who: Viewer, campaign_id: str
 ) -> ValidationRule | None:
     found = await rules.assignments_of(session, who.ctx, [campaign_id])
@@ -273,18 +250,18 @@ def _has_subrules(rule: ValidationRule | None) -> bool:
 async def edit_campaign(request: Request, campaign_id: str, who: CurrentViewer) -> Response:
     _editor(who)
     session = get_session_of(request)
-    campaign = await _campaign(session, who, campaign_id)
+    campaign = await load_campaign(session, who, campaign_id)
     kind = _kind(campaign.campaign_type)
-    rule = await _assigned_rule(session, who, campaign.id)
-    values = forms.campaign_values(campaign) | (forms.rule_values(rule) if rule else {})
+    rule = await assigned_rule(session, who, campaign.id)
+    values = forms.campaign_values(campaign) | (builder.rule_values(rule) if rule else {})
     values["campaign_type"] = campaign.campaign_type
     return _form_page(
         who, kind, values, campaign=campaign, rule_locked=_has_subrules(rule),
-        rule_json=_stored_rule_json(rule),
+        rule_json=stored_rule_json(rule),
     )  # fmt: skip
 
 
-def _stored_rule_json(rule: ValidationRule | None) -> str | None:
+def stored_rule_json(rule: ValidationRule | None) -> str | None:
     if rule is None:
         return None
     return json.dumps(
@@ -296,13 +273,13 @@ def _stored_rule_json(rule: ValidationRule | None) -> str | None:
 async def update_campaign(request: Request, campaign_id: str, who: CurrentViewer) -> Response:
     form = await checked_form(request, who, role="editor")
     session = get_session_of(request)
-    campaign = await _campaign(session, who, campaign_id)
+    campaign = await load_campaign(session, who, campaign_id)
     kind = _kind(campaign.campaign_type)
-    rule = await _assigned_rule(session, who, campaign.id)
+    rule = await assigned_rule(session, who, campaign.id)
     locked = _has_subrules(rule)
     errors: dict[str, str] = {}
     body = forms.update_body(form, kind, errors)
-    new_rule = None if locked else forms.rule_body(form, f"{body['name']} rules"[:200])
+    new_rule = None if locked else builder.rule_body(form, f"{body['name']} rules"[:200])
     if form.get("preview") or errors:
         return _form_page(
             who, kind, form, campaign=campaign, errors=errors, status=400 if errors else 200,
@@ -344,154 +321,3 @@ async def update_campaign(request: Request, campaign_id: str, who: CurrentViewer
         ),
     )  # fmt: skip
     return redirect(f"/console/campaigns/{campaign.id}")
-
-
-# --------------------------------------------------------------------------- one campaign
-
-
-async def _tab_rows(
-    session: AsyncSession, who: Viewer, campaign: Campaign, tab: str, after: str | None
-) -> tuple[Sequence[Any], str | None]:
-    project_id = who.user.project_id
-    if tab == "vouchers":
-        stmt: Select[Any] = voucher_reports.campaign_vouchers_query(project_id, campaign.id)
-        return await keyset(session, stmt, Voucher.id, after)
-    if tab == "redemptions":
-        stmt = redemption_reports.campaign_redemptions_query(project_id, campaign.id)
-    elif tab == "publications":
-        stmt = publication_reports.campaign_publications_query(project_id, campaign.id)
-    elif tab == "transactions":
-        stmt = await campaigns.transactions_query(session, who.ctx, campaign.id)
-    else:
-        return await _exports(session, who, campaign), None
-    entity = stmt.column_descriptions[0]["entity"]
-    return await keyset(session, stmt, entity.id, after)
-
-
-async def _exports(session: AsyncSession, who: Viewer, campaign: Campaign) -> list[Any]:
-    """The project's latest exports narrowed to this campaign (exports are few)."""
-    stmt = exports.list_query(who.ctx)
-    latest, _ = await keyset(session, stmt, stmt.column_descriptions[0]["entity"].id, None)
-    return [e for e in latest if (e.scope or {}).get("campaign_id") == campaign.id]
-
-
-@router.get("/campaigns/{campaign_id}")
-async def campaign_page(
-    request: Request, campaign_id: str, who: CurrentViewer, tab: str = "vouchers", after: str = ""
-) -> Response:
-    session = get_session_of(request)
-    try:
-        campaign = await _campaign(session, who, campaign_id)
-    except _Missing as exc:
-        return page("error.html", 404, who=who, message=str(exc))
-    tab = tab if tab in TABS else "vouchers"
-    rows, more = await _tab_rows(session, who, campaign, tab, after[:64] or None)
-    rule = await _assigned_rule(session, who, campaign.id)
-    base = str(request.base_url).rstrip("/")
-    links = {e.id: exports.download_url(e, base) for e in rows} if tab == "exports" else {}
-    return page(
-        "campaign.html", who=who, nav="campaigns", campaign=campaign, tab=tab, tabs=TABS,
-        rows=rows, more=more, first=not after, rule=rule,
-        rule_json=_stored_rule_json(rule), kind=forms.KINDS.get(campaign.campaign_type),
-        live=campaigns.is_live(campaign, utcnow()), links=links,
-        message=request.query_params.get("message", "")[:300],
-    )  # fmt: skip
-
-
-@router.post("/campaigns/{campaign_id}/{state}")
-async def change_campaign(
-    request: Request, campaign_id: str, state: str, who: CurrentViewer
-) -> Response:
-    form = await checked_form(request, who, role="editor")
-    session = get_session_of(request)
-    campaign = await _campaign(session, who, campaign_id)
-    if state in ("enable", "disable"):
-        before = {"active": campaign.active}
-        await campaigns.set_active(session, who.ctx, campaign.id, state == "enable")
-        await console.audit(
-            session, who.user, f"campaign.{state}", object_type="campaign",
-            object_id=campaign.id, before=before, after={"active": state == "enable"},
-        )  # fmt: skip
-        return redirect(f"/console/campaigns/{campaign.id}")
-    if state == "publish":
-        return await _publish(session, who, campaign, forms.text(form, "customer"))
-    if state == "export":
-        return await _export(session, who, campaign)
-    raise FormError("Unknown action.")
-
-
-async def _publish(
-    session: AsyncSession, who: Viewer, campaign: Campaign, customer: str
-) -> Response:
-    if not customer:
-        raise FormError("Give the customer's id (cust_...) or source id.")
-    reference = {"id": customer} if customer.startswith("cust_") else {"source_id": customer}
-    try:
-        async with session.begin_nested():
-            data = PublicationCreate.model_validate(
-                {"campaign": {"id": campaign.id}, "customer": reference, "channel": "Console"}
-            )
-            published = await publications.create(session, who.ctx, data, join_once=False)
-    except (ValidationError, ApiError) as exc:
-        raise FormError(f"Not published: {exc}") from None
-    await console.audit(
-        session, who.user, "publication.create", object_type="publication",
-        object_id=published.publication.id,
-        after={"campaign_id": campaign.id, "customer_id": published.customer.id,
-               "code": published.voucher.code},
-    )  # fmt: skip
-    message = f"Published {published.voucher.code} to {customer}"
-    return redirect(f"/console/campaigns/{campaign.id}?tab=publications&message={_quote(message)}")
-
-
-async def _export(session: AsyncSession, who: Viewer, campaign: Campaign) -> Response:
-    export = await exports.create(
-        session, who.ctx, "voucher", {"fields": list(EXPORT_FIELDS)},
-        scope={"campaign_id": campaign.id},
-    )  # fmt: skip
-    await console.audit(
-        session, who.user, "export.create", object_type="export", object_id=export.id,
-        after={"exported_object": "voucher", "campaign_id": campaign.id},
-    )  # fmt: skip
-    return redirect(f"/console/campaigns/{campaign.id}?tab=exports")
-
-
-def _quote(text: str) -> str:
-    return quote(text, safe="")
-
-
-# --------------------------------------------------------------------------- checks as you type
-
-
-@router.get("/checks/formula")
-async def formula_check(who: CurrentViewer, formula: str = "") -> Response:
-    """The formula grammar's verdict on a formula and where its error is (changes nothing)."""
-    return JSONResponse(forms.check_formula_text(formula[:10_000]).body())
-
-
-@router.get("/checks/codes")
-async def code_preview(request: Request, who: CurrentViewer) -> Response:
-    """A few sample codes the campaign's code_config would make (changes nothing)."""
-    codes, problem = forms.sample_codes(forms.code_config(request.query_params))
-    return JSONResponse({"codes": codes, "error": problem})
-
-
-@router.post("/checks/rule")
-async def rule_preview(request: Request, who: CurrentViewer) -> Response:
-    """The rule JSON the builder's rows make, and the strict parser's verdict on it."""
-    form = await checked_form(request, who, role="viewer")
-    body = forms.rule_body(form, "preview")
-    if body is None:
-        return JSONResponse({"json": None, "error": None, "field": None})
-    try:
-        # The strict parser the rules service saves through (pure: nothing is stored).
-        language.parse_rules(body["rules"])
-        language.parse_targeting(body["applicable_to"])
-        language.parse_error(body.get("error"))
-    except (ValidationError, ApiError) as exc:
-        message = str(exc)
-        return JSONResponse(
-            {"json": _builder_json(form), "error": message,
-             "field": forms.rule_error_field(message, form)}
-        )  # fmt: skip
-    return JSONResponse({"json": _builder_json(form), "error": None, "field": None})
