@@ -4,6 +4,8 @@ project scope and escaping hold on every page and form."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import secrets
 from typing import Any
@@ -12,7 +14,9 @@ import httpx
 from sqlalchemy import func, select
 
 from tests.console.test_console_auth import _csrf, _log_in, _user, browser  # noqa: F401
+from tests.exports.helpers import run_exports
 from tests.support import ProjectKeys, make_project
+from voucherd.config import Settings
 from voucherd.console.models import AuditEntry
 from voucherd.events.models import Event
 from voucherd.kit.db import Database
@@ -343,7 +347,9 @@ async def test_gift_and_loyalty_forms_create_their_campaigns(
 
 async def test_enable_disable_publish_and_export(
     browser: httpx.AsyncClient,  # noqa: F811
+    anon_client: httpx.AsyncClient,
     db: Database,
+    settings: Settings,
     project: ProjectKeys,
 ) -> None:
     csrf = await _signed_in(browser, db, project)
@@ -374,7 +380,18 @@ async def test_enable_disable_publish_and_export(
     )
     assert exported.status_code == 303
     exports_tab = await browser.get(exported.headers["location"])
-    assert "SCHEDULED" in exports_tab.text
+    assert "SCHEDULED" in exports_tab.text and "Download CSV" not in exports_tab.text
+    await run_exports(db, settings)
+    done = await browser.get(exported.headers["location"])
+    link = re.search(r'href="http://voucherd\.test(/v1/exports/[^"]+)">Download CSV', done.text)
+    assert link, done.text
+    csv_file = await anon_client.get(link[1].replace("&amp;", "&"))
+    assert csv_file.status_code == 200, csv_file.text
+    rows = list(csv.reader(io.StringIO(csv_file.text)))
+    assert rows[0][:3] == ["code", "voucher_type", "value"]
+    assert len(rows) == 4 and all(
+        r[0].startswith("TEN-") and r[4] == "Publish me" for r in rows[1:]
+    )
     audit = (await browser.get("/console/audit")).text
     for action in ("publication.create", "campaign.disable", "export.create"):
         assert action in audit
