@@ -57,4 +57,3 @@ async def test_campaign_lists_walk_their_index_without_sorting(
             for row in (await session.execute(text(f"EXPLAIN QUERY PLAN {compiled}"))).all()
         )
     assert index in plan and "TEMP B-TREE" not in plan, plan
-
