@@ -244,6 +244,17 @@ async def test_edit_changes_campaign_and_rule_through_the_services_and_audits(
     types = [e.type for e in await _events(db, project)]
     assert types[-2:] == ["business_validation_rule.updated", "campaign.updated"]
 
+    # A refusal after the rule changed leaves both as they were, and shows the form again.
+    refused = await browser.post(
+        f"/console/campaigns/{campaign_id}/edit",
+        data={**changed, "rule_value_1": "3000", "discount_formula": "ORDER_AMOUNT *"},
+    )
+    assert refused.status_code == 400 and "Edit Edited" in refused.text
+    assert 'id="discount_formula-check" class="error"' in refused.text
+    async with db.transaction(write=False) as session:
+        kept = await session.get(ValidationRule, rule.id)
+        assert kept is not None and kept.rules["1"]["conditions"] == {"$more_than_or_equal": [2000]}
+
     # Emptying the builder unassigns the rule, as `validation_rules: []` does.
     cleared = await browser.post(
         f"/console/campaigns/{campaign_id}/edit", data=_discount_form(csrf, "Edited")

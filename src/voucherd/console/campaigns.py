@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Sequence
+from types import SimpleNamespace
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -121,7 +122,7 @@ def _form_page(
     kind: forms.CampaignKind,
     values: dict[str, Any],
     *,
-    campaign: Campaign | None = None,
+    campaign: Campaign | SimpleNamespace | None = None,
     errors: dict[str, str] | None = None,
     status: int = 200,
     rule_json: Any = None,
@@ -288,6 +289,7 @@ async def update_campaign(request: Request, campaign_id: str, who: CurrentViewer
     before = _snapshot(
         {**campaign_body(campaign), "validation_rule": rule_body(rule) if rule else None}
     )
+    shown = SimpleNamespace(id=campaign.id, name=campaign.name)
     stage = "campaign"
     try:
         async with session.begin_nested():
@@ -310,8 +312,10 @@ async def update_campaign(request: Request, campaign_id: str, who: CurrentViewer
             )
     except (ValidationError, ApiError) as exc:
         _refused(exc, stage, form, errors)
+        # The savepoint's rollback expired what it changed: the page names the campaign as
+        # it was read (no lazy load outside the async session's reach).
         return _form_page(
-            who, kind, form, campaign=campaign, errors=errors, status=400, rule_locked=locked
+            who, kind, form, campaign=shown, errors=errors, status=400, rule_locked=locked
         )
     await console.audit(
         session, who.user, "campaign.update", object_type="campaign", object_id=campaign.id,
