@@ -5,7 +5,15 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI, Request
 from starlette.responses import Response
 
-from voucherd.console import customers, liability, service, webhooks
+from voucherd.console import (
+    campaign_page,
+    campaigns,
+    customers,
+    liability,
+    service,
+    stacking,
+    webhooks,
+)
 from voucherd.console import home as home_page
 from voucherd.console import settings as settings_pages
 from voucherd.console.web import (
@@ -105,6 +113,9 @@ def install(app: FastAPI) -> None:
     app.include_router(webhooks.router)
     app.include_router(liability.router)
     app.include_router(settings_pages.router)
+    app.include_router(campaigns.router)  # before campaign_page: /campaigns/new is no id
+    app.include_router(campaign_page.router)
+    app.include_router(stacking.router)
 
     async def to_login(_request: Request, _exc: Exception) -> Response:
         return redirect("/console/login")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, UniqueConstraint
+from sqlalchemy import Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from voucherd.kit.db import Base
@@ -15,7 +15,11 @@ from voucherd.kit.models import created_at_column, id_column, metadata_column, p
 class Publication(Base):
     __tablename__ = "publications"
     # A publication's source_id makes retries idempotent: the same source_id, the same code.
-    __table_args__ = (UniqueConstraint("project_id", "source_id"),)
+    __table_args__ = (
+        UniqueConstraint("project_id", "source_id"),
+        # A campaign's publications newest first (the console's campaign page).
+        Index("ix_publications_campaign_id_id", "campaign_id", "id"),
+    )
 
     id: Mapped[str] = id_column()
     project_id: Mapped[str] = project_column()

@@ -20,6 +20,8 @@ class Redemption(Base):
         Index("ix_redemptions_project_order", "project_id", "order_id"),
         # Reports by period (the console's home page).
         Index("ix_redemptions_project_created", "project_id", "created_at"),
+        # A campaign's redemptions newest first (the console's campaign page).
+        Index("ix_redemptions_campaign_id_id", "campaign_id", "id"),
     )
 
     id: Mapped[str] = id_column()

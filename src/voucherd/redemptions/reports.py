@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from itertools import pairwise
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from voucherd.redemptions import repository
 from voucherd.redemptions.models import Redemption
 
 
@@ -54,3 +55,8 @@ async def latest_for_customer(
         .limit(limit)
     )
     return (await session.execute(stmt)).scalars().all()
+
+
+def campaign_redemptions_query(project_id: str, campaign_id: str) -> Select[Redemption]:
+    """A campaign's redemptions and refusals, as `GET /v1/redemptions?campaign=` lists them."""
+    return repository.list_query(project_id, campaign_id=campaign_id)

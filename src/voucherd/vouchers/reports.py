@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from voucherd.vouchers import repository
 from voucherd.vouchers.models import Voucher
 
 
@@ -31,3 +32,9 @@ async def gift_outstanding(session: AsyncSession, project_id: str) -> list[GiftL
         .order_by(Voucher.campaign_id)
     )
     return [GiftLiability(str(c or ""), int(n), int(b or 0)) for c, n, b in rows.all()]
+
+
+def campaign_vouchers_query(project_id: str, campaign_id: str) -> Select[Voucher]:
+    """A campaign's codes, as `GET /v1/vouchers?campaign_id=` lists them (the console pages
+    through them by id)."""
+    return repository.list_query(project_id, campaign_id=campaign_id)
