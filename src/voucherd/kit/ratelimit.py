@@ -46,6 +46,10 @@ class RateLimiter:
         # keys (a dropped key starts again with a full bucket: generous, never wrong).
         self._buckets: OrderedDict[str, _Bucket] = OrderedDict()
 
+    def clear(self) -> None:
+        """Forget every key (tests: each starts with full buckets)."""
+        self._buckets.clear()
+
     def take(self, key: str) -> Decision:
         now = self._now()
         bucket = self._buckets.pop(key, None) or _Bucket(float(self.per_minute), now)

@@ -1,7 +1,7 @@
 """console campaign pages: (campaign_id, id) indexes on vouchers, redemptions, publications
 
 Revision ID: 0022c
-Revises: 0021
+Revises: 0022
 Create Date: 2026-12-07 03:20:00
 
 The console pages through a campaign's codes, redemptions and publications newest first
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0022c"
-down_revision: str | None = "0021"
+down_revision: str | None = "0022"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
