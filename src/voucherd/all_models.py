@@ -17,10 +17,16 @@ from voucherd.oauth.models import OAuthToken
 from voucherd.orders.models import Order, OrderItem
 from voucherd.product_collections.models import ProductCollection
 from voucherd.products.models import Product, Sku
-from voucherd.promotions.models import PromotionStack, PromotionTier
 from voucherd.projects.models import ApiKey, Project
+from voucherd.promotions.models import PromotionStack, PromotionTier
 from voucherd.publications.models import Publication
 from voucherd.redemptions.models import Redemption
+from voucherd.referrals.models import (
+    RedeemableHolder,
+    Referral,
+    ReferralRewardGrant,
+    ReferralRewardTier,
+)
 from voucherd.rewards.models import Reward, RewardAssignment, RewardRedemption
 from voucherd.rules.models import RuleCounter, ValidationRule, ValidationRuleAssignment
 from voucherd.segments.models import CustomerSegment, Segment
@@ -63,7 +69,11 @@ __all__ = [
     "PromotionStack",
     "PromotionTier",
     "Publication",
+    "RedeemableHolder",
     "Redemption",
+    "Referral",
+    "ReferralRewardGrant",
+    "ReferralRewardTier",
     "Reward",
     "RewardAssignment",
     "RewardRedemption",

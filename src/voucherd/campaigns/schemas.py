@@ -10,9 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, Strict
 from voucherd.discounts.schemas import DiscountSpec, GiftSpec
 from voucherd.kit.bodies import RequestBody
 from voucherd.kit.validity import WindowFields
+from voucherd.referrals.schemas import ReferralProgramSpec
 from voucherd.vouchers.schemas import LoyaltyCardSpec, RedemptionLimit, VoucherType
 
-CampaignType = Literal["DISCOUNT_COUPONS", "GIFT_VOUCHERS", "LOYALTY_PROGRAM"]
+CampaignType = Literal["DISCOUNT_COUPONS", "GIFT_VOUCHERS", "LOYALTY_PROGRAM", "REFERRAL_PROGRAM"]
 # What a list may filter on: every type Voucherify's spec enumerates, including those we do
 # not create (no PROMOTION or REFERRAL_PROGRAM campaign exists here, so they list nothing).
 CampaignTypeFilter = Literal[
@@ -30,6 +31,8 @@ class CampaignVoucherSpec(BaseModel):
     loyalty_card: LoyaltyCardSpec | None = None
     redemption: RedemptionLimit | None = None
     code_config: dict[str, Any] | None = None
+    # Shown by REFERRAL_PROGRAM templates; their codes always are referral codes.
+    is_referral_code: StrictBool | None = None
 
 
 # Spec fields of campaign bodies whose behaviour voucherd lacks (later issues): refused when set.
@@ -59,7 +62,6 @@ class CampaignFields(RequestBody, WindowFields):
 class CampaignCreate(CampaignFields):
     unsupported = _CAMPAIGN_WINDOWS | {
         "use_voucher_metadata_schema",
-        "referral_program",
         "promotion",
     }
 
@@ -67,6 +69,7 @@ class CampaignCreate(CampaignFields):
     campaign_type: CampaignType | None = None
     vouchers_count: StrictInt | None = Field(default=None, ge=0, le=MAX_VOUCHERS_PER_REQUEST)
     voucher: CampaignVoucherSpec | None = None
+    referral_program: ReferralProgramSpec | None = None
 
 
 class CampaignUpdate(CampaignFields):

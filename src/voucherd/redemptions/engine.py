@@ -38,6 +38,7 @@ from voucherd.products import service as products
 from voucherd.products.service import Catalogue
 from voucherd.redemptions import stacking
 from voucherd.redemptions.schemas import OrderIn, RedeemableIn
+from voucherd.referrals.guard import referrer_error
 from voucherd.rules import decisions
 from voucherd.rules.explain import violation
 from voucherd.rules.facts import order_items
@@ -255,6 +256,9 @@ async def evaluate(
     for candidate in candidates:
         await _load(session, ctx, candidate, seen)
         _check(candidate, now)
+        candidate.error = candidate.error or referrer_error(
+            candidate.voucher, candidate.campaign, customer
+        )
         _resolve(candidate, order, customer, order_metadata, request_metadata, now)
     catalogue = await _price_free_units(session, ctx, candidates, order)
     prices = _unit_products(catalogue)

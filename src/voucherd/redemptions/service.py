@@ -44,6 +44,7 @@ from voucherd.redemptions.serializers import (
     redemption_body,
     simple_redemption,
 )
+from voucherd.referrals import service as referrals
 from voucherd.rules import counters as rule_counters
 from voucherd.rules.decisions import RuleBook
 from voucherd.rules.targeting import listing
@@ -186,6 +187,9 @@ async def redeem(session: AsyncSession, ctx: RequestContext, body: StackableRequ
             gift_amount=sum(c.gift_credits for c in evaluation.applicable),
         )
     await _record_redeemed(session, ctx, evaluation, children, customer, snapshot)
+    await referrals.on_redeemed(
+        session, ctx, evaluation.applicable, children, customer, staged.order
+    )
     return Redeemed(children, parent, staged.order, customer, evaluation, ctx.request_id)
 
 
