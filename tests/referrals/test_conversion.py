@@ -23,7 +23,7 @@ async def test_campaign_create_shows_the_program(client: httpx.AsyncClient) -> N
     assert program["referee_reward"] == {
         "related_object_parent": {"id": points["id"], "name": "Points", "object": "CAMPAIGN"},
         "type": "LOYALTY_CARD",
-        "amount": 100,
+        "amount": "100",  # a string, as the official SDK types it
     }
     again = h.ok(await client.get(f"/v1/campaigns/{campaign['id']}"))
     assert again["referral_program"] == program

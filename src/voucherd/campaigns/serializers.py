@@ -52,6 +52,15 @@ def simple_campaign(campaign: Campaign) -> dict[str, Any]:
 CAMPAIGN_OMITTED_WHEN_ABSENT = ("start_date", "expiration_date", "validity_hours")
 
 
+def referral_program_body(stored: dict[str, Any]) -> dict[str, Any]:
+    """`referral_program` as the official SDK parses it: its `referee_reward.amount` is a
+    string there (`StrictStr`), where the spec says integer; the SDK is what clients run."""
+    reward = stored.get("referee_reward")
+    if not reward:
+        return dict(stored)
+    return {**stored, "referee_reward": {**reward, "amount": str(reward["amount"])}}
+
+
 def campaign_body(campaign: Campaign, *, with_categories: bool = True) -> dict[str, Any]:
     """`with_categories=False` gives `categories: []` (Voucherify's campaign list without
     `expand=category`, and its campaign summary); `category_id` and `category` stay."""
@@ -71,7 +80,7 @@ def campaign_body(campaign: Campaign, *, with_categories: bool = True) -> dict[s
         }
     )
     if (campaign.extra or {}).get("referral_program"):
-        body["referral_program"] = campaign.extra["referral_program"]
+        body["referral_program"] = referral_program_body(campaign.extra["referral_program"])
     if (campaign.extra or {}).get("loyalty_tiers_expiration"):
         body["loyalty_tiers_expiration"] = campaign.extra["loyalty_tiers_expiration"]
     return omit_absent(body, CAMPAIGN_OMITTED_WHEN_ABSENT)

@@ -99,9 +99,7 @@ async def add(
     return voucher, campaign, rows
 
 
-def list_query(
-    ctx: RequestContext, voucher: Voucher, params: Any
-) -> Select[RedeemableHolder]:
+def list_query(ctx: RequestContext, voucher: Voucher, params: Any) -> Select[RedeemableHolder]:
     stmt = repository.holders_query(ctx.project_id, voucher.id)
     where: ColumnElement[bool] | None = filters.condition(params, FILTERS)
     return stmt if where is None else stmt.where(where)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
 
 from voucherd.customers.schemas import CustomerReference
 from voucherd.kit.bodies import RequestBody
@@ -31,8 +31,20 @@ class RewardParent(_Body):
 class RefereeReward(_Body):
     related_object_parent: RewardParent
     type: Literal["LOYALTY_CARD", "GIFT_VOUCHER"]
-    # Points, or gift credits in cents.
-    amount: StrictInt = Field(ge=1, le=MAX_AMOUNT)
+    # Points, or gift credits in cents. The spec types it as an integer, the official SDK
+    # as a string ("100"): both are taken.
+    amount: StrictInt | StrictStr
+
+    @field_validator("amount")
+    @classmethod
+    def _whole_number(cls, value: int | str) -> int:
+        if isinstance(value, str):
+            if not value.isdigit() or len(value) > 13:
+                raise ValueError("amount must be a whole number")
+            value = int(value)
+        if not 1 <= value <= MAX_AMOUNT:
+            raise ValueError(f"amount must be between 1 and {MAX_AMOUNT}")
+        return value
 
 
 class ReferralProgramSpec(_Body):
