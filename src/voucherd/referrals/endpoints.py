@@ -12,7 +12,13 @@ from voucherd.kit.responses import JsonResponse
 from voucherd.projects.auth import AppContext, Session
 from voucherd.referrals import holders, service, tiers
 from voucherd.referrals.models import RedeemableHolder
-from voucherd.referrals.schemas import HoldersCreate, RewardTierCreate, RewardTierUpdate
+from voucherd.referrals.schemas import (
+    HoldersCreate,
+    RewardTierCreate,
+    RewardTierOut,
+    RewardTiersListOut,
+    RewardTierUpdate,
+)
 from voucherd.referrals.serializers import holder_body, tier_body
 
 router = APIRouter(tags=["referrals"], route_class=TransactionalRoute)
@@ -97,7 +103,7 @@ async def remove_campaign_holder(
 # -- referrer reward tiers (voucherd's own API) -----------------------------------------------
 
 
-@router.post("/v1/referrals/{campaign_id}/reward-tiers")
+@router.post("/v1/referrals/{campaign_id}/reward-tiers", response_model=RewardTierOut)
 async def create_reward_tier(
     campaign_id: str, body: RewardTierCreate, ctx: AppContext, session: Session
 ) -> Response:
@@ -111,7 +117,7 @@ async def create_reward_tier(
     return JsonResponse(tier_body(await tiers.create(session, ctx, campaign, body)))
 
 
-@router.get("/v1/referrals/{campaign_id}/reward-tiers")
+@router.get("/v1/referrals/{campaign_id}/reward-tiers", response_model=RewardTiersListOut)
 async def list_reward_tiers(campaign_id: str, ctx: AppContext, session: Session) -> Response:
     """voucherd's own: the referral program's referrer reward tiers, oldest first."""
     campaign = await service.campaign_of(session, ctx, campaign_id)
@@ -119,7 +125,7 @@ async def list_reward_tiers(campaign_id: str, ctx: AppContext, session: Session)
     return JsonResponse(list_body("data", [tier_body(t) for t in rows], len(rows)))
 
 
-@router.get("/v1/referrals/{campaign_id}/reward-tiers/{tier_id}")
+@router.get("/v1/referrals/{campaign_id}/reward-tiers/{tier_id}", response_model=RewardTierOut)
 async def get_reward_tier(
     campaign_id: str, tier_id: str, ctx: AppContext, session: Session
 ) -> Response:
@@ -128,7 +134,7 @@ async def get_reward_tier(
     return JsonResponse(tier_body(await tiers.get(session, ctx, campaign, tier_id)))
 
 
-@router.put("/v1/referrals/{campaign_id}/reward-tiers/{tier_id}")
+@router.put("/v1/referrals/{campaign_id}/reward-tiers/{tier_id}", response_model=RewardTierOut)
 async def update_reward_tier(
     campaign_id: str, tier_id: str, body: RewardTierUpdate, ctx: AppContext, session: Session
 ) -> Response:

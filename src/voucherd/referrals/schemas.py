@@ -95,3 +95,42 @@ class RewardTierUpdate(RequestBody):
     banner: StrictStr | None = Field(default=None, max_length=1000)
     parameters: TierParameters | None = None
     reward: TierReward | None = None
+
+
+# -- answers of the reward-tier API (voucherd's own; documented in /openapi.json) -------------
+
+
+class TierParametersOut(BaseModel):
+    event_type: Literal["each", "at_least"]
+    referrals: int
+    segment: dict[str, Any] | None
+    custom_event: dict[str, Any] | None
+    distribution: dict[str, Any] | None
+
+
+class TierRewardOut(BaseModel):
+    type: RewardType
+    campaign_id: str
+    points: int | None = None
+    amount: int | None = None
+
+
+class RewardTierOut(BaseModel):
+    """A referrer reward tier (`rt_…`)."""
+
+    id: str
+    object: Literal["referral_tier"]
+    campaign_id: str
+    name: str
+    banner: str | None
+    parameters: TierParametersOut
+    reward: TierRewardOut
+    created_at: str
+    updated_at: str | None
+
+
+class RewardTiersListOut(BaseModel):
+    object: Literal["list"]
+    data_ref: Literal["data"]
+    data: list[RewardTierOut]
+    total: int
