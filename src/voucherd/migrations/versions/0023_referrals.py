@@ -83,7 +83,7 @@ def upgrade() -> None:
             sa.Column("name", sa.String(length=200), nullable=False),
             sa.Column("banner", sa.String(length=1000), nullable=True),
             sa.Column("event_type", sa.String(length=16), nullable=False),
-            sa.Column("referrals", sa.Integer(), nullable=False),
+            sa.Column("referrals", sa.BigInteger(), nullable=False),
             sa.Column("reward", sa.JSON(), nullable=False),
             sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True),
         ),
