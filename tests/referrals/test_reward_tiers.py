@@ -169,3 +169,24 @@ async def test_at_least_tier_is_granted_once_when_referees_convert_together(
         if e.entity_id == ann["id"]
     ]
     assert len(granted) == 1
+
+
+async def test_mutual_referrals_redeemed_at_once_both_succeed(client: httpx.AsyncClient) -> None:
+    """Ann refers Bob and Bob refers Ann; each redeems the other's code at the same moment.
+    Each conversion locks its referee, then its referrer: a deadlock PostgreSQL may break
+    is retried by the HTTP layer, so both succeed and both referrers are rewarded once."""
+    points = await h.loyalty_program(client)
+    campaign = await h.referral_program(client)
+    base = f"/v1/referrals/{campaign['id']}/reward-tiers"
+    reward = {"type": "LOYALTY_POINTS", "campaign_id": points["id"], "points": 10}
+    h.ok(await client.post(base, json=_tier("each", reward)))
+    for _ in range(3):
+        pair = [f"a{_}", f"b{_}"]
+        codes = [await h.publish(client, campaign["id"], who) for who in pair]
+        responses = await asyncio.gather(
+            client.post("/v1/redemptions", json=h.redemption(codes[0], pair[1])),
+            client.post("/v1/redemptions", json=h.redemption(codes[1], pair[0])),
+        )
+        assert [r.status_code for r in responses] == [200, 200], [r.text for r in responses]
+        for who in pair:
+            assert await h.points_of(client, points["id"], who) == 10
