@@ -41,6 +41,10 @@ async def test_referee_converts_once_and_is_rewarded(
     ann = await h.customer(client, "ann")
     first = h.ok(await client.post("/v1/redemptions", json=h.redemption(code, "bob")))
     assert first["order"]["referrer_id"] == ann["id"]
+    stored = h.ok(await client.get(f"/v1/redemptions/{first['redemptions'][0]['id']}"))
+    assert stored["order"]["referrer_id"] == ann["id"]
+    order = h.ok(await client.get(f"/v1/orders/{first['order']['id']}"))
+    assert order["referrer_id"] == ann["id"]
     assert first["order"]["discount_amount"] == 1000
     bob = await h.customer(client, "bob")
     assert bob["referrals"]["total"] == 1

@@ -173,6 +173,10 @@ async def redeem(session: AsyncSession, ctx: RequestContext, body: StackableRequ
     with session.no_autoflush:
         evaluation, children, parent = await _take(session, ctx, body, staged, customer)
     await orders.announce(session, ctx, staged)
+    # Referral codes: the order names its referrer, the customer converts (referrals/).
+    await referrals.on_redeemed(
+        session, ctx, evaluation.applicable, children, customer, staged.order
+    )
     snapshot = order_body(staged.order)
     for r in [*children, *([parent] if parent else [])]:
         r.order_snapshot = snapshot
@@ -187,9 +191,6 @@ async def redeem(session: AsyncSession, ctx: RequestContext, body: StackableRequ
             gift_amount=sum(c.gift_credits for c in evaluation.applicable),
         )
     await _record_redeemed(session, ctx, evaluation, children, customer, snapshot)
-    await referrals.on_redeemed(
-        session, ctx, evaluation.applicable, children, customer, staged.order
-    )
     return Redeemed(children, parent, staged.order, customer, evaluation, ctx.request_id)
 
 
