@@ -21,6 +21,12 @@ from voucherd.projects.models import ApiKey, Project
 from voucherd.promotions.models import PromotionStack, PromotionTier
 from voucherd.publications.models import Publication
 from voucherd.redemptions.models import Redemption
+from voucherd.referrals.models import (
+    RedeemableHolder,
+    Referral,
+    ReferralRewardGrant,
+    ReferralRewardTier,
+)
 from voucherd.rewards.models import Reward, RewardAssignment, RewardRedemption
 from voucherd.rules.models import RuleCounter, ValidationRule, ValidationRuleAssignment
 from voucherd.segments.models import CustomerSegment, Segment
@@ -64,7 +70,11 @@ __all__ = [
     "PromotionStack",
     "PromotionTier",
     "Publication",
+    "RedeemableHolder",
     "Redemption",
+    "Referral",
+    "ReferralRewardGrant",
+    "ReferralRewardTier",
     "Reward",
     "RewardAssignment",
     "RewardRedemption",

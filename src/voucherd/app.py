@@ -38,6 +38,7 @@ from voucherd.promotions.endpoints import client_router as promotions_client_rou
 from voucherd.promotions.endpoints import router as promotions_router
 from voucherd.publications.endpoints import router as publications_router
 from voucherd.redemptions.endpoints import router as redemptions_router
+from voucherd.referrals.endpoints import router as referrals_router
 from voucherd.rewards.endpoints import router as rewards_router
 from voucherd.rules.endpoints import router as rules_router
 from voucherd.segments.endpoints import router as segments_router
@@ -69,6 +70,7 @@ ROUTERS = (
     earning_router,
     tiers_router,
     rewards_router,
+    referrals_router,
     rules_router,
     events_router,
     client_router,

@@ -147,6 +147,23 @@ async def with_campaign(client: httpx.AsyncClient) -> Ids:
     return {"campaign": campaign["id"], "code": voucher["code"], **categories}
 
 
+async def with_reward_program(client: httpx.AsyncClient) -> Ids:
+    """A loyalty program a referral program's referee reward draws points from."""
+    return {"points": (await loyalty_program(client))["id"]}
+
+
+REFERRAL_PROGRAM = {
+    "conversion_event_type": "custom_event",
+    "custom_event": {"id": "ms_signed_up", "name": "signed_up"},
+    # The official SDK types `amount` as a string, and reads it back as one.
+    "referee_reward": {
+        "related_object_parent": {"id": "{points}", "name": "Base program", "object": "CAMPAIGN"},
+        "type": "LOYALTY_CARD",
+        "amount": "100",
+    },
+}
+
+
 async def with_program(client: httpx.AsyncClient) -> Ids:
     categories = await with_categories(client)
     program = await loyalty_program(client)
@@ -329,6 +346,21 @@ CASES = [
             "voucher": lambda b: projected(b["voucher"], CREATED_TEMPLATE),
             "validation_rules": assigned_rules,
         },
+    ),
+    Case(
+        "create referral campaign",
+        "POST",
+        "/v1/campaigns",
+        "/v1/campaigns",
+        _key("/v1/campaigns/{id}"),
+        CampaignCreate,
+        setup=with_reward_program,
+        base={
+            "name": "Referral",
+            "campaign_type": "REFERRAL_PROGRAM",
+            "voucher": {"type": "DISCOUNT_VOUCHER", "discount": DISCOUNT},
+        },
+        stored={"referral_program": REFERRAL_PROGRAM},
     ),
     Case(
         "update campaign",
@@ -1441,6 +1473,10 @@ NOT_SWEPT: dict[tuple[str, str], str] = {
     ("POST", "/v1/loyalties/members/{memberId}/redemption"): "not swept yet",
     ("POST", "/v1/loyalties/{campaignId}/members/{memberId}/redemption"): "not swept yet",
     ("POST", "/v1/events"): "not swept yet",
+    ("POST", "/v1/referrals/members/{memberId}/holders"): (
+        "{holders, metadata}: stored and read back by tests/referrals/test_holders.py"
+    ),
+    ("POST", "/v1/referrals/{campaignId}/members/{memberId}/holders"): "as above",
     ("POST", "/management/v1/projects/{projectId}/webhooks"): "not swept yet",
     ("PUT", "/management/v1/projects/{projectId}/webhooks/{webhookId}"): "not swept yet",
     # Management keys, which this sweep's client lacks: every field is stored and read back or

@@ -11,11 +11,13 @@ from voucherd.discounts.schemas import DiscountSpec, GiftSpec
 from voucherd.kit.bodies import RequestBody
 from voucherd.kit.validity import WindowFields
 from voucherd.promotions.schemas import PromotionSpec
+from voucherd.referrals.schemas import ReferralProgramSpec
 from voucherd.vouchers.schemas import LoyaltyCardSpec, RedemptionLimit, VoucherType
 
-CampaignType = Literal["DISCOUNT_COUPONS", "GIFT_VOUCHERS", "LOYALTY_PROGRAM", "PROMOTION"]
-# What a list may filter on: every type Voucherify's spec enumerates, including one we do
-# not create (no REFERRAL_PROGRAM campaign exists here, so it lists nothing).
+CampaignType = Literal[
+    "DISCOUNT_COUPONS", "GIFT_VOUCHERS", "LOYALTY_PROGRAM", "PROMOTION", "REFERRAL_PROGRAM"
+]
+# What a list may filter on: every type Voucherify's spec enumerates.
 CampaignTypeFilter = Literal[
     "DISCOUNT_COUPONS", "GIFT_VOUCHERS", "LOYALTY_PROGRAM", "PROMOTION", "REFERRAL_PROGRAM"
 ]
@@ -31,6 +33,8 @@ class CampaignVoucherSpec(BaseModel):
     loyalty_card: LoyaltyCardSpec | None = None
     redemption: RedemptionLimit | None = None
     code_config: dict[str, Any] | None = None
+    # Shown by REFERRAL_PROGRAM templates; their codes always are referral codes.
+    is_referral_code: StrictBool | None = None
 
 
 # Spec fields of campaign bodies whose behaviour voucherd lacks (later issues): refused when set.
@@ -60,7 +64,6 @@ class CampaignFields(RequestBody, WindowFields):
 class CampaignCreate(CampaignFields):
     unsupported = _CAMPAIGN_WINDOWS | {
         "use_voucher_metadata_schema",
-        "referral_program",
     }
 
     name: StrictStr = Field(min_length=1, max_length=500)
@@ -69,6 +72,8 @@ class CampaignCreate(CampaignFields):
     voucher: CampaignVoucherSpec | None = None
     # PROMOTION only: its tiers (promotions/service.create_campaign makes them).
     promotion: PromotionSpec | None = None
+    # REFERRAL_PROGRAM only (referrals/).
+    referral_program: ReferralProgramSpec | None = None
 
 
 class CampaignUpdate(CampaignFields):

@@ -16,6 +16,8 @@ def _template(campaign: Campaign) -> dict[str, Any]:
     template = {"discount": None, "gift": None, **campaign.voucher}
     redemption = template.get("redemption") or {}
     template["redemption"] = {"quantity": redemption.get("quantity"), "redeemed_quantity": 0}
+    if campaign.campaign_type == "REFERRAL_PROGRAM":
+        template["is_referral_code"] = True
     if template.get("discount") is not None:
         # Voucherify's campaign template always carries `units` (null unless UNIT ADD_MANY).
         template["discount"] = {"units": None, **template["discount"]}
@@ -28,7 +30,7 @@ def simple_campaign(campaign: Campaign) -> dict[str, Any]:
         "name": campaign.name,
         "campaign_type": campaign.campaign_type,
         "type": campaign.type,
-        "is_referral_code": False,
+        "is_referral_code": campaign.campaign_type == "REFERRAL_PROGRAM",
         "voucher": _template(campaign),
         "auto_join": campaign.auto_join,
         "join_once": campaign.join_once,
@@ -54,6 +56,15 @@ def simple_campaign(campaign: Campaign) -> dict[str, Any]:
 CAMPAIGN_OMITTED_WHEN_ABSENT = ("start_date", "expiration_date", "validity_hours")
 
 
+def referral_program_body(stored: dict[str, Any]) -> dict[str, Any]:
+    """`referral_program` as the official SDK parses it: its `referee_reward.amount` is a
+    string there (`StrictStr`), where the spec says integer; the SDK is what clients run."""
+    reward = stored.get("referee_reward")
+    if not reward:
+        return dict(stored)
+    return {**stored, "referee_reward": {**reward, "amount": str(reward["amount"])}}
+
+
 def campaign_body(campaign: Campaign, *, with_categories: bool = True) -> dict[str, Any]:
     """`with_categories=False` gives `categories: []` (Voucherify's campaign list without
     `expand=category`, and its campaign summary); `category_id` and `category` stay."""
@@ -72,6 +83,8 @@ def campaign_body(campaign: Campaign, *, with_categories: bool = True) -> dict[s
             "categories": categories_of(campaign.category_ref) if with_categories else [],
         }
     )
+    if (campaign.extra or {}).get("referral_program"):
+        body["referral_program"] = referral_program_body(campaign.extra["referral_program"])
     if (campaign.extra or {}).get("loyalty_tiers_expiration"):
         body["loyalty_tiers_expiration"] = campaign.extra["loyalty_tiers_expiration"]
     return omit_absent(body, CAMPAIGN_OMITTED_WHEN_ABSENT)

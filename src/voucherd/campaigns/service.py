@@ -30,12 +30,16 @@ from voucherd.kit.ids import Prefix, new_id
 from voucherd.kit.timefmt import as_utc, iso
 from voucherd.metadata_schemas import service as metadata_schemas
 from voucherd.redemptions import summary as redemption_summary
+from voucherd.referrals import program as referral_program
 from voucherd.rules import service as rules
 from voucherd.vouchers import service as vouchers
 from voucherd.vouchers.models import Voucher, VoucherTransaction
 from voucherd.vouchers.schemas import VoucherCreate
 
-CAMPAIGN_TYPE_BY_VOUCHER = {v: k for k, v in vouchers.TYPE_BY_CAMPAIGN.items()}
+# A DISCOUNT_VOUCHER template alone means DISCOUNT_COUPONS (referral programs say their type).
+CAMPAIGN_TYPE_BY_VOUCHER = {
+    v: k for k, v in vouchers.TYPE_BY_CAMPAIGN.items() if k != referral_program.REFERRAL_PROGRAM
+}
 
 
 def _template(campaign_type: str, spec: CampaignVoucherSpec) -> dict[str, Any]:
@@ -129,6 +133,16 @@ async def create(
         session, ctx, category_id=data.category_id, name=data.category
     )
     windows = _windows(campaign_type, data)
+    extra: dict[str, Any] = (
+        {"loyalty_tiers_expiration": data.loyalty_tiers_expiration}
+        if data.loyalty_tiers_expiration
+        else {}
+    )
+    referral = await referral_program.settings(
+        session, ctx, campaign_type, data.referral_program, get
+    )
+    if referral is not None:
+        extra["referral_program"] = referral
     campaign = Campaign(
         **windows,
         id=new_id(Prefix.CAMPAIGN),
@@ -148,9 +162,7 @@ async def create(
         category=category.name if category else None,
         category_id=category.id if category else None,
         category_ref=category,
-        extra={"loyalty_tiers_expiration": data.loyalty_tiers_expiration}
-        if data.loyalty_tiers_expiration
-        else {},
+        extra=extra,
         vouchers_count=0,
         metadata_=dict(data.metadata or {}),
         created_at=utcnow(),

@@ -42,5 +42,7 @@ class Customer(Base):
     redemptions_rolled_back: Mapped[int] = mapped_column(default=0)
     gift_redeemed_amount: Mapped[int] = mapped_column(default=0)
     loyalty_redeemed_points: Mapped[int] = mapped_column(default=0)
+    # The referee's `referrals {total, campaigns[]}`, kept by referrals/ (None = never referred).
+    referrals: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime | None] = updated_at_column()

@@ -56,7 +56,7 @@ def customer_body(customer: Customer) -> dict[str, Any]:
             },
         },
         "loyalty": {"points": 0, "referred_customers": 0, "campaigns": {}},
-        "referrals": {"total": 0, "campaigns": []},
+        "referrals": customer.referrals or {"total": 0, "campaigns": []},
         "metadata": customer.metadata_ or {},
         "system_metadata": {},
         "created_at": iso(customer.created_at),

@@ -21,6 +21,7 @@ from voucherd.kit.errors import InvalidPayload
 from voucherd.kit.ids import Prefix, new_id
 from voucherd.kit.timefmt import iso
 from voucherd.loyalty import service as loyalty
+from voucherd.referrals import service as referrals
 from voucherd.vouchers.models import Voucher
 from voucherd.vouchers.serializers import simple_voucher
 
@@ -87,6 +88,7 @@ async def track(
             "loyalty": loyalty_data,
         },
     )
+    await referrals.on_custom_event(session, ctx, body.event, body.referral, customer, custom_event)
     rules = await repository.active_rules_for_event(session, ctx.project_id, body.event)
     if rules:
         trigger = Trigger(

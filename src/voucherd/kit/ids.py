@@ -78,6 +78,12 @@ class Prefix:
     PRODUCT_COLLECTION = "pc"
     VALIDATION_RULE = "val"
     RULE_ASSIGNMENT = "asgm"
+    # Referral programs: a conversion, a code holder (Voucherify's `rh_`), referrer reward
+    # tiers and the grants of their rewards (our own API).
+    REFERRAL = "rfr"
+    REDEEMABLE_HOLDER = "rh"
+    REFERRAL_TIER = "rt"
+    REFERRAL_GRANT = "rtg"
     PROMOTION_TIER = "promo"
     PROMOTION_STACK = "stack"
     PERMANENT_DELETION = "del"

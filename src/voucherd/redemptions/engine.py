@@ -40,6 +40,7 @@ from voucherd.promotions import redeemables as promotions
 from voucherd.promotions.models import PromotionStack, PromotionTier
 from voucherd.redemptions import stacking
 from voucherd.redemptions.schemas import OrderIn, RedeemableIn
+from voucherd.referrals.guard import referrer_error
 from voucherd.rules import decisions
 from voucherd.rules.explain import violation
 from voucherd.rules.facts import order_items
@@ -358,6 +359,9 @@ async def evaluate(
         _check(candidate, now)
         if candidate.voucher is not None and candidate.error is None:  # uses sessions hold
             candidate.error = await sessions.check(session, candidate.voucher, now)
+        candidate.error = candidate.error or referrer_error(
+            candidate.voucher, candidate.campaign, customer
+        )
         _resolve(candidate, order, customer, order_metadata, request_metadata, now)
     catalogue = await _price_free_units(session, ctx, candidates, order)
     prices = _unit_products(catalogue)

@@ -45,6 +45,7 @@ from voucherd.redemptions.serializers import (
     redemption_body,
     simple_redemption,
 )
+from voucherd.referrals import service as referrals
 from voucherd.rules import counters as rule_counters
 from voucherd.rules.decisions import RuleBook
 from voucherd.rules.targeting import listing
@@ -185,6 +186,10 @@ async def redeem(session: AsyncSession, ctx: RequestContext, body: StackableRequ
     with session.no_autoflush:
         evaluation, children, parent = await _take(session, ctx, body, staged, customer)
     await orders.announce(session, ctx, staged)
+    # Referral codes: the order names its referrer, the customer converts (referrals/).
+    await referrals.on_redeemed(
+        session, ctx, evaluation.applicable, children, customer, staged.order
+    )
     snapshot = order_body(staged.order)
     for r in [*children, *([parent] if parent else [])]:
         r.order_snapshot = snapshot

@@ -42,6 +42,7 @@ TYPE_BY_CAMPAIGN = {
     "DISCOUNT_COUPONS": "DISCOUNT_VOUCHER",
     "GIFT_VOUCHERS": "GIFT_VOUCHER",
     "LOYALTY_PROGRAM": "LOYALTY_CARD",
+    "REFERRAL_PROGRAM": "DISCOUNT_VOUCHER",
 }
 
 
@@ -93,6 +94,7 @@ def template_fields(campaign: Campaign) -> dict[str, Any]:
         "start_date": campaign.start_date,
         "expiration_date": campaign.expiration_date,
         "active": True,
+        "is_referral_code": campaign.campaign_type == "REFERRAL_PROGRAM",
     }
     if vtype == "GIFT_VOUCHER":
         amount = int(gift.get("amount", 0))

@@ -1,0 +1,1 @@
+"""Referral programs: referral codes, referees, conversions and referrer reward tiers."""
