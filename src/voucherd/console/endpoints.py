@@ -7,7 +7,9 @@ from starlette.responses import Response
 
 from voucherd.console import customers, liability, service, webhooks
 from voucherd.console import home as home_page
+from voucherd.console import inspector as inspector_page
 from voucherd.console import settings as settings_pages
+from voucherd.console import simulator as simulator_page
 from voucherd.console.web import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
@@ -105,6 +107,8 @@ def install(app: FastAPI) -> None:
     app.include_router(webhooks.router)
     app.include_router(liability.router)
     app.include_router(settings_pages.router)
+    app.include_router(inspector_page.router)
+    app.include_router(simulator_page.router)
 
     async def to_login(_request: Request, _exc: Exception) -> Response:
         return redirect("/console/login")
