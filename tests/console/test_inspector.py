@@ -45,9 +45,7 @@ async def guarded_code(client: httpx.AsyncClient) -> str:
         )
     )
     rule = ok(
-        await client.post(
-            "/v1/validation-rules", json={"name": "Above 50", "rules": MORE_THAN_50}
-        )
+        await client.post("/v1/validation-rules", json={"name": "Above 50", "rules": MORE_THAN_50})
     )
     ok(
         await client.post(
@@ -74,7 +72,11 @@ async def test_failing_cart_shows_the_rule_and_its_numbers_and_changes_nothing(
     project: ProjectKeys,
 ) -> None:
     code = await guarded_code(client)
-    ok(await client.post("/v1/customers", json={"source_id": "ins-ann", "email": "ann@ins.example"}))
+    ok(
+        await client.post(
+            "/v1/customers", json={"source_id": "ins-ann", "email": "ann@ins.example"}
+        )
+    )
     await _user(db, project, "ins-viewer@shop.example", role="viewer")
     assert (await _log_in(browser, "ins-viewer@shop.example")).status_code == 303
     form = await browser.get("/console/inspector")
@@ -150,9 +152,7 @@ async def test_bad_input_is_explained_and_promotion_tiers_are_passed_on(
         assert message in html.unescape(resp.text)
         assert 'id="inspector-error"' in resp.text
     # The hook for promotion tiers: sent as such, answered as the API answers today.
-    tier = await browser.post(
-        "/console/inspector", data={"codes": "promo_123", "csrf_token": csrf}
-    )
+    tier = await browser.post("/console/inspector", data={"codes": "promo_123", "csrf_token": csrf})
     assert tier.status_code == 200, tier.text
     assert 'data-redeemable="promo_123"' in tier.text and "promotion_tier" in tier.text
 
