@@ -20,7 +20,6 @@ from voucherd.console.simulation import (
     customers_of,
     paid_orders,
 )
-from voucherd.customers.models import Customer
 from voucherd.discounts.calculation import (
     DiscountError,
     OrderInput,
@@ -101,7 +100,7 @@ async def simulate_discount(
 def _order_discount(
     ctx: RequestContext,
     order: Order,
-    customer: Customer | None,
+    customer: Mapping[str, Any] | None,
     draft: DiscountDraft,
     found: Mapping[str, Collection],
     prices: Mapping[str, UnitProduct],
@@ -110,18 +109,20 @@ def _order_discount(
     paid = order.paid_at or order.created_at
     sent = order_input(order)
     items = order_items(sent, [i.metadata_ for i in order.items if i.initial_quantity != 0])
-    try:
-        base = calculate_order(sent, [], prices)
-    except DiscountError:
-        return 0
+    amount = sent.amount
+    if amount is None:  # the lines price it: the calculation sums them as a validation does
+        try:
+            amount = calculate_order(sent, [], prices).amount
+        except DiscountError:
+            return 0
     facts = Facts(
         now=paid,
         zone=ctx.zone,
-        amount=base.amount,
-        initial_amount=base.amount,
+        amount=amount,
+        initial_amount=amount,
         items=items,
         customer_id=order.customer_id,
-        customer_metadata=(customer.metadata_ if customer else None) or {},
+        customer_metadata=customer or {},
         order_metadata=order.metadata_ or {},
         collections=found,
     )

@@ -24,7 +24,7 @@ from voucherd.console.simulation import (
     customers_of,
     paid_orders,
 )
-from voucherd.customers.models import Customer
+from voucherd.earning import repository as earning_repository
 from voucherd.earning.models import EarningRule
 from voucherd.earning.points import EarningFacts, compute
 from voucherd.earning.rules import ORDER_PAID
@@ -64,7 +64,7 @@ class EarningDraft:
 def _facts(
     ctx: RequestContext,
     order: Order,
-    customer: Customer | None,
+    customer: Mapping[str, Any] | None,
     collections_found: Mapping[str, Collection],
     body: Mapping[str, Any],
 ) -> Facts:
@@ -76,7 +76,7 @@ def _facts(
         initial_amount=amount,
         items=items,
         customer_id=order.customer_id,
-        customer_metadata=(customer.metadata_ if customer else None) or {},
+        customer_metadata=customer or {},
         order_metadata=order.metadata_ or {},
         collections=collections_found,
     )
@@ -90,7 +90,8 @@ class _Rule:
     id: str | None
     loyalty: Mapping[str, Any]
     rules: list[RuleSet]
-    live: EarningRule | None  # the stored rule (its validity windows), None for the draft
+    # The stored rule's fields (its validity windows) as `is_live` reads them; None: the draft.
+    fields: Mapping[str, Any] | None
 
 
 async def _program_rules(
@@ -106,7 +107,9 @@ async def _program_rules(
     for row in rows:
         assigned.setdefault(row.related_object_id, []).append(parse_rules(row.rules))
     out = [
-        _Rule(r.id, r.loyalty, assigned.get(r.id, []), r) for r in stored if r.id != draft.replaces
+        _Rule(r.id, r.loyalty, assigned.get(r.id, []), rule_fields(r))
+        for r in stored
+        if r.id != draft.replaces
     ]
     own = [draft.rules] if draft.rules is not None else assigned.get(draft.replaces or "", [])
     out.append(_Rule(draft.replaces, draft.loyalty, own, None))
@@ -114,8 +117,6 @@ async def _program_rules(
 
 
 async def _order_paid_rules(session: AsyncSession, project_id: str) -> Sequence[EarningRule]:
-    from voucherd.earning import repository as earning_repository
-
     return await earning_repository.active_rules_for_event(session, project_id, ORDER_PAID)
 
 
@@ -160,7 +161,7 @@ async def simulate_earning(
 def _order_points(
     ctx: RequestContext,
     order: Order,
-    customer: Customer | None,
+    customer: Mapping[str, Any] | None,
     card: Voucher | None,
     program: Campaign,
     rules: Sequence[_Rule],
@@ -173,13 +174,13 @@ def _order_points(
     facts = _facts(ctx, order, customer, found, body)
     earning = EarningFacts(
         order=body,
-        customer_metadata=(customer.metadata_ if customer else None) or {},
+        customer_metadata=customer or {},
         now=paid,
     )
     passing = [
         rule
         for rule in rules
-        if (rule.live is None or is_live(rule_fields(rule.live), paid))
+        if (rule.fields is None or is_live(rule.fields, paid))
         and all(evaluate(r, facts).passed for r in rule.rules)
     ]
     if card is None:
