@@ -199,3 +199,35 @@ async def test_another_projects_codes_and_customers_stay_invisible(
         data={**_cart(code, "60.00", customer="ins-secret"), "csrf_token": csrf},
     )
     assert hidden.status_code == 400 and "No customer has" in html.unescape(hidden.text)
+
+
+async def test_stacking_skips_are_shown_with_their_reason(
+    browser: httpx.AsyncClient,  # noqa: F811
+    client: httpx.AsyncClient,
+    db: Database,
+    project: ProjectKeys,
+) -> None:
+    codes = []
+    for _ in range(6):  # the default stacking rules apply 5 and skip the rest
+        voucher = ok(
+            await client.post(
+                "/v1/vouchers",
+                json={
+                    "type": "DISCOUNT_VOUCHER",
+                    "discount": {"type": "AMOUNT", "amount_off": 100},
+                },
+            )
+        )
+        codes.append(voucher["code"])
+    await _user(db, project, "ins-stack@shop.example", role="viewer")
+    assert (await _log_in(browser, "ins-stack@shop.example")).status_code == 303
+    csrf = _csrf((await browser.get("/console/inspector")).text)
+    page = await browser.post(
+        "/console/inspector", data={**_cart("\n".join(codes), "100.00"), "csrf_token": csrf}
+    )
+    assert page.status_code == 200, page.text
+    assert page.text.count('data-status="APPLICABLE"') == 5
+    skipped = page.text[page.text.index(f'data-redeemable="{codes[-1]}"') :]
+    assert skipped.index('data-status="SKIPPED"') < skipped.index("</tr>")
+    assert "Applicable redeemables limit exceeded" in skipped[: skipped.index("</tr>")]
+    assert 'data-metric="order-discount">5.00<' in page.text

@@ -1,6 +1,7 @@
 """The console in a real browser: Debian's Chromium driven by Playwright (never a downloaded
 browser), against a live voucherd. Log in, see a redemption made through the API on the home
-page, find the customer, adjust their points, read the ledger, log out.
+page, find the customer, adjust their points, read the ledger, run the inspector on a failing
+cart and read the reason, run the simulator, log out.
 
 Screenshots of each page go to `var/screenshots/`; with VOUCHERD_UPDATE_SCREENSHOTS=1 they
 replace the ones under `docs/` that the README shows.
