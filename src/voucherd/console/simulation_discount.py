@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voucherd.console.simulation import (
@@ -34,8 +33,8 @@ from voucherd.kit.context import RequestContext
 from voucherd.orders.models import Order
 from voucherd.product_collections.filters import Collection
 from voucherd.products import service as products
+from voucherd.redemptions import reports as redemption_reports
 from voucherd.redemptions.engine import _targeted as targeted_discount
-from voucherd.redemptions.models import Redemption
 from voucherd.rules.evaluate import evaluate
 from voucherd.rules.facts import Facts, order_items
 from voucherd.rules.targeting import target
@@ -80,9 +79,7 @@ async def simulate_discount(
     result.caveats = caveats(rule_sets)
     prices = await _unit_prices(session, ctx, draft.discount)
     async for batch in paid_orders(session, ctx.project_id, start, end):
-        people = await customers_of(
-            session, ctx.project_id, {o.customer_id for o in batch if o.customer_id}
-        )
+        people = await customers_of(session, ctx, {o.customer_id for o in batch if o.customer_id})
         for order in batch:
             result.orders += 1
             customer = people.get(order.customer_id or "")
@@ -167,26 +164,11 @@ async def _unit_prices(
 async def actual_discounts(
     session: AsyncSession, project_id: str, start: datetime, end: datetime, side: Side
 ) -> None:
-    """Discounts redemptions actually gave in the range (gift-card credits left out), as the
-    home page counts them: successful, stacked parents not counted."""
-    rows = await session.execute(
-        select(
-            Redemption.customer_id,
-            func.count(func.distinct(Redemption.order_id)),
-            func.coalesce(func.sum(Redemption.amount - Redemption.gift_credits), 0),
-        )
-        .where(
-            Redemption.project_id == project_id,
-            Redemption.created_at >= start,
-            Redemption.created_at < end,
-            Redemption.result == "SUCCESS",
-            Redemption.related_object_type != "redemption",
-            Redemption.gift_credits == 0,
-        )
-        .group_by(Redemption.customer_id)
-    )
-    for customer_id, orders, cents in rows.all():
-        side.orders += int(orders)
-        side.total += int(cents)
+    """Discounts redemptions actually gave in the range (gift-card credits left out)."""
+    for customer_id, orders, cents in await redemption_reports.discounts_by_customer(
+        session, project_id, start, end
+    ):
+        side.orders += orders
+        side.total += cents
         if customer_id and cents:
             side.customers.add(customer_id)

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voucherd.campaigns.models import Campaign
@@ -24,30 +23,24 @@ from voucherd.console.simulation import (
     customers_of,
     paid_orders,
 )
-from voucherd.earning import repository as earning_repository
-from voucherd.earning.models import EarningRule
+from voucherd.earning import service as earning
 from voucherd.earning.points import EarningFacts, compute
-from voucherd.earning.rules import ORDER_PAID
 from voucherd.earning.service import rule_fields
 from voucherd.kit.context import RequestContext
-from voucherd.kit.ids import Prefix
 from voucherd.kit.validity import is_live
-from voucherd.loyalty import ledger
-from voucherd.loyalty.models import PendingPoints
+from voucherd.loyalty import reports as loyalty_reports
 from voucherd.orders.models import Order
 from voucherd.orders.serializers import order_body
 from voucherd.product_collections.filters import Collection
 from voucherd.rules import decisions
-from voucherd.rules import repository as rule_repository
 from voucherd.rules.evaluate import evaluate
 from voucherd.rules.facts import Facts
-from voucherd.rules.language import parse_rules
 from voucherd.rules.tree import RuleSet, Targeting
-from voucherd.tiers import repository as tier_repository
+from voucherd.tiers import service as tier_service
 from voucherd.tiers.models import LoyaltyTier
 from voucherd.tiers.rules import tier_for
 from voucherd.tiers.service import points_range
-from voucherd.vouchers.models import Voucher, VoucherTransaction
+from voucherd.vouchers.models import Voucher
 
 
 @dataclass(frozen=True)
@@ -99,13 +92,10 @@ async def _program_rules(
 ) -> list[_Rule]:
     stored = [
         r
-        for r in await _order_paid_rules(session, ctx.project_id)
+        for r in await earning.active_order_paid_rules(session, ctx)
         if r.campaign_id == draft.program.id
     ]
-    rows = await rule_repository.rule_rows_for(session, ctx.project_id, [r.id for r in stored])
-    assigned: dict[str, list[RuleSet]] = {}
-    for row in rows:
-        assigned.setdefault(row.related_object_id, []).append(parse_rules(row.rules))
+    assigned = await decisions.rule_sets_for(session, ctx, [r.id for r in stored])
     out = [
         _Rule(r.id, r.loyalty, assigned.get(r.id, []), rule_fields(r))
         for r in stored
@@ -114,10 +104,6 @@ async def _program_rules(
     own = [draft.rules] if draft.rules is not None else assigned.get(draft.replaces or "", [])
     out.append(_Rule(draft.replaces, draft.loyalty, own, None))
     return out
-
-
-async def _order_paid_rules(session: AsyncSession, project_id: str) -> Sequence[EarningRule]:
-    return await earning_repository.active_rules_for_event(session, project_id, ORDER_PAID)
 
 
 async def simulate_earning(
@@ -130,13 +116,13 @@ async def simulate_earning(
     rule_sets = [r for rule in rules for r in rule.rules]
     found = await collections_for(session, ctx, rule_sets, Targeting())
     result.caveats = caveats(rule_sets)
-    tiers = list(await tier_repository.program_tiers(session, program.id))
+    tiers = list(await tier_service.program_tiers(session, program.id))
     tier_by_id = {t.id: t for t in tiers}
     per_customer: dict[str, int] = {}
     members: dict[str, Voucher | None] = {}
     async for batch in paid_orders(session, ctx.project_id, start, end):
         holders = {o.customer_id for o in batch if o.customer_id}
-        people = await customers_of(session, ctx.project_id, holders)
+        people = await customers_of(session, ctx, holders)
         cards = await cards_of(session, program.id, holders)
         for order in batch:
             result.orders += 1
@@ -152,7 +138,7 @@ async def simulate_earning(
                 per_customer[order.customer_id] = per_customer.get(order.customer_id, 0) + points
                 members[order.customer_id] = card
     actual = await actual_points(session, ctx.project_id, program.id, start, end, result.actual)
-    await _membercards_of(session, program.id, members, set(actual))
+    await _member_cards(session, program.id, members, set(actual))
     result.tiers = tier_distribution(tiers, members, per_customer, actual)
     result.seconds = time.perf_counter() - began
     return result
@@ -206,48 +192,26 @@ async def actual_points(
     end: datetime,
     side: Side,
 ) -> dict[str, int]:
-    """Points the program's earning rules actually gave on orders in the range (credited,
-    or held as pending and not cancelled), per customer; fills `side`. Two queries."""
-    credited = await session.execute(
-        select(Voucher.holder_id, VoucherTransaction.dedupe_key, VoucherTransaction.amount)
-        .join(Voucher, Voucher.id == VoucherTransaction.voucher_id)
-        .where(
-            VoucherTransaction.project_id == project_id,
-            VoucherTransaction.campaign_id == program_id,
-            VoucherTransaction.type == ledger.ACCRUAL,
-            VoucherTransaction.dedupe_key.like("earn:%"),
-            VoucherTransaction.created_at >= start,
-            VoucherTransaction.created_at < end,
-        )
-    )
-    held = await session.execute(
-        select(PendingPoints.customer_id, PendingPoints.order_id, PendingPoints.points).where(
-            PendingPoints.project_id == project_id,
-            PendingPoints.campaign_id == program_id,
-            PendingPoints.status != "CANCELED",
-            PendingPoints.order_id.is_not(None),
-            PendingPoints.created_at >= start,
-            PendingPoints.created_at < end,
-        )
-    )
+    """Points the program's earning rules actually gave orders in the range (credited, or
+    held as pending and not cancelled), per customer; fills `side`."""
     per_customer: dict[str, int] = {}
     orders: set[str] = set()
-    # A ledger entry's key is earn:{rule}:{order}; custom-event earnings name no order.
-    rows = [(h, (k or "").rsplit(":", 1)[-1], p) for h, k, p in credited.all()]
-    rows = [row for row in rows if row[1].startswith(f"{Prefix.ORDER}_")]
-    for holder, order_id, points in [*rows, *held.all()]:
-        if not points or not order_id:
+    found = await loyalty_reports.points_earned_on_orders(
+        session, project_id, program_id, start, end
+    )
+    for holder, order_id, points in found:
+        if not points:
             continue
         orders.add(order_id)
-        side.total += int(points)
+        side.total += points
         if holder:
             side.customers.add(holder)
-            per_customer[holder] = per_customer.get(holder, 0) + int(points)
+            per_customer[holder] = per_customer.get(holder, 0) + points
     side.orders = len(orders)
     return per_customer
 
 
-async def _membercards_of(
+async def _member_cards(
     session: AsyncSession, program_id: str, members: dict[str, Voucher | None], more: set[str]
 ) -> None:
     """The cards of customers who got points only in reality (one query)."""

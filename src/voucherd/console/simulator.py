@@ -21,14 +21,14 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
-from voucherd.campaigns import repository as campaign_repository
+from voucherd.campaigns import service as campaigns
 from voucherd.campaigns.models import Campaign
 from voucherd.console.simulation import Simulation
 from voucherd.console.simulation_discount import DiscountDraft, simulate_discount
 from voucherd.console.simulation_earning import EarningDraft, simulate_earning
 from voucherd.console.web import CurrentViewer, Viewer, checked_form, page
 from voucherd.discounts.schemas import DiscountSpec
-from voucherd.earning import repository as earning_repository
+from voucherd.earning import service as earning
 from voucherd.earning.models import EarningRule
 from voucherd.earning.rules import ORDER_PAID, STEP_PATHS, check_loyalty
 from voucherd.kit.clock import utcnow
@@ -77,19 +77,8 @@ class Choices:
 
 
 async def choices(session: AsyncSession, who: Viewer) -> Choices:
-    project_id = who.user.project_id
-    programs = (
-        (
-            await session.execute(
-                campaign_repository.list_query(project_id, campaign_type=PROGRAM)
-                .order_by(Campaign.name)
-                .limit(200)
-            )
-        )
-        .scalars()
-        .all()
-    )
-    rules = await earning_repository.active_rules_for_event(session, project_id, ORDER_PAID)
+    programs = await campaigns.of_type(session, who.ctx, PROGRAM)
+    rules = await earning.active_order_paid_rules(session, who.ctx)
     return Choices(list(programs), list(rules))
 
 
