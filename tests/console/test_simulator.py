@@ -291,3 +291,28 @@ async def test_anonymous_stale_forms_and_other_projects(
               "points": "1", "calculation": "FIXED", "csrf_token": csrf},
     )  # fmt: skip
     assert stolen.status_code == 400 and "Choose an earning rule" in html.unescape(stolen.text)
+
+
+async def test_a_draft_discount_on_the_items_its_rule_targets(
+    browser: httpx.AsyncClient,  # noqa: F811
+    db: Database,
+    project: ProjectKeys,
+    shop: dict[str, Any],
+) -> None:
+    csrf = await _logged_in(browser, db, project, "sim-items@shop.example")
+    page = await browser.post(
+        "/console/simulator",
+        data={
+            **RANGE,
+            "kind": "discount",
+            "discount_json": '{"type": "AMOUNT", "amount_off": 300, "effect": "APPLY_TO_ITEMS"}',
+            "rule_json": '{"rules": {"logic": ""}, "applicable_to": {"included": [{"object":'
+            ' "product", "id": "prod_cup", "source_id": "cup"}]}}',
+            "csrf_token": csrf,
+        },
+    )
+    assert page.status_code == 200, page.text
+    # Only ben's redeemed order has a cup (12.00): 3.00 off it, nothing off the mugs.
+    assert metric(page.text, "simulated-total") == f"{min(300, REDEEMED[1]) / 100:.2f}"
+    assert metric(page.text, "simulated-orders") == "1"
+    assert metric(page.text, "simulated-customers") == "1"
