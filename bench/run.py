@@ -1,7 +1,8 @@
 """`make bench`: every figure of issue 6 side by side with its ceiling, in one table.
 
     python -m bench.run [--db sqlite|postgres|both] [--quick] [--concurrency 32]
-                        [--only redeem,redeem_rules,earn,reward,deliver,codes,import,size,export]
+                        [--only redeem,redeem_rules,earn,reward,deliver,codes,import,size,export,
+                        simulate]
                         [--pg-url URL]
 
 Each engine gets fresh databases (SQLite files, or PostgreSQL databases created and dropped
@@ -30,6 +31,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bench import ceiling, coupons, imports, loyalty, webhook_deliver
 from bench import export as export_bench
+from bench import simulate as simulate_bench
 from bench.coupons import Measured
 from bench.results import Row, machine_facts, rate, verdict, write_markdown
 from bench.server import (
@@ -45,6 +47,7 @@ from bench.wrk import ensure_wrk
 
 MEASUREMENTS = (
     "redeem", "redeem_rules", "earn", "reward", "deliver", "codes", "import", "size", "export",
+    "simulate",
 )  # fmt: skip
 WRITE_PATHS = ("redeem", "earn", "reward")  # the ones with an SQL ceiling
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
@@ -349,6 +352,26 @@ async def _export(ctx: Context) -> Row:
     return row
 
 
+async def _simulate(ctx: Context) -> Row:
+    orders = simulate_bench.ORDERS
+    print(f"[{ctx.engine}] simulate: {orders:,} paid orders replayed", flush=True)
+    target = f"{orders:,} orders < {simulate_bench.TARGET_SECONDS:.0f} s"
+    row = Row("simulate", _label(ctx.engine), target=target)
+
+    async def go() -> None:
+        async with fresh_database(ctx.engine, ctx.workdir, ctx.pg_url) as url:
+            run = await simulate_bench.measure(url, orders, ctx.workdir)
+        row.figure = rate(run.rate, "orders/s")
+        row.met = verdict(run.slowest < simulate_bench.TARGET_SECONDS)
+        row.notes.append(
+            f"console simulator: a changed earning rule {run.earning_seconds:.1f} s, a draft "
+            f"discount {run.discount_seconds:.1f} s, CPU {run.cpu_seconds:.1f} s for both"
+        )
+
+    await _guarded(row, go)
+    return row
+
+
 async def _size(ctx: Context) -> list[Row]:
     runs: list[SizeRun] = []
     placeholder = Row("size", _label(ctx.engine), target=f"≤ {SIZE_SLOWDOWN * 100:.0f} % slower")
@@ -411,6 +434,8 @@ async def run_engine(ctx: Context, selected: list[str]) -> list[Row]:
         rows += await _size(ctx)
     if "export" in selected:
         rows.append(await _export(ctx))
+    if "simulate" in selected:
+        rows.append(await _simulate(ctx))
     return rows
 
 

@@ -1,6 +1,7 @@
 """The console in a real browser: Debian's Chromium driven by Playwright (never a downloaded
 browser), against a live voucherd. Log in, see a redemption made through the API on the home
-page, find the customer, adjust their points, read the ledger, log out.
+page, find the customer, adjust their points, read the ledger, run the inspector on a failing
+cart and read the reason, run the simulator, log out.
 
 Screenshots of each page go to `var/screenshots/`; with VOUCHERD_UPDATE_SCREENSHOTS=1 they
 replace the ones under `docs/` that the README shows.
@@ -124,6 +125,39 @@ async def _campaign_steps(page: Any, base: str, shots: Path) -> None:
     await page.screenshot(path=shots / "console-campaigns.png", full_page=True)
 
 
+async def _guarded_code(base: str, project: ProjectKeys) -> str:
+    """For the inspector: a code whose validation rule wants an order above 50.00."""
+    async with httpx.AsyncClient(base_url=base, headers=project.headers) as api:
+        voucher = (
+            await api.post(
+                "/v1/vouchers",
+                json={
+                    "type": "DISCOUNT_VOUCHER",
+                    "discount": {"type": "PERCENT", "percent_off": 10},
+                },
+            )
+        ).json()
+        rule = (
+            await api.post(
+                "/v1/validation-rules",
+                json={
+                    "name": "Orders above 50",
+                    "rules": {
+                        "1": {"name": "order.amount", "conditions": {"$more_than": [5000]}},
+                        "logic": "1",
+                    },
+                },
+            )
+        ).json()
+        assigned = await api.post(
+            f"/v1/validation-rules/{rule['id']}/assignments",
+            json={"related_object_type": "voucher", "related_object_id": voucher["id"]},
+        )
+        assert assigned.status_code == 200, assigned.text
+    code: str = voucher["code"]
+    return code
+
+
 async def test_marketer_journey_in_chromium(
     backend: Backend, live_server: LiveServer, project: ProjectKeys, db: Database
 ) -> None:
@@ -132,6 +166,7 @@ async def test_marketer_journey_in_chromium(
     from playwright.async_api import async_playwright
 
     card = await _setup(live_server.base_url, project, db)
+    guarded = await _guarded_code(live_server.base_url, project)
     shots = _shots()
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
@@ -164,6 +199,31 @@ async def test_marketer_journey_in_chromium(
         await page.screenshot(path=shots / "console-card.png", full_page=True)
 
         await _campaign_steps(page, base, shots)
+        # The inspector: a cart below the code's minimum, and the reason with its numbers.
+        await page.get_by_role("link", name="Inspector").click()
+        await page.get_by_label("Item 1 product or SKU").fill("mug")
+        await page.get_by_label("Item 1 quantity").fill("1")
+        await page.get_by_label("Item 1 unit price").fill("45.00")
+        await page.get_by_label("Customer: id, source id or email").fill("browser-zoe")
+        await page.get_by_label("Codes, one per line").fill(guarded)
+        await page.get_by_role("button", name="Inspect").click()
+        await page.wait_for_selector("text=order amount 45.00 is not more than 50.00")
+        row = page.locator(f'[data-redeemable="{guarded}"]')
+        assert await row.locator("[data-status]").inner_text() == "INAPPLICABLE"
+        await page.screenshot(path=shots / "console-inspector.png", full_page=True)
+
+        # The simulator: the program with a draft rule of 1 point per 10.00, over the last
+        # 30 days (the form's default): Zoe's 25.00 order would have earned 2 points.
+        await page.get_by_role("link", name="Simulator").click()
+        await page.get_by_label("Program and rule").select_option(label="Stars: add a rule")
+        await page.get_by_label("Points for").select_option("ORDER_AMOUNT")
+        await page.get_by_label("Every (amount").fill("10.00")
+        await page.get_by_label("Points", exact=True).fill("1")
+        await page.get_by_role("button", name="Simulate").click()
+        await page.wait_for_selector("text=Orders replayed")
+        assert await page.locator('[data-metric="simulated-total"]').inner_text() == "2"
+        assert await page.locator('[data-metric="actual-total"]').inner_text() == "0"
+        await page.screenshot(path=shots / "console-simulator.png", full_page=True)
 
         # Keyboard only: the skip link is the first stop, the navigation follows.
         await page.keyboard.press("Tab")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -471,3 +471,11 @@ async def _leave_deleted_category(session: AsyncSession, project_id: str, catego
 async def names(session: AsyncSession, ctx: RequestContext, ids: Iterable[str]) -> dict[str, str]:
     """Campaign names by id (reports label their rows with them)."""
     return await repository.names(session, ctx.project_id, ids)
+
+
+async def of_type(
+    session: AsyncSession, ctx: RequestContext, campaign_type: str, limit: int = 200
+) -> Sequence[Campaign]:
+    """The project's campaigns of one type, by name (a console's pick list)."""
+    stmt = repository.list_query(ctx.project_id, campaign_type=campaign_type)
+    return (await session.execute(stmt.order_by(Campaign.name).limit(limit))).scalars().all()

@@ -15,7 +15,9 @@ from voucherd.console import (
     webhooks,
 )
 from voucherd.console import home as home_page
+from voucherd.console import inspector as inspector_page
 from voucherd.console import settings as settings_pages
+from voucherd.console import simulator as simulator_page
 from voucherd.console.web import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
@@ -116,6 +118,8 @@ def install(app: FastAPI) -> None:
     app.include_router(campaigns.router)  # before campaign_page: /campaigns/new is no id
     app.include_router(campaign_page.router)
     app.include_router(stacking.router)
+    app.include_router(inspector_page.router)
+    app.include_router(simulator_page.router)
 
     async def to_login(_request: Request, _exc: Exception) -> Response:
         return redirect("/console/login")

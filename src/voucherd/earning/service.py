@@ -241,3 +241,10 @@ async def delete_rule(
     rule, program = await get_rule(session, ctx, campaign_key, rule_id)
     await _record(session, ctx, "deleted", rule, program)
     await repository.delete_rule(session, rule.id)
+
+
+async def active_order_paid_rules(
+    session: AsyncSession, ctx: RequestContext
+) -> Sequence[EarningRule]:
+    """The enabled order.paid rules of every program of the project, oldest first."""
+    return await repository.active_rules_for_event(session, ctx.project_id, "order.paid")

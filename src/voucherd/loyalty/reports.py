@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import pairwise
@@ -10,7 +10,9 @@ from itertools import pairwise
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from voucherd.kit.ids import Prefix
 from voucherd.loyalty import ledger, repository
+from voucherd.loyalty.models import PendingPoints
 from voucherd.vouchers.models import PointsBucket, Voucher, VoucherTransaction
 
 # Points given to members (earned, granted, activated) and points members spent on rewards.
@@ -105,3 +107,51 @@ async def expiring_by_month(
         .group_by(PointsBucket.campaign_id)
     )
     return {str(row[0] or ""): [int(v) for v in row[1:]] for row in rows.all()}
+
+
+async def cards_by_holder(
+    session: AsyncSession, program_id: str, holders: Collection[str]
+) -> dict[str, Voucher]:
+    """The program's cards of these customers, by holder: one query."""
+    if not holders:
+        return {}
+    rows = await session.execute(
+        select(Voucher).where(Voucher.campaign_id == program_id, Voucher.holder_id.in_(holders))
+    )
+    return {v.holder_id: v for v in rows.scalars().all() if v.holder_id}
+
+
+async def points_earned_on_orders(
+    session: AsyncSession, project_id: str, program_id: str, start: datetime, end: datetime
+) -> list[tuple[str | None, str, int]]:
+    """(holder, order id, points) the program's earning rules gave orders in [start, end):
+    credited (the ledger's earn:{rule}:{order} entries) or held as pending and not cancelled.
+    Two queries."""
+    credited = await session.execute(
+        select(Voucher.holder_id, VoucherTransaction.dedupe_key, VoucherTransaction.amount)
+        .join(Voucher, Voucher.id == VoucherTransaction.voucher_id)
+        .where(
+            VoucherTransaction.project_id == project_id,
+            VoucherTransaction.campaign_id == program_id,
+            VoucherTransaction.type == ledger.ACCRUAL,
+            VoucherTransaction.dedupe_key.like("earn:%"),
+            VoucherTransaction.created_at >= start,
+            VoucherTransaction.created_at < end,
+        )
+    )
+    held = await session.execute(
+        select(PendingPoints.customer_id, PendingPoints.order_id, PendingPoints.points).where(
+            PendingPoints.project_id == project_id,
+            PendingPoints.campaign_id == program_id,
+            PendingPoints.status != "CANCELED",
+            PendingPoints.order_id.is_not(None),
+            PendingPoints.created_at >= start,
+            PendingPoints.created_at < end,
+        )
+    )
+    # Custom events earn with earn:{rule}:{event id}: only order ids count here.
+    order_prefix = f"{Prefix.ORDER}_"
+    found = [(h, (k or "").rsplit(":", 1)[-1], int(p)) for h, k, p in credited.all()]
+    found = [row for row in found if row[1].startswith(order_prefix)]
+    found += [(c, o, int(p)) for c, o, p in held.all() if o]
+    return found

@@ -60,3 +60,27 @@ async def latest_for_customer(
 def campaign_redemptions_query(project_id: str, campaign_id: str) -> Select[Redemption]:
     """A campaign's redemptions and refusals, as `GET /v1/redemptions?campaign=` lists them."""
     return repository.list_query(project_id, campaign_id=campaign_id)
+
+
+async def discounts_by_customer(
+    session: AsyncSession, project_id: str, start: datetime, end: datetime
+) -> list[tuple[str | None, int, int]]:
+    """(customer, orders, discount in cents) of successful redemptions in [start, end), as
+    the home page counts them (stacked parents not counted), gift-card credits left out."""
+    rows = await session.execute(
+        select(
+            Redemption.customer_id,
+            func.count(func.distinct(Redemption.order_id)),
+            func.coalesce(func.sum(Redemption.amount), 0),
+        )
+        .where(
+            Redemption.project_id == project_id,
+            Redemption.created_at >= start,
+            Redemption.created_at < end,
+            Redemption.result == "SUCCESS",
+            Redemption.related_object_type != "redemption",
+            Redemption.gift_credits == 0,
+        )
+        .group_by(Redemption.customer_id)
+    )
+    return [(c, int(n), int(cents)) for c, n, cents in rows.all()]

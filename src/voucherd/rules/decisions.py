@@ -20,6 +20,7 @@ from voucherd.customers.models import Customer
 from voucherd.discounts.calculation_types import OrderInput, OrderItemInput
 from voucherd.kit.context import RequestContext
 from voucherd.product_collections import service as collections
+from voucherd.product_collections.filters import Collection as Collection_
 from voucherd.rules import counters, repository
 from voucherd.rules.evaluate import Outcome, evaluate
 from voucherd.rules.facts import Facts, ItemFact, order_items
@@ -318,3 +319,35 @@ async def failures_for(
         if not outcome.passed:
             failed.setdefault(object_id, []).append((rule, outcome))
     return failed
+
+
+# --- for replays of past orders (the console's simulator): rules read once, decided purely ----
+
+
+async def rule_sets_for(
+    session: AsyncSession, ctx: RequestContext, object_ids: Collection[str]
+) -> dict[str, list[RuleSet]]:
+    """The parsed rules assigned to each object (earning rules, vouchers...): one query."""
+    found: dict[str, list[RuleSet]] = {}
+    for row in await repository.rule_rows_for(session, ctx.project_id, object_ids):
+        found.setdefault(row.related_object_id, []).append(_assigned(row).ruleset)
+    return found
+
+
+def names_in(rule_sets: Iterable[RuleSet]) -> set[str]:
+    """The rule names the rule sets use (sub-rules included)."""
+    return {name for ruleset in rule_sets for name, _ in _names(ruleset)}
+
+
+async def collections_named(
+    session: AsyncSession,
+    ctx: RequestContext,
+    rule_sets: Sequence[RuleSet],
+    targeting: Targeting | None = None,
+) -> Mapping[str, Collection_]:
+    """The product collections the rules (and `applicable_to`) name, read once."""
+    assigned = [Assigned("", r, targeting or Targeting(), None) for r in rule_sets]
+    if targeting is not None and not rule_sets:
+        assigned.append(Assigned("", RuleSet((), None), targeting, None))
+    wanted = _collection_ids(assigned)
+    return await collections.rules_by_id(session, ctx, wanted) if wanted else {}

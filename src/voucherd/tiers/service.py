@@ -181,3 +181,8 @@ async def member_tiers(
     settings = rules.tier_settings(program.extra.get("loyalty_tiers_expiration"))
     expires = rules.tier_expiration_date(settings, ctx.today())
     return [member_tier_body(tier, customer_id=card.holder_id, expires_on=expires)]
+
+
+async def program_tiers(session: AsyncSession, program_id: str) -> Sequence[LoyaltyTier]:
+    """Every tier of a program, lowest range first."""
+    return await repository.program_tiers(session, program_id)
