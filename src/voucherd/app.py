@@ -35,6 +35,7 @@ from voucherd.product_collections.endpoints import router as product_collections
 from voucherd.products.endpoints import router as products_router
 from voucherd.projects.endpoints import router as projects_router
 from voucherd.publications.endpoints import router as publications_router
+from voucherd.qualifications.endpoints import router as qualifications_router
 from voucherd.redemptions.endpoints import router as redemptions_router
 from voucherd.rewards.endpoints import router as rewards_router
 from voucherd.rules.endpoints import router as rules_router
@@ -49,6 +50,8 @@ from voucherd.webhooks.metrics import router as metrics_router
 # orders, whose prefixes no other router uses) come first.
 ROUTERS = (
     redemptions_router,
+    # Before the promotions API: `/v1/promotions/validation` is this router's.
+    qualifications_router,
     orders_router,
     # Before the routers whose POST `/{id}` paths would take `importCSV`, `bulk` for an id.
     imports_router,

@@ -1,0 +1,267 @@
+"""Judging one candidate ALONE on the sent order, in memory: no query runs here.
+
+A qualification loads what its candidates share once (stacking rules, one rule book for all
+of them, segments, counters, the catalogue) and then asks, for each candidate, what
+`POST /v1/validations` would answer for it alone: live and within its windows, its
+discount resolved, its validation rules (per-customer limits and budgets included, read
+live) passed on the original order, and the order with its discount applied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from voucherd.campaigns import service as campaigns
+from voucherd.campaigns.models import Campaign
+from voucherd.categories.models import Category
+from voucherd.customers.models import Customer
+from voucherd.discounts.calculation import (
+    CalculatedOrder,
+    DiscountError,
+    DiscountInput,
+    OrderInput,
+    UnitProduct,
+    calculate_order,
+)
+from voucherd.discounts.items import unpriced_units
+from voucherd.discounts.resolve import formula_context, resolve_discount
+from voucherd.kit.validity import WINDOW_FIELDS, in_windows
+from voucherd.promotions.models import PromotionTier
+from voucherd.redemptions.engine import targeted_discount
+from voucherd.rules import decisions
+from voucherd.rules.evaluate import check, family
+from voucherd.rules.logic import holds
+from voucherd.rules.targeting import UNLIMITED, Targeted
+from voucherd.rules.tree import RuleSet
+from voucherd.stacking.rules import StackingRules
+from voucherd.vouchers import service as vouchers
+from voucherd.vouchers.models import Voucher
+from voucherd.vouchers.windows import window_error
+
+# Rule names that read who the customer is: without a customer such a redeemable is omitted
+# (its answer would depend on someone the request does not name).
+_CUSTOMER_COUNTERS = ("redemption.count.per_customer", "campaign.redemptions.customers_count")
+
+
+@dataclass
+class Offer:
+    """One candidate: a code (`voucher`) or a promotion tier."""
+
+    object: str  # voucher | promotion_tier
+    id: str  # the code of a voucher, the id of a tier
+    key: str  # the row id rules and counters are kept under
+    created_at: datetime
+    campaign: Campaign | None
+    voucher: Voucher | None = None
+    tier: PromotionTier | None = None
+    category: Category | None = None
+    role: str | None = None  # OWNER | REFERRER for the customer's own codes
+    discount: DiscountInput | None = None
+    is_dynamic: bool = False
+    calculated: CalculatedOrder | None = None
+    targeted: Targeted = UNLIMITED
+    rule_ids: list[str] = field(default_factory=list)
+
+    @property
+    def campaign_id(self) -> str | None:
+        if self.voucher is not None:
+            return self.voucher.campaign_id
+        return self.tier.campaign_id if self.tier is not None else None
+
+    @property
+    def redeemable(self) -> decisions.Redeemable:
+        holder = self.voucher.holder_id if self.voucher is not None else None
+        return decisions.Redeemable(self.key, self.campaign_id, holder, self.id)
+
+    @property
+    def is_gift(self) -> bool:
+        return self.voucher is not None and self.voucher.type == "GIFT_VOUCHER"
+
+    @property
+    def applied(self) -> int:
+        """What it takes off the order alone (the BEST_DEAL / LEAST_DEAL key)."""
+        return self.calculated.total_applied_discount_amount if self.calculated else 0
+
+
+@dataclass
+class Shared:
+    """What every candidate of one qualification is judged against."""
+
+    now: datetime
+    order: OrderInput
+    base: CalculatedOrder
+    prices: Mapping[str, UnitProduct]
+    book: decisions.RuleBook | None
+    rules: StackingRules
+    customer: Customer | None
+    order_metadata: Mapping[str, Any]
+    request_metadata: Mapping[str, Any]
+    audience_only: bool = False
+
+
+def _tier_error(tier: PromotionTier, campaign: Campaign | None, now: datetime) -> str | None:
+    if not tier.active or tier.deleted:
+        return "promotion_inactive"
+    if campaign is None or not campaigns.is_live(campaign, now):
+        return "promotion_inactive"
+    if tier.start_date is not None and now < tier.start_date:
+        return "promotion_inactive"
+    if tier.expiration_date is not None and now > tier.expiration_date:
+        return "promotion_inactive"
+    for owner in (tier, campaign):
+        fields = {name: getattr(owner, name) for name in WINDOW_FIELDS}
+        if not in_windows(fields, owner.start_date or owner.created_at, now):
+            return "promotion_not_active_now"
+    return None
+
+
+def status_error(offer: Offer, now: datetime) -> str | None:
+    """Why the candidate can't be used now (an error key), or None."""
+    if offer.tier is not None:
+        return _tier_error(offer.tier, offer.campaign, now)
+    voucher, campaign = offer.voucher, offer.campaign
+    assert voucher is not None
+    live = campaign is None or campaigns.is_live(campaign, now)
+    problem = vouchers.status_error(voucher, now, live) or window_error(voucher, campaign, now)
+    return problem[0] if problem else None
+
+
+def resolve(offer: Offer, request: Shared | Any, now: datetime) -> None:
+    """The candidate's discount with its formulas evaluated on the order (None: nothing).
+    `request` has the order, customer and metadata (`loading.Request` or `Shared`)."""
+    voucher = offer.voucher
+    if voucher is not None and voucher.type == "GIFT_VOUCHER":
+        balance = voucher.gift_balance or 0
+        if balance > 0:
+            offer.discount = DiscountInput(
+                type="AMOUNT", effect="APPLY_TO_ORDER", amount_off=balance
+            )
+        return
+    raw = voucher.discount if voucher is not None else _tier_discount(offer.tier)
+    if not raw:
+        return
+    variables: dict[str, Decimal | str | bool | None] = {}
+    if voucher is not None:
+        variables = {
+            "VOUCHER_REDEEMED_QUANTITY": Decimal(voucher.redeemed_quantity),
+            "VOUCHER_REDEMPTION_QUANTITY": (
+                Decimal(voucher.redemption_quantity)
+                if voucher.redemption_quantity is not None
+                else None
+            ),
+            "VOUCHER_PUBLISH_COUNT": Decimal(voucher.publish_count),
+        }
+    owner = voucher if voucher is not None else offer.tier
+    customer = request.customer
+    context = formula_context(
+        request.order,
+        voucher_variables=variables,
+        metadata={
+            "ORDER_METADATA": request.order_metadata,
+            "CUSTOMER_METADATA": (customer.metadata_ if customer else None) or {},
+            "REDEMPTION_METADATA": request.request_metadata,
+            "REDEEMABLE_METADATA": (owner.metadata_ if owner is not None else None) or {},
+        },
+        now=now,
+    )
+    offer.discount, offer.is_dynamic = resolve_discount(raw, context)
+
+
+def _tier_discount(tier: PromotionTier | None) -> dict[str, Any] | None:
+    if tier is None:
+        return None
+    discount = (tier.action or {}).get("discount")
+    return discount if isinstance(discount, dict) else None
+
+
+def _names(ruleset: RuleSet) -> Iterable[str]:
+    for rule in ruleset.rules:
+        yield rule.name
+        if rule.subrules is not None:
+            yield from _names(rule.subrules)
+
+
+def rule_names(rules: Iterable[decisions.Assigned]) -> set[str]:
+    return {name for rule in rules for name in _names(rule.ruleset)}
+
+
+def needs_customer(names: Iterable[str]) -> bool:
+    return any(
+        family(name) == "customer"
+        or name.startswith(_CUSTOMER_COUNTERS)
+        or name == "publication.redeemable_by_linked_customer"
+        for name in names
+    )
+
+
+def _audience_passes(ruleset: RuleSet, facts: Any) -> bool:
+    """AUDIENCE_ONLY: only the customer's rules are checked; the others count as passed."""
+    rules = ruleset.by_number()
+
+    def passed(number: str) -> bool:
+        rule = rules.get(number)
+        if rule is None or family(rule.name) != "customer":
+            return True
+        return check(rule, facts) is None
+
+    return holds(ruleset.logic, passed)
+
+
+def judge(offer: Offer, shared: Shared) -> bool:
+    """Whether the candidate applies alone to the order; if so, `offer` learns its numbers."""
+    discount = offer.discount
+    if discount is None:
+        return False
+    if unpriced_units(shared.order.items, discount, shared.prices):
+        return False
+    book = shared.book
+    redeemable = offer.redeemable
+    assigned = book.rules_of(redeemable) if book is not None else []
+    offer.rule_ids = [rule.id for rule in assigned]
+    targeted = UNLIMITED
+    if book is not None and assigned:
+        if shared.customer is None and needs_customer(rule_names(assigned)):
+            return False
+        targeted = book.targeting(redeemable)
+        discount = targeted_discount(discount, targeted)
+        if shared.audience_only:
+            facts = book.facts.at(holder_id=redeemable.holder_id)
+            if not all(_audience_passes(rule.ruleset, facts) for rule in assigned):
+                return False
+        else:
+            mine: int | None = 0
+            if book.reads_discount(redeemable):
+                mine = _calculate(shared, discount)
+            if mine is None:
+                return False
+            decision, failed = book.decide(
+                redeemable,
+                amount=shared.base.total_amount,
+                discount=mine,
+                gift=mine if offer.is_gift else 0,
+                targeted=targeted,
+            )
+            if failed:
+                return False
+            targeted = decision.targeted
+    try:
+        calculated = calculate_order(shared.order, [discount], shared.prices)
+    except DiscountError:
+        return False
+    changed = calculated.applied[0] or calculated.unit_changes[0]
+    category_id = offer.category.id if offer.category is not None else None
+    if not changed and shared.rules.skips_no_effect(category_id):
+        return False  # the stacking rules would skip it (`no_effect`)
+    offer.discount, offer.targeted, offer.calculated = discount, targeted, calculated
+    return True
+
+
+def _calculate(shared: Shared, discount: DiscountInput) -> int | None:
+    try:
+        return calculate_order(shared.order, [discount], shared.prices).applied[0]
+    except DiscountError:
+        return None

@@ -1,0 +1,147 @@
+"""The candidate queries of a qualification: every one indexed, none reads all the vouchers.
+
+A read model over other domains' tables (vouchers, publications, campaigns, promotion
+tiers and stacks, categories), read-only, kept here until those domains offer these reads:
+
+- the customer's wallet: codes they hold (`ix_vouchers.holder_id`) or were published to
+  (`ix_publications.customer_id`), with their campaigns;
+- the project's live campaigns of the kinds that reach everyone: PROMOTION campaigns and
+  one-code DISCOUNT_COUPONS campaigns (the project's campaigns, by `project_id`);
+- generic codes: multi-use codes published to no one, standalone or the one code of such a
+  campaign (`ix_vouchers_campaign_holder` on (campaign_id, holder_id));
+- live promotion tiers (`ix_promotion_tiers_project_live`) and the stacks of live promotion
+  campaigns (`promotion_stacks.campaign_id`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+from sqlalchemy import and_, false, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from voucherd.campaigns.models import Campaign
+from voucherd.categories.models import Category
+from voucherd.promotions.models import PromotionStack, PromotionTier
+from voucherd.publications.models import Publication
+from voucherd.vouchers.models import Voucher
+
+# Bounds on what one qualification reads: a wallet or a project beyond them is served its
+# newest candidates (documented in the README).
+MAX_WALLET = 500
+MAX_GENERIC = 200
+MAX_TIERS = 1000
+MAX_STACKS = 200
+
+# Codes a qualification can offer (loyalty cards pay with points through rewards instead).
+OFFERED_TYPES = ("DISCOUNT_VOUCHER", "GIFT_VOUCHER")
+
+
+async def wallet(
+    session: AsyncSession, project_id: str, customer_id: str
+) -> list[tuple[Voucher, Campaign | None]]:
+    """Codes the customer holds or was published, newest first."""
+    published = select(Publication.voucher_id).where(
+        Publication.customer_id == customer_id, Publication.project_id == project_id
+    )
+    rows = await session.execute(
+        select(Voucher, Campaign)
+        .outerjoin(Campaign, Campaign.id == Voucher.campaign_id)
+        .where(
+            Voucher.project_id == project_id,
+            or_(Voucher.holder_id == customer_id, Voucher.id.in_(published)),
+            Voucher.type.in_(OFFERED_TYPES),
+        )
+        .order_by(Voucher.created_at.desc(), Voucher.id.desc())
+        .limit(MAX_WALLET)
+    )
+    return [(v, c) for v, c in rows.tuples().all()]
+
+
+async def open_campaigns(session: AsyncSession, project_id: str) -> list[Campaign]:
+    """Active PROMOTION campaigns and one-code DISCOUNT_COUPONS campaigns (a shared code)."""
+    rows = await session.execute(
+        select(Campaign).where(
+            Campaign.project_id == project_id,
+            Campaign.active.is_(True),
+            or_(
+                Campaign.campaign_type == "PROMOTION",
+                and_(
+                    Campaign.campaign_type == "DISCOUNT_COUPONS",
+                    Campaign.vouchers_count == 1,
+                ),
+            ),
+        )
+    )
+    return list(rows.scalars().unique().all())
+
+
+async def generic_codes(
+    session: AsyncSession, project_id: str, campaign_ids: Collection[str]
+) -> Sequence[Voucher]:
+    """Multi-use codes nobody holds: standalone ones, and those of `campaign_ids`."""
+    where_campaign = (
+        or_(Voucher.campaign_id.is_(None), Voucher.campaign_id.in_(sorted(campaign_ids)))
+        if campaign_ids
+        else Voucher.campaign_id.is_(None)
+    )
+    rows = await session.execute(
+        select(Voucher)
+        .where(
+            where_campaign,
+            Voucher.holder_id.is_(None),
+            Voucher.project_id == project_id,
+            Voucher.type == "DISCOUNT_VOUCHER",
+            Voucher.active.is_(True),
+            or_(Voucher.redemption_quantity.is_(None), Voucher.redemption_quantity > 1),
+            Voucher.is_referral_code.is_(False),
+        )
+        .order_by(Voucher.created_at.desc(), Voucher.id.desc())
+        .limit(MAX_GENERIC)
+    )
+    return rows.scalars().unique().all()
+
+
+async def live_tiers(session: AsyncSession, project_id: str) -> Sequence[PromotionTier]:
+    """Active, undeleted tiers (their dates and campaigns are judged in memory)."""
+    rows = await session.execute(
+        select(PromotionTier)
+        .where(
+            PromotionTier.project_id == project_id,
+            PromotionTier.deleted.is_(False),
+            PromotionTier.active.is_(True),
+        )
+        .order_by(PromotionTier.hierarchy, PromotionTier.created_at.desc())
+        .limit(MAX_TIERS)
+    )
+    return rows.scalars().all()
+
+
+async def stacks_of(
+    session: AsyncSession, project_id: str, campaign_ids: Collection[str]
+) -> Sequence[PromotionStack]:
+    if not campaign_ids:
+        return []
+    rows = await session.execute(
+        select(PromotionStack)
+        .where(
+            PromotionStack.campaign_id.in_(sorted(campaign_ids)),
+            PromotionStack.project_id == project_id,
+        )
+        .order_by(PromotionStack.created_at.desc(), PromotionStack.id.desc())
+        .limit(MAX_STACKS)
+    )
+    return rows.scalars().all()
+
+
+async def categories(
+    session: AsyncSession, project_id: str, ids: Collection[str]
+) -> dict[str, Category]:
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(Category).where(
+            Category.project_id == project_id, Category.id.in_(sorted(ids)) if ids else false()
+        )
+    )
+    return {c.id: c for c in rows.scalars().all()}
