@@ -55,7 +55,7 @@ async def wallet(
         .order_by(Voucher.created_at.desc(), Voucher.id.desc())
         .limit(MAX_WALLET)
     )
-    return [(v, c) for v, c in rows.tuples().all()]
+    return [(row[0], row[1]) for row in rows.all()]
 
 
 async def open_campaigns(session: AsyncSession, project_id: str) -> list[Campaign]:
