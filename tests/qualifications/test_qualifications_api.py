@@ -141,7 +141,7 @@ async def test_a_code_the_customer_used_up_is_not_listed(
     assert ids(await _qualify(client, qualification("ben"))) == [once_each["code"]]
 
 
-async def test_a_campaign_budget_spent_hides_its_tier_for_everyone(
+async def test_a_tier_whose_rules_refuse_the_cart_is_not_listed(
     client: httpx.AsyncClient, db: Database, project: ProjectKeys
 ) -> None:
     await customer(client, "anna")
@@ -288,3 +288,29 @@ async def test_disabled_expired_and_disabled_campaign_tiers_never_qualify(
     await promotion(db, project, "Off", [{"name": "t", "discount": amount(100)}], active=False)
 
     assert ids(await _qualify(client, qualification(options={"limit": 50}))) == [live]
+
+
+async def test_a_code_whose_redemption_budget_is_spent_is_hidden_from_everyone(
+    client: httpx.AsyncClient, db: Database, project: ProjectKeys
+) -> None:
+    await customer(client, "anna")
+    await customer(client, "ben")
+    once = await code(client, amount(500))
+    await assign_rule(
+        db,
+        project,
+        once["id"],
+        {"1": rule("redemption.count.daily", {"$less_than_or_equal": [1]}), "logic": "1"},
+    )
+    assert ids(await _qualify(client, qualification("anna"))) == [once["code"]]
+    await ok(
+        client,
+        "POST",
+        "/v1/redemptions",
+        {
+            "redeemables": [{"object": "voucher", "id": once["code"]}],
+            "customer": {"source_id": "ben"},
+            "order": {"items": ITEMS},
+        },
+    )
+    assert ids(await _qualify(client, qualification("anna"))) == []
