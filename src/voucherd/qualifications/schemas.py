@@ -109,12 +109,18 @@ def parse_filters(raw: Any) -> Filters:
     for key, spec in raw.items():
         if key == "junction" or spec is None:
             continue
+        if isinstance(spec, dict) and spec.get("conditions") is None and set(spec) <= {
+            "conditions"
+        }:
+            continue  # `{conditions: null}`: an SDK's unset filter
         if not isinstance(spec, dict) or not isinstance(spec.get("conditions"), dict):
             raise InvalidPayload(f"options.filters.{key} must be {{conditions: {{...}}}}")
         extra = sorted(set(spec) - {"conditions"})
         if extra:
             raise InvalidPayload(f"options.filters.{key}: unsupported keys {extra}")
-        bad = sorted(op for op in spec["conditions"] if op not in FILTER_OPERATORS[key])
+        # SDKs send every operator of the model, unset ones as null: those say nothing.
+        given = {op: v for op, v in spec["conditions"].items() if v is not None}
+        bad = sorted(op for op in given if op not in FILTER_OPERATORS[key])
         if bad:
             raise InvalidPayload(
                 f"options.filters.{key}: unsupported operators {bad} "
@@ -122,7 +128,7 @@ def parse_filters(raw: Any) -> Filters:
             )
         conditions[key] = [
             Condition(operator=op, values=_values(key, op, operand))
-            for op, operand in spec["conditions"].items()
+            for op, operand in given.items()
         ]
     return Filters(junction=junction, conditions=conditions)
 
