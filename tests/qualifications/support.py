@@ -40,7 +40,11 @@ async def customer(client: httpx.AsyncClient, source_id: str, **extra: Any) -> A
 
 
 async def code(
-    client: httpx.AsyncClient, discount: dict[str, Any], *, quantity: int | None = None, **extra: Any
+    client: httpx.AsyncClient,
+    discount: dict[str, Any],
+    *,
+    quantity: int | None = None,
+    **extra: Any,
 ) -> Any:
     """A standalone code (unlimited uses unless `quantity`)."""
     body = {"type": "DISCOUNT_VOUCHER", "discount": discount, **extra}

@@ -105,7 +105,10 @@ async def test_audience_rules_only_skips_the_cart_rules(
 async def _client_key(db: Database, project: ProjectKeys) -> dict[str, str]:
     async with db.transaction() as session:
         key = await projects.issue_key(
-            session, kind="client", project_id=project.project_id, client=ClientSettings(origins=("*",))
+            session,
+            kind="client",
+            project_id=project.project_id,
+            client=ClientSettings(origins=("*",)),
         )
     return {"X-Client-Application-Id": key.key_id, "X-Client-Token": key.token}
 
@@ -130,7 +133,9 @@ async def test_client_side_promotions_validation_and_qualifications(
         )
         assert got.status_code == 200, got.text
         assert [p["id"] for p in got.json()["promotions"]] == [five]
-        by_amount = await browser.get("/client/v1/promotions/validation", params={"amount": "15000"})
+        by_amount = await browser.get(
+            "/client/v1/promotions/validation", params={"amount": "15000"}
+        )
         assert [p["id"] for p in by_amount.json()["promotions"]] == [five]
 
         qualified = await browser.post(

@@ -41,7 +41,9 @@ async def test_filters_narrow_by_resource_campaign_code_holder_and_category(
     category = await ok(client, "POST", "/v1/categories", {"name": "Big", "hierarchy": 1})
     mine = await published(client, amount(500), "anna", category_id=category["id"])
     generic = await code(client, amount(300))
-    campaign_id, (tier,) = await promotion(db, project, "P", [{"name": "t", "discount": percent(5)}])
+    campaign_id, (tier,) = await promotion(
+        db, project, "P", [{"name": "t", "discount": percent(5)}]
+    )
 
     async def only(**filters: Any) -> list[str]:
         return sorted(ids(await _qualify(client, filters=filters)))
@@ -115,7 +117,10 @@ async def test_promotion_stacks_apply_their_tiers_in_order_on_the_running_order(
     [
         ({"scenario": "EVERYTHING"}, "EVERYTHING"),
         ({"options": {"filters": {"colour": {"conditions": {"$is": ["red"]}}}}}, "colour"),
-        ({"options": {"filters": {"code": {"conditions": {"$starts_with": ["A"]}}}}}, "$starts_with"),
+        (
+            {"options": {"filters": {"code": {"conditions": {"$starts_with": ["A"]}}}}},
+            "$starts_with",
+        ),
         (
             {"options": {"filters": {"resource_type": {"conditions": {"$is": ["coupon"]}}}}},
             "coupon",

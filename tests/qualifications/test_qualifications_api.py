@@ -145,7 +145,7 @@ async def test_a_tier_whose_rules_refuse_the_cart_is_not_listed(
     client: httpx.AsyncClient, db: Database, project: ProjectKeys
 ) -> None:
     await customer(client, "anna")
-    campaign_id, (tier,) = await promotion(db, project, "Budget", [{"name": "t", "discount": amount(100)}])
+    _, (tier,) = await promotion(db, project, "Budget", [{"name": "t", "discount": amount(100)}])
     await assign_rule(
         db,
         project,
@@ -229,9 +229,7 @@ async def test_products_scenarios_list_what_targets_or_requires_an_order_item(
 ) -> None:
     await customer(client, "anna")
     shoe = await ok(client, "POST", "/v1/products", {"source_id": "q-shoe", "name": "Shoe"})
-    on_item = await code(
-        client, {"type": "AMOUNT", "amount_off": 1000, "effect": "APPLY_TO_ITEMS"}
-    )
+    on_item = await code(client, {"type": "AMOUNT", "amount_off": 1000, "effect": "APPLY_TO_ITEMS"})
     await assign_rule(
         db,
         project,
@@ -253,7 +251,9 @@ async def test_products_scenarios_list_what_targets_or_requires_an_order_item(
         },
     )
     order_level = await code(client, amount(200))
-    mine = await published(client, {"type": "AMOUNT", "amount_off": 50, "effect": "APPLY_TO_ITEMS"}, "anna")
+    mine = await published(
+        client, {"type": "AMOUNT", "amount_off": 50, "effect": "APPLY_TO_ITEMS"}, "anna"
+    )
     items = [{**ITEMS[0], "product_id": shoe["id"]}, ITEMS[1]]
 
     every = await _qualify(client, qualification(items=items, options={"limit": 10}))
@@ -275,14 +275,18 @@ async def test_disabled_expired_and_disabled_campaign_tiers_never_qualify(
     from voucherd.kit.clock import utcnow
 
     await customer(client, "anna")
-    _, (live, off, old) = await promotion(
+    _, (live, _off, _old) = await promotion(
         db,
         project,
         "Tiers",
         [
             {"name": "live", "discount": amount(100)},
             {"name": "off", "discount": amount(100), "active": False},
-            {"name": "old", "discount": amount(100), "expiration_date": utcnow() - timedelta(days=1)},
+            {
+                "name": "old",
+                "discount": amount(100),
+                "expiration_date": utcnow() - timedelta(days=1),
+            },
         ],
     )
     await promotion(db, project, "Off", [{"name": "t", "discount": amount(100)}], active=False)

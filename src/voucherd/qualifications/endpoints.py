@@ -16,13 +16,15 @@ from pydantic import ValidationError
 from starlette.responses import Response
 
 from voucherd.kit.errors import InvalidQueryParams
-from voucherd.kit.http import TransactionalRoute
+from voucherd.kit.http import ReadOnlyRoute
 from voucherd.kit.responses import JsonResponse
 from voucherd.projects.auth import AppContext, ClientContext, Session
 from voucherd.qualifications import promotions_validation, service
 from voucherd.qualifications.schemas import PromotionsValidationRequest, QualificationRequest
 
-router = APIRouter(tags=["qualifications"], route_class=TransactionalRoute)
+# Nothing here changes data: read-only units of work (on SQLite they never queue behind the
+# writer), reading committed, live rows (no cache).
+router = APIRouter(tags=["qualifications"], route_class=ReadOnlyRoute)
 
 Origin = Annotated[str | None, Query(max_length=2048)]
 AudienceOnly = Annotated[bool, Query(alias="audienceRulesOnly")]

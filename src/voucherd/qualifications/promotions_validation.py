@@ -17,7 +17,7 @@ from voucherd.kit.context import RequestContext
 from voucherd.kit.errors import InvalidQueryParams
 from voucherd.kit.ids import new_tracking_id
 from voucherd.qualifications.candidates import Sources
-from voucherd.qualifications.judge import Offer, judge
+from voucherd.qualifications.judge import Offer, finish, judge
 from voucherd.qualifications.loading import Request, prepare
 from voucherd.qualifications.schemas import PromotionsValidationRequest
 from voucherd.qualifications.serializers import promotion_body
@@ -77,7 +77,7 @@ async def validate(
     offers = sorted(offers, key=lambda o: (o.created_at, o.key), reverse=True)[:NEWEST_TIERS]
     offers = [o for o in offers if _wanted(o, campaign_id, metadata)]
     shared, usable = await prepare(session, ctx, offers, request)
-    qualified = [o for o in usable if judge(o, shared)]
+    qualified = [o for o in usable if judge(o, shared) and finish(o, shared)]
     qualified.sort(key=lambda o: (o.tier.hierarchy if o.tier else 0, o.created_at))
     tracking_id = body.tracking_id or (new_tracking_id() if customer else None)
     source = body.order.model_dump(exclude_none=True) if body.order else {}

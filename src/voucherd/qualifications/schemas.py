@@ -109,9 +109,11 @@ def parse_filters(raw: Any) -> Filters:
     for key, spec in raw.items():
         if key == "junction" or spec is None:
             continue
-        if isinstance(spec, dict) and spec.get("conditions") is None and set(spec) <= {
-            "conditions"
-        }:
+        if (
+            isinstance(spec, dict)
+            and spec.get("conditions") is None
+            and set(spec) <= {"conditions"}
+        ):
             continue  # `{conditions: null}`: an SDK's unset filter
         if not isinstance(spec, dict) or not isinstance(spec.get("conditions"), dict):
             raise InvalidPayload(f"options.filters.{key} must be {{conditions: {{...}}}}")

@@ -23,7 +23,7 @@ from voucherd.kit.errors import NotFound
 from voucherd.kit.ids import new_tracking_id
 from voucherd.qualifications import filters as offer_filters
 from voucherd.qualifications.candidates import Sources, for_scenario
-from voucherd.qualifications.judge import Offer, Shared, judge
+from voucherd.qualifications.judge import Offer, Shared, finish, judge
 from voucherd.qualifications.loading import Request, prepare
 from voucherd.qualifications.schemas import (
     DEFAULT_LIMIT,
@@ -57,7 +57,7 @@ async def customer_for(
 
 
 def _touches_items(offer: Offer) -> bool:
-    calc = offer.calculated
+    calc = offer.calculated  # None: an order-level discount (judge.order_level_applied)
     return calc is not None and bool(calc.applied_items[0] or calc.unit_changes[0])
 
 
@@ -158,6 +158,7 @@ async def qualify(
         qualified = [o for o in usable if judge(o, shared) and _fits(scenario, o, shared)]
         items = [(o.created_at, o.applied, o.key, o) for o in qualified]
     page, has_more = _page(_sorted(items, rule), options, rule)
+    page = [i for i in page if isinstance(i[3], dict) or finish(i[3], shared)]
     assigned = None
     if "validation_rules" in (options.expand or ()) and scenario != "PROMOTION_STACKS":
         assigned = await _assignments(session, ctx, [i[3] for i in page])
@@ -207,7 +208,7 @@ def _judge_stack(
         except DiscountError:
             return None
         step = Shared(**{**shared.__dict__, "base": before})
-        if not judge(tier, step):
+        if not judge(tier, step) or not finish(tier, step):
             return None
         assert tier.discount is not None
         applied.append(tier.discount)
