@@ -140,3 +140,22 @@ async def test_unknown_scenarios_filters_and_options_are_refused_by_name(
     error = resp.json()
     assert error["code"] == 400
     assert named in error["details"], error
+
+
+async def test_expand_validation_rules_lists_the_assignments_of_each_result(
+    client: httpx.AsyncClient, db: Database, project: ProjectKeys
+) -> None:
+    await customer(client, "anna")
+    generic = await code(client, amount(300))
+    rule_id = await assign_rule(
+        db, project, generic["id"], {"1": rule("order.amount", {"$more_than": [100]}), "logic": "1"}
+    )
+    plain = await ok(client, "POST", "/v1/qualifications", qualification())
+    assert "validation_rules_assignments" not in plain["redeemables"]["data"][0]
+    assert plain["redeemables"]["data"][0]["validation_rule_id"] == rule_id
+
+    expanded = await _qualify(client, expand=["validation_rules", "redeemable", "category"])
+    listing = expanded["redeemables"]["data"][0]["validation_rules_assignments"]
+    assert listing["total"] == 1
+    assert listing["data"][0]["rule_id"] == rule_id
+    assert listing["data"][0]["related_object_id"] == generic["id"]

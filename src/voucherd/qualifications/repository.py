@@ -17,13 +17,14 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import and_, false, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voucherd.campaigns.models import Campaign
 from voucherd.categories.models import Category
 from voucherd.promotions.models import PromotionStack, PromotionTier
 from voucherd.publications.models import Publication
+from voucherd.rules.models import ValidationRuleAssignment
 from voucherd.vouchers.models import Voucher
 
 # Bounds on what one qualification reads: a wallet or a project beyond them is served its
@@ -140,8 +141,23 @@ async def categories(
     if not ids:
         return {}
     rows = await session.execute(
-        select(Category).where(
-            Category.project_id == project_id, Category.id.in_(sorted(ids)) if ids else false()
-        )
+        select(Category).where(Category.project_id == project_id, Category.id.in_(sorted(ids)))
     )
     return {c.id: c for c in rows.scalars().all()}
+
+
+async def assignments(
+    session: AsyncSession, project_id: str, object_ids: Collection[str]
+) -> Sequence[ValidationRuleAssignment]:
+    """Rule assignments of these objects (only for `expand: ["validation_rules"]`)."""
+    if not object_ids:
+        return []
+    rows = await session.execute(
+        select(ValidationRuleAssignment)
+        .where(
+            ValidationRuleAssignment.project_id == project_id,
+            ValidationRuleAssignment.related_object_id.in_(sorted(object_ids)),
+        )
+        .order_by(ValidationRuleAssignment.id)
+    )
+    return rows.scalars().all()

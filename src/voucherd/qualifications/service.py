@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voucherd.customers import service as customers
@@ -22,8 +21,9 @@ from voucherd.kit.context import RequestContext
 from voucherd.kit.errors import NotFound
 from voucherd.kit.ids import new_tracking_id
 from voucherd.qualifications import filters as offer_filters
+from voucherd.qualifications import repository
 from voucherd.qualifications.candidates import Sources, for_scenario
-from voucherd.qualifications.judge import Offer, Shared, finish, judge
+from voucherd.qualifications.judge import Offer, Shared, finish, judge, rule_names
 from voucherd.qualifications.loading import Request, prepare
 from voucherd.qualifications.schemas import (
     DEFAULT_LIMIT,
@@ -34,7 +34,6 @@ from voucherd.qualifications.schemas import (
 from voucherd.qualifications.serializers import redeemable_body, stack_body
 from voucherd.redemptions.engine import payload_order_input
 from voucherd.redemptions.serializers import calculated_order_body
-from voucherd.rules.models import ValidationRuleAssignment
 from voucherd.stacking.serializers import validation_body
 
 # Rule names that require an item in the cart (scenario PRODUCTS).
@@ -64,8 +63,6 @@ def _touches_items(offer: Offer) -> bool:
 def _requires_item(offer: Offer, shared: Shared) -> bool:
     if shared.book is None:
         return False
-    from voucherd.qualifications.judge import rule_names
-
     names = rule_names(shared.book.rules_of(offer.redeemable))
     return any(name.startswith(_ITEM_RULES) for name in names)
 
@@ -225,18 +222,8 @@ async def _assignments(
     """`validation_rules_assignments` of the page's redeemables (expand `validation_rules`):
     their own assignments and their campaign's."""
     ids = {o.key for o in offers} | {o.campaign_id for o in offers if o.campaign_id}
-    if not ids:
-        return {}
-    rows = (
-        await session.execute(
-            select(ValidationRuleAssignment).where(
-                ValidationRuleAssignment.project_id == ctx.project_id,
-                ValidationRuleAssignment.related_object_id.in_(sorted(ids)),
-            )
-        )
-    ).scalars()
     by_object: dict[str, list[dict[str, Any]]] = {}
-    for row in rows:
+    for row in await repository.assignments(session, ctx.project_id, ids):
         by_object.setdefault(row.related_object_id, []).append(
             {
                 "id": row.id,
