@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import BindParameter, and_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voucherd.campaigns.models import Campaign
@@ -38,42 +38,76 @@ MAX_STACKS = 200
 OFFERED_TYPES = ("DISCOUNT_VOUCHER", "GIFT_VOUCHER")
 
 
+# Hot-path statements are built once (building and cache-keying one per call costs about
+# as much as running it on SQLite); values go in as bound parameters.
+_PROJECT: BindParameter[str] = bindparam("project_id")
+_CUSTOMER: BindParameter[str] = bindparam("customer_id")
+_WALLET = (
+    select(Voucher, Campaign)
+    .outerjoin(Campaign, Campaign.id == Voucher.campaign_id)
+    .where(
+        Voucher.project_id == _PROJECT,
+        or_(
+            Voucher.holder_id == _CUSTOMER,
+            Voucher.id.in_(
+                select(Publication.voucher_id).where(
+                    Publication.customer_id == _CUSTOMER, Publication.project_id == _PROJECT
+                )
+            ),
+        ),
+        Voucher.type.in_(OFFERED_TYPES),
+    )
+    .order_by(Voucher.created_at.desc(), Voucher.id.desc())
+    .limit(MAX_WALLET)
+)
+_OPEN_CAMPAIGNS = select(Campaign).where(
+    Campaign.project_id == _PROJECT,
+    Campaign.active.is_(True),
+    or_(
+        Campaign.campaign_type == "PROMOTION",
+        and_(Campaign.campaign_type == "DISCOUNT_COUPONS", Campaign.vouchers_count == 1),
+    ),
+)
+_GENERIC = (
+    select(Voucher)
+    .where(
+        or_(
+            Voucher.campaign_id.is_(None),
+            Voucher.campaign_id.in_(bindparam("campaign_ids", expanding=True)),
+        ),
+        Voucher.holder_id.is_(None),
+        Voucher.project_id == _PROJECT,
+        Voucher.type == "DISCOUNT_VOUCHER",
+        Voucher.active.is_(True),
+        or_(Voucher.redemption_quantity.is_(None), Voucher.redemption_quantity > 1),
+        Voucher.is_referral_code.is_(False),
+    )
+    .order_by(Voucher.created_at.desc(), Voucher.id.desc())
+    .limit(MAX_GENERIC)
+)
+_LIVE_TIERS = (
+    select(PromotionTier)
+    .where(
+        PromotionTier.project_id == _PROJECT,
+        PromotionTier.deleted.is_(False),
+        PromotionTier.active.is_(True),
+    )
+    .order_by(PromotionTier.hierarchy, PromotionTier.created_at.desc())
+    .limit(MAX_TIERS)
+)
+
+
 async def wallet(
     session: AsyncSession, project_id: str, customer_id: str
 ) -> list[tuple[Voucher, Campaign | None]]:
     """Codes the customer holds or was published, newest first."""
-    published = select(Publication.voucher_id).where(
-        Publication.customer_id == customer_id, Publication.project_id == project_id
-    )
-    rows = await session.execute(
-        select(Voucher, Campaign)
-        .outerjoin(Campaign, Campaign.id == Voucher.campaign_id)
-        .where(
-            Voucher.project_id == project_id,
-            or_(Voucher.holder_id == customer_id, Voucher.id.in_(published)),
-            Voucher.type.in_(OFFERED_TYPES),
-        )
-        .order_by(Voucher.created_at.desc(), Voucher.id.desc())
-        .limit(MAX_WALLET)
-    )
+    rows = await session.execute(_WALLET, {"project_id": project_id, "customer_id": customer_id})
     return [(row[0], row[1]) for row in rows.all()]
 
 
 async def open_campaigns(session: AsyncSession, project_id: str) -> list[Campaign]:
     """Active PROMOTION campaigns and one-code DISCOUNT_COUPONS campaigns (a shared code)."""
-    rows = await session.execute(
-        select(Campaign).where(
-            Campaign.project_id == project_id,
-            Campaign.active.is_(True),
-            or_(
-                Campaign.campaign_type == "PROMOTION",
-                and_(
-                    Campaign.campaign_type == "DISCOUNT_COUPONS",
-                    Campaign.vouchers_count == 1,
-                ),
-            ),
-        )
-    )
+    rows = await session.execute(_OPEN_CAMPAIGNS, {"project_id": project_id})
     return list(rows.scalars().unique().all())
 
 
@@ -81,41 +115,13 @@ async def generic_codes(
     session: AsyncSession, project_id: str, campaign_ids: Collection[str]
 ) -> Sequence[Voucher]:
     """Multi-use codes nobody holds: standalone ones, and those of `campaign_ids`."""
-    where_campaign = (
-        or_(Voucher.campaign_id.is_(None), Voucher.campaign_id.in_(sorted(campaign_ids)))
-        if campaign_ids
-        else Voucher.campaign_id.is_(None)
-    )
-    rows = await session.execute(
-        select(Voucher)
-        .where(
-            where_campaign,
-            Voucher.holder_id.is_(None),
-            Voucher.project_id == project_id,
-            Voucher.type == "DISCOUNT_VOUCHER",
-            Voucher.active.is_(True),
-            or_(Voucher.redemption_quantity.is_(None), Voucher.redemption_quantity > 1),
-            Voucher.is_referral_code.is_(False),
-        )
-        .order_by(Voucher.created_at.desc(), Voucher.id.desc())
-        .limit(MAX_GENERIC)
-    )
-    return rows.scalars().unique().all()
+    params = {"project_id": project_id, "campaign_ids": sorted(campaign_ids)}
+    return (await session.execute(_GENERIC, params)).scalars().unique().all()
 
 
 async def live_tiers(session: AsyncSession, project_id: str) -> Sequence[PromotionTier]:
     """Active, undeleted tiers (their dates and campaigns are judged in memory)."""
-    rows = await session.execute(
-        select(PromotionTier)
-        .where(
-            PromotionTier.project_id == project_id,
-            PromotionTier.deleted.is_(False),
-            PromotionTier.active.is_(True),
-        )
-        .order_by(PromotionTier.hierarchy, PromotionTier.created_at.desc())
-        .limit(MAX_TIERS)
-    )
-    return rows.scalars().all()
+    return (await session.execute(_LIVE_TIERS, {"project_id": project_id})).scalars().all()
 
 
 async def stacks_of(
