@@ -17,8 +17,8 @@ from voucherd.oauth.models import OAuthToken
 from voucherd.orders.models import Order, OrderItem
 from voucherd.product_collections.models import ProductCollection
 from voucherd.products.models import Product, Sku
-from voucherd.promotions.models import PromotionStack, PromotionTier
 from voucherd.projects.models import ApiKey, Project
+from voucherd.promotions.models import PromotionStack, PromotionTier
 from voucherd.publications.models import Publication
 from voucherd.redemptions.models import Redemption
 from voucherd.rewards.models import Reward, RewardAssignment, RewardRedemption

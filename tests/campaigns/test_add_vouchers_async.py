@@ -37,8 +37,10 @@ async def test_many_codes_give_an_async_action_that_reads_back(client: httpx.Asy
     assert ok(await client.get(f"/v1/vouchers?campaign_id={campaign}"))["total"] == 8
 
 
-async def test_promotion_stacks_are_refused_by_name(client: httpx.AsyncClient) -> None:
+async def test_an_unknown_promotion_stack_is_a_404(client: httpx.AsyncClient) -> None:
+    # Answers may only name vouchers and tiers, so an unknown stack refuses the request.
     resp = await client.post(
         "/v1/validations", json={"redeemables": [{"object": "promotion_stack", "id": "stack_1"}]}
     )
-    assert resp.status_code == 400 and "promotion_stack" in resp.json()["details"]
+    assert resp.status_code == 404, resp.text
+    assert (resp.json()["key"], resp.json()["resource_id"]) == ("not_found", "stack_1")

@@ -398,9 +398,14 @@ async def test_assignments_to_every_kind_of_object(
 async def test_assignment_refusals(client: httpx.AsyncClient) -> None:
     rule = await make_rule(client)
     base = f"/v1/validation-rules/{rule['id']}/assignments"
-    for kind in ("promotion_tier", "distribution"):
-        resp = await client.post(base, json={"related_object_type": kind, "related_object_id": "x"})
-        assert resp.status_code == 400 and "not built yet" in resp.json()["details"]
+    resp = await client.post(
+        base, json={"related_object_type": "distribution", "related_object_id": "x"}
+    )
+    assert resp.status_code == 400 and "not built yet" in resp.json()["details"]
+    resp = await client.post(
+        base, json={"related_object_type": "promotion_tier", "related_object_id": "promo_nope"}
+    )
+    assert resp.status_code == 404
     resp = await client.post(
         base, json={"related_object_type": "voucher", "related_object_id": "v_nope"}
     )

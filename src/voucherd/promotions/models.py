@@ -11,8 +11,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from voucherd.categories.models import Category
 from voucherd.kit.db import Base
 from voucherd.kit.models import (
     created_at_column,
@@ -50,6 +51,13 @@ class PromotionTier(Base):
     validity_day_of_week: Mapped[list[int] | None] = mapped_column(JSON, nullable=True)
     validity_hours: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     category_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Joined into every read (as a campaign's): stacking rules decide by the category.
+    category_ref: Mapped[Category | None] = relationship(
+        Category,
+        primaryjoin="foreign(PromotionTier.category_id) == Category.id",
+        lazy="joined",
+        innerjoin=False,
+    )
     # `summary`: changed by relative UPDATEs in the redemption's transaction (and given
     # back by a rollback), never read-then-written.
     redeemed_quantity: Mapped[int] = mapped_column(default=0)

@@ -18,6 +18,7 @@ from voucherd.kit.pagination import Page, list_body, paginate
 from voucherd.kit.responses import JsonResponse
 from voucherd.orders.serializers import order_body
 from voucherd.projects.auth import AppContext, Session
+from voucherd.promotions import redeemables as promotions
 from voucherd.redemptions import failures, repository, rollback, service
 from voucherd.redemptions.models import Redemption
 from voucherd.redemptions.schemas import RollbackRequest, StackableRequest
@@ -74,12 +75,14 @@ router.add_api_route(
 async def _bodies(session: Session, ctx: AppContext, rows: list[Redemption]) -> list[dict]:  # type: ignore[type-arg]
     people = await customers.get_many(session, ctx, [r.customer_id for r in rows if r.customer_id])
     codes = await vouchers.get_many(session, ctx, [r.voucher_id for r in rows if r.voucher_id])
+    tiers = await promotions.tier_bodies(session, ctx.project_id, rows)
     return [
         redemption_body(
             r,
             customer=people.get(r.customer_id or ""),
             voucher=codes.get(r.voucher_id or ""),
             order=None,
+            promotion_tier=tiers.get(r.related_object_id),
         )
         for r in rows
     ]

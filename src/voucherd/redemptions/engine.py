@@ -31,11 +31,13 @@ from voucherd.discounts.items import unit_grants, unpriced_units
 from voucherd.discounts.resolve import formula_context, resolve_discount
 from voucherd.kit.clock import utcnow
 from voucherd.kit.context import RequestContext
-from voucherd.kit.errors import ApiError, InvalidPayload, NotFound
+from voucherd.kit.errors import ApiError, NotFound
 from voucherd.kit.money import MAX_AMOUNT
 from voucherd.orders.service import InvalidOrder
 from voucherd.products import service as products
 from voucherd.products.service import Catalogue
+from voucherd.promotions import redeemables as promotions
+from voucherd.promotions.models import PromotionStack, PromotionTier
 from voucherd.redemptions import stacking
 from voucherd.redemptions.schemas import OrderIn, RedeemableIn
 from voucherd.rules import decisions
@@ -54,6 +56,9 @@ from voucherd.vouchers.windows import window_error
 class Candidate:
     redeemable: RedeemableIn
     voucher: Voucher | None = None
+    # A promotion tier (no code): `voucher` stays None; `stack` when named through a stack.
+    tier: PromotionTier | None = None
+    stack: PromotionStack | None = None
     campaign: Campaign | None = None
     error: ApiError | None = None
     discount: DiscountInput | None = None
@@ -67,6 +72,20 @@ class Candidate:
     # What its validation rules decided: the lines it may touch, the counters it moves.
     targeted: Targeted = UNLIMITED
     decision: decisions.Decision | None = None
+
+    @property
+    def object_id(self) -> str | None:
+        """The voucher's or the tier's id once loaded (rules and counters are keyed by it)."""
+        if self.voucher is not None:
+            return self.voucher.id
+        return self.tier.id if self.tier is not None else None
+
+    @property
+    def label(self) -> str:
+        """How messages name it."""
+        if self.tier is not None:
+            return f"Promotion tier {self.tier.name}"
+        return f"Voucher {self.voucher.code if self.voucher else self.redeemable.id}"
 
     @property
     def gift_credits(self) -> int:
@@ -139,12 +158,20 @@ async def _load(
     ctx: RequestContext,
     candidate: Candidate,
     seen_codes: set[str],
+    tiers: Mapping[str, tuple[PromotionTier, Campaign]],
 ) -> None:
     redeemable = candidate.redeemable
-    if redeemable.object != "voucher":
-        candidate.error = inapplicable(
-            "resource_not_found", f"{redeemable.object} redeemables are not supported", 404
-        )
+    if redeemable.object == "promotion_tier":
+        found = tiers.get(redeemable.id)
+        if found is None:
+            candidate.error = _not_found("promotion_tier", redeemable.id)
+        elif redeemable.id in seen_codes:
+            candidate.error = inapplicable(
+                "duplicate_found", f"Promotion tier {redeemable.id} is given twice"
+            )
+        else:
+            seen_codes.add(redeemable.id)
+            candidate.tier, candidate.campaign = found
         return
     try:
         voucher, campaign = await vouchers.get_with_campaign(session, ctx, redeemable.id)
@@ -162,7 +189,49 @@ async def _load(
     candidate.campaign = campaign
 
 
+def _not_found(kind: str, key: str) -> ApiError:
+    """Voucherify's INAPPLICABLE entry for an unknown tier or stack (VOUCHERIFY-RULES.md e):
+    `not_found` naming the resource; a tier of another project is as unknown."""
+    label = kind.replace("_", " ").capitalize()
+    return ApiError(
+        f"{label} {key} does not exist",
+        key="not_found",
+        message=f"{label} {key} does not exist",
+        status=404,
+        resource_id=key,
+        resource_type=kind,
+    )
+
+
+async def _expand_stacks(
+    session: AsyncSession, ctx: RequestContext, redeemables: list[RedeemableIn]
+) -> list[Candidate]:
+    """One candidate per redeemable, a stack's tiers in the stack's order in its place (an
+    answer may only name vouchers and tiers: VOUCHERIFY-RULES.md e, ours). So an unknown
+    stack cannot be an INAPPLICABLE entry: it is a 404 of the request, which changes nothing."""
+    stack_ids = [r.id for r in redeemables if r.object == "promotion_stack"]
+    stacks = await promotions.load_stacks(session, ctx.project_id, stack_ids)
+    candidates: list[Candidate] = []
+    for redeemable in redeemables:
+        if redeemable.object != "promotion_stack":
+            candidates.append(Candidate(redeemable))
+            continue
+        stack = stacks.get(redeemable.id)
+        if stack is None:
+            raise NotFound("promotion_stack", redeemable.id)
+        for tier_id in promotions.stack_tier_ids(stack):
+            tier_in = RedeemableIn(object="promotion_tier", id=tier_id)
+            candidates.append(Candidate(tier_in, stack=stack))
+    return candidates
+
+
 def _check(candidate: Candidate, now: Any) -> None:
+    if candidate.tier is not None and candidate.error is None:
+        assert candidate.campaign is not None
+        problem = promotions.tier_error(candidate.tier, candidate.campaign, now)
+        if problem is not None:
+            candidate.error = inapplicable(*problem)
+        return
     voucher, campaign = candidate.voucher, candidate.campaign
     if voucher is None or candidate.error is not None:
         return
@@ -185,6 +254,10 @@ def _resolve(
     request_metadata: dict[str, Any],
     now: Any,
 ) -> None:
+    if candidate.tier is not None and candidate.error is None:
+        tier = candidate.tier
+        _resolve_tier(candidate, tier, order, customer, order_metadata, request_metadata, now)
+        return
     voucher = candidate.voucher
     if voucher is None or candidate.error is not None:
         return
@@ -228,6 +301,33 @@ def _resolve(
         candidate.discount, candidate.is_dynamic = resolve_discount(voucher.discount, context)
 
 
+def _resolve_tier(
+    candidate: Candidate,
+    tier: PromotionTier,
+    order: OrderInput,
+    customer: Customer | None,
+    order_metadata: dict[str, Any],
+    request_metadata: dict[str, Any],
+    now: Any,
+) -> None:
+    discount = promotions.tier_discount(tier)
+    if discount is None:
+        return
+    context = formula_context(
+        order,
+        voucher_variables={},
+        metadata={
+            "ORDER_METADATA": order_metadata,
+            "CUSTOMER_METADATA": (customer.metadata_ if customer else None) or {},
+            "REDEMPTION_METADATA": request_metadata,
+            "REDEEMABLE_METADATA": tier.metadata_ or {},
+            "PROMOTION_TIER_METADATA": tier.metadata_ or {},
+        },
+        now=now,
+    )
+    candidate.discount, candidate.is_dynamic = resolve_discount(discount, context)
+
+
 async def evaluate(
     session: AsyncSession,
     ctx: RequestContext,
@@ -242,18 +342,18 @@ async def evaluate(
 ) -> Evaluation:
     """`take_counters` (redemption): lock and increment the counters rules read."""
     now = utcnow()
-    if any(r.object == "promotion_stack" for r in redeemables):
-        # Voucherify reports a stack through its tiers; with no promotions built there are
-        # no tiers to report, and answers may only name vouchers and tiers.
-        raise InvalidPayload(
-            "promotion_stack redeemables are not supported (promotions are not built)"
-        )
     rules = await stacking_rules.rules_for(session, ctx.project_id)
     stacking.check_count(redeemables, rules)
-    candidates = [Candidate(r) for r in redeemables]
+    if any(r.object != "voucher" for r in redeemables):  # codes alone cost no query here
+        candidates = await _expand_stacks(session, ctx, redeemables)
+        stacking.check_count([c.redeemable for c in candidates], rules)
+        tier_ids = [c.redeemable.id for c in candidates if c.redeemable.object == "promotion_tier"]
+        tiers = await promotions.load_tiers(session, ctx.project_id, tier_ids)
+    else:
+        candidates, tiers = [Candidate(r) for r in redeemables], {}
     seen: set[str] = set()
     for candidate in candidates:
-        await _load(session, ctx, candidate, seen)
+        await _load(session, ctx, candidate, seen, tiers)
         _check(candidate, now)
         _resolve(candidate, order, customer, order_metadata, request_metadata, now)
     catalogue = await _price_free_units(session, ctx, candidates, order)
@@ -265,7 +365,7 @@ async def evaluate(
     book = await decisions.prepare(
         session,
         ctx,
-        [_redeemable(c) for c in candidates if c.voucher is not None and c.error is None],
+        [_redeemable(c) for c in candidates if c.object_id is not None and c.error is None],
         now=now,
         items=order_items(order, item_metadata),
         initial_amount=base.amount,
@@ -318,6 +418,9 @@ def _calculate(
 
 
 def _redeemable(candidate: Candidate) -> decisions.Redeemable:
+    if candidate.tier is not None:
+        tier = candidate.tier
+        return decisions.Redeemable(tier.id, tier.campaign_id, None, tier.name)
     voucher = candidate.voucher
     assert voucher is not None
     return decisions.Redeemable(voucher.id, voucher.campaign_id, voucher.holder_id, voucher.code)
@@ -361,7 +464,7 @@ def _apply_rules(
         candidate.decision = decision
         candidate.targeted = decision.targeted
         if failed:
-            candidate.error = violation(f"Voucher {redeemable.code}", failed)
+            candidate.error = violation(candidate.label, failed)
             continue
         usable.append(candidate)
     return usable
@@ -410,7 +513,7 @@ async def _price_free_units(
         if candidate.error is not None or candidate.discount is None:
             continue
         missing = unpriced_units(order.items, candidate.discount, prices)
-        if missing and candidate.voucher is not None:
+        if missing and candidate.object_id is not None:
             what = (
                 "has no price in the order or the product catalogue"
                 if missing[0] in catalogue
@@ -418,7 +521,7 @@ async def _price_free_units(
             )
             candidate.error = inapplicable(
                 "invalid_order",
-                f"Voucher {candidate.voucher.code} gives away {missing[0]}, which {what}",
+                f"{candidate.label} gives away {missing[0]}, which {what}",
             )
     return catalogue
 

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voucherd.campaigns import service as campaigns
+from voucherd.campaigns.models import Campaign
 from voucherd.campaigns.serializers import simple_campaign
 from voucherd.customers import service as customers
 from voucherd.customers.models import Customer
@@ -25,6 +26,8 @@ from voucherd.kit.context import RequestContext
 from voucherd.kit.errors import ApiError, NotFound
 from voucherd.kit.ids import Prefix, new_id, new_tracking_id
 from voucherd.kit.timefmt import iso
+from voucherd.promotions import redeemables as promotions
+from voucherd.promotions.models import PromotionTier
 from voucherd.redemptions.engine import Candidate
 from voucherd.redemptions.models import Redemption
 from voucherd.redemptions.schemas import StackableRequest
@@ -41,6 +44,7 @@ class FailedRedeemable:
     voucher_id: str | None  # None when the code named no voucher
     failure_code: str  # the error key, e.g. quantity_exceeded
     failure_message: str
+    tier_id: str | None = None  # a known promotion tier's id
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +83,7 @@ def _failed(candidate: Candidate, error: ApiError) -> FailedRedeemable:
         voucher_id=candidate.voucher.id if candidate.voucher else None,
         failure_code=error.key,
         failure_message=error.message,
+        tier_id=candidate.tier.id if candidate.tier else None,
     )
 
 
@@ -135,20 +140,26 @@ def _row(
     failure: FailedRedeemable,
     voucher: Voucher | None,
     customer: Customer | None,
+    tier: tuple[PromotionTier, Campaign] | None,
 ) -> Redemption:
     failed_id = new_id(Prefix.FAILED_REDEMPTION)
+    # Voucherify's failure for an unknown resource points at itself (its docs' example).
+    related_type, related_id, campaign_id = "redemption", failed_id, None
+    if voucher is not None:
+        related_type, related_id, campaign_id = "voucher", voucher.id, voucher.campaign_id
+    elif tier is not None:
+        related_type, related_id, campaign_id = "promotion_tier", tier[0].id, tier[1].id
     return Redemption(
         id=failed_id,
         project_id=attempt.ctx.project_id,
         object="redemption",
         status="FAILED",
         result="FAILURE",
-        # Voucherify's failure for an unknown resource points at itself (its docs' example).
-        related_object_type="voucher" if voucher else "redemption",
-        related_object_id=voucher.id if voucher else failed_id,
+        related_object_type=related_type,
+        related_object_id=related_id,
         customer_id=customer.id if customer else None,
         voucher_id=voucher.id if voucher else None,
-        campaign_id=voucher.campaign_id if voucher else None,
+        campaign_id=campaign_id,
         amount=0,
         tracking_id=attempt.tracking_id or (new_tracking_id() if customer else None),
         metadata_=dict(attempt.metadata),
@@ -167,10 +178,14 @@ async def record(session: AsyncSession, attempt: FailedAttempt) -> list[Redempti
     """
     ctx = attempt.ctx
     customer = await _customer(session, attempt)
+    tiers = await promotions.load_tiers(
+        session, ctx.project_id, [f.tier_id for f in attempt.failures if f.tier_id]
+    )
     rows: list[tuple[Redemption, Voucher | None]] = []
     for failure in attempt.failures:
         voucher = await _voucher(session, ctx, failure)
-        rows.append((_row(attempt, failure, voucher, customer), voucher))
+        tier = tiers.get(failure.tier_id) if failure.tier_id else None
+        rows.append((_row(attempt, failure, voucher, customer, tier), voucher))
     session.add_all([r for r, _ in rows])
     await session.flush()
     if customer is not None and rows:
@@ -179,10 +194,11 @@ async def record(session: AsyncSession, attempt: FailedAttempt) -> list[Redempti
         session, ctx, [v.holder_id for _, v in rows if v is not None and v.holder_id]
     )
     for redemption, voucher in rows:
+        tier = tiers.get(redemption.related_object_id)
         campaign = (
             await campaigns.get_by_id(session, ctx, voucher.campaign_id)
             if voucher is not None and voucher.campaign_id
-            else None
+            else (tier[1] if tier else None)
         )
         holder = holders.get(voucher.holder_id or "") if voucher else None
         data = {
@@ -192,7 +208,7 @@ async def record(session: AsyncSession, attempt: FailedAttempt) -> list[Redempti
             "campaign": simple_campaign(campaign) if campaign else None,
             "voucher": simple_voucher(voucher) if voucher else None,
             "holder": simple_customer(holder) if holder else None,
-            "promotion_tier": None,
+            "promotion_tier": promotions.redemption_tier_body(*tier) if tier else None,
             "promotion_stack": None,
             "redemption": simple_redemption(
                 redemption, customer=customer, voucher=voucher, order=None

@@ -21,6 +21,7 @@ from voucherd.kit.timefmt import iso
 from voucherd.orders import service as orders
 from voucherd.orders.models import Order
 from voucherd.orders.serializers import order_body
+from voucherd.promotions import redeemables as promotions
 from voucherd.redemptions import repository
 from voucherd.redemptions.models import Redemption
 from voucherd.redemptions.schemas import RollbackOptions, RollbackRequest
@@ -46,6 +47,7 @@ class RolledBack:
     voucher: Voucher | None
     customer: Customer | None
     order: Order | None
+    promotion_tier: dict[str, Any] | None = None
 
 
 async def get(session: AsyncSession, ctx: RequestContext, redemption_id: str) -> Redemption:
@@ -89,6 +91,18 @@ async def _undo_one(
             await vouchers.release(session, voucher)
         if redemption.gift_credits:
             await gift.refund_gift(session, voucher, redemption.gift_credits)
+    tier_body = None
+    if redemption.related_object_type == "promotion_tier":
+        await promotions.count_redemption(
+            session,
+            redemption.related_object_id,
+            sign=-1,
+            order_amount=int((redemption.applied or {}).get("order_amount") or 0),
+            discount=redemption.amount,
+        )
+        tier_body = (await promotions.tier_bodies(session, ctx.project_id, [redemption])).get(
+            redemption.related_object_id
+        )
     rollback = Redemption(
         id=new_id(Prefix.ROLLBACK),
         project_id=ctx.project_id,
@@ -127,11 +141,11 @@ async def _undo_one(
         if redemption.customer_id
         else None
     )
-    if customer is not None and redemption.related_object_type == "voucher":
+    if customer is not None and redemption.related_object_type in ("voucher", "promotion_tier"):
         await customers.record_redemption(
             session, customer.id, rolled_back=1, gift_amount=-redemption.gift_credits
         )
-    return RolledBack(rollback, redemption, voucher, customer, order)
+    return RolledBack(rollback, redemption, voucher, customer, order, tier_body)
 
 
 async def _roll_back_order(
@@ -182,7 +196,7 @@ async def _record(session: AsyncSession, ctx: RequestContext, done: RolledBack) 
         "campaign": simple_campaign(campaign) if campaign else None,
         "voucher": simple_voucher(done.voucher) if done.voucher else None,
         "holder": None,
-        "promotion_tier": None,
+        "promotion_tier": done.promotion_tier,
         "promotion_stack": None,
         "redemption": simple_redemption(
             done.original, customer=customer, voucher=done.voucher, order=order
@@ -295,5 +309,11 @@ async def rollback_stacked(
 
 def rollback_body(done: RolledBack) -> dict[str, Any]:
     order = order_body(done.order) if done.order else done.original.order_snapshot
-    body = redemption_body(done.rollback, customer=done.customer, voucher=done.voucher, order=order)
+    body = redemption_body(
+        done.rollback,
+        customer=done.customer,
+        voucher=done.voucher,
+        order=order,
+        promotion_tier=done.promotion_tier,
+    )
     return body

@@ -26,6 +26,7 @@ def redemption_body(
     voucher: Voucher | None,
     order: dict[str, Any] | None,
     full_voucher: bool = True,
+    promotion_tier: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     body: dict[str, Any] = {
         "id": r.id,
@@ -45,7 +46,7 @@ def redemption_body(
         "customer": simple_customer(customer) if customer else None,
         "related_object_type": r.related_object_type,
         "related_object_id": r.related_object_id,
-        "promotion_tier": None,
+        "promotion_tier": promotion_tier,
         "reward": r.reward,
     }
     if r.object == "redemption_rollback":

@@ -28,6 +28,7 @@ from voucherd.orders import service as orders
 from voucherd.orders.models import Order
 from voucherd.orders.schemas import OrderCreate
 from voucherd.orders.serializers import order_body
+from voucherd.promotions import redeemables as promotions
 from voucherd.redemptions import failures, stacking
 from voucherd.redemptions.engine import (
     Candidate,
@@ -55,10 +56,13 @@ from voucherd.vouchers.serializers import simple_voucher
 
 def _redeemable_result(candidate: Candidate) -> dict[str, Any]:
     voucher = candidate.voucher
-    assert voucher is not None
-    if voucher.type == "GIFT_VOUCHER":
+    if voucher is not None and voucher.type == "GIFT_VOUCHER":
         return {"gift": {"credits": candidate.applied, "balance": voucher.gift_balance or 0}}
-    discount = dict(voucher.discount or {})
+    if candidate.tier is not None:
+        discount = promotions.tier_discount(candidate.tier) or {}
+    else:
+        assert voucher is not None
+        discount = dict(voucher.discount or {})
     discount["is_dynamic"] = candidate.is_dynamic
     return {"discount": discount}
 
@@ -219,9 +223,18 @@ async def _take(
     applicable = evaluation.applicable
     if evaluation.book is not None:
         await _settle_counters(session, ctx, evaluation.book, evaluation.candidates, applicable)
-    # Take every limit and balance in a stable order (by voucher id) so concurrent stacked
-    # redemptions lock rows in the same sequence and cannot deadlock.
-    for candidate in sorted(applicable, key=lambda c: c.voucher.id if c.voucher else ""):
+    # Take every limit and balance in a stable order (by voucher or tier id) so concurrent
+    # stacked redemptions lock rows in the same sequence and cannot deadlock.
+    for candidate in sorted(applicable, key=lambda c: c.object_id or ""):
+        if candidate.tier is not None:  # no use to take: its summary counts the redemption
+            await promotions.count_redemption(
+                session,
+                candidate.tier,
+                sign=1,
+                order_amount=evaluation.calculated.amount,
+                discount=candidate.applied,
+            )
+            continue
         voucher = candidate.voucher
         assert voucher is not None
         if not await vouchers.consume(session, voucher):
@@ -258,8 +271,9 @@ async def _take(
         )
     children: list[Redemption] = []
     for candidate in applicable:
-        voucher = candidate.voucher
-        assert voucher is not None
+        voucher, tier = candidate.voucher, candidate.tier
+        related = voucher or tier
+        assert related is not None
         children.append(
             Redemption(
                 id=new_id(Prefix.REDEMPTION),
@@ -268,18 +282,20 @@ async def _take(
                 parent_id=parent.id if parent else None,
                 status="SUCCEEDED",
                 result="SUCCESS",
-                related_object_type="voucher",
-                related_object_id=voucher.id,
+                related_object_type="voucher" if voucher else "promotion_tier",
+                related_object_id=related.id,
                 customer_id=customer.id if customer else None,
                 order_id=staged.order.id,
-                voucher_id=voucher.id,
-                campaign_id=voucher.campaign_id,
+                voucher_id=voucher.id if voucher else None,
+                campaign_id=related.campaign_id,
                 amount=candidate.applied,
                 gift_credits=candidate.gift_credits,
                 tracking_id=tracking_id,
                 metadata_=dict(body.metadata or {}),
                 created_at=now,
-                applied=applied_record(candidate),
+                applied=applied_record(candidate)
+                # A tier's summary counted the order's amount: its rollback subtracts it.
+                | ({"order_amount": evaluation.calculated.amount} if tier else {}),
             )
         )
     orders.apply_calculation(
@@ -288,7 +304,7 @@ async def _take(
         {
             r.id: {
                 "date": iso(now),
-                "related_object_type": "voucher",
+                "related_object_type": r.related_object_type,
                 "related_object_id": r.related_object_id,
                 "related_object_parent_id": r.campaign_id,
             }
@@ -313,8 +329,8 @@ async def _settle_counters(
     redeemed = {id(c) for c in applicable}
     changes = book.late_increments([c.decision for c in applicable if c.decision is not None])
     for candidate in candidates:
-        if id(candidate) not in redeemed and candidate.voucher is not None:
-            for key, amount in book.early_increments(candidate.voucher.id).items():
+        if id(candidate) not in redeemed and candidate.object_id is not None:
+            for key, amount in book.early_increments(candidate.object_id).items():
                 changes[key] = changes.get(key, 0) - amount
     await rule_counters.add(session, ctx.project_id, changes)
 
@@ -351,6 +367,9 @@ async def _record_redeemed(
         [c.voucher.holder_id for c in evaluation.applicable if c.voucher and c.voucher.holder_id],
     )
     for candidate, redemption in zip(evaluation.applicable, children, strict=True):
+        if candidate.tier is not None:
+            await _record_tier_redeemed(session, ctx, candidate, redemption, customer, order)
+            continue
         voucher = candidate.voucher  # current: consume/spend read their new values back
         assert voucher is not None
         if candidate.gift_credits:
@@ -389,9 +408,50 @@ async def _record_redeemed(
             )
 
 
+async def _record_tier_redeemed(
+    session: AsyncSession,
+    ctx: RequestContext,
+    candidate: Candidate,
+    redemption: Redemption,
+    customer: Customer | None,
+    order: dict[str, Any],
+) -> None:
+    """A tier's redemption events: as a code's, with `promotion_tier` (and the stack it was
+    named through) instead of `voucher`."""
+    tier, campaign, stack = candidate.tier, candidate.campaign, candidate.stack
+    assert tier is not None and campaign is not None
+    data = {
+        "customer": simple_customer(customer) if customer else None,
+        "order": order,
+        "campaign": simple_campaign(campaign),
+        "voucher": None,
+        "holder": None,
+        "promotion_tier": promotions.redemption_tier_body(tier, campaign),
+        "promotion_stack": promotions.stack_event_body(stack) if stack else None,
+        "redemption": simple_redemption(redemption, customer=customer, voucher=None, order=order),
+    }
+    await record_event(
+        session,
+        ctx,
+        "redemption.succeeded",
+        entity_id=redemption.id,
+        data={**data, "created_at": iso(redemption.created_at)},
+    )
+    if customer is not None:
+        await record_event(
+            session, ctx, "customer.redemption.succeeded", entity_id=customer.id, data=data
+        )
+
+
 def redeemed_body(result: Redeemed) -> dict[str, Any]:
     order = order_body(result.order)
-    voucher_by_id = {c.voucher.id: c.voucher for c in result.evaluation.candidates if c.voucher}
+    candidates = result.evaluation.candidates
+    voucher_by_id = {c.voucher.id: c.voucher for c in candidates if c.voucher}
+    tier_by_id = {
+        c.tier.id: promotions.redemption_tier_body(c.tier, c.campaign)
+        for c in candidates
+        if c.tier is not None and c.campaign is not None
+    }
     body: dict[str, Any] = {
         "redemptions": [
             redemption_body(
@@ -399,6 +459,7 @@ def redeemed_body(result: Redeemed) -> dict[str, Any]:
                 customer=result.customer,
                 voucher=voucher_by_id.get(r.voucher_id or ""),
                 order=order,
+                promotion_tier=tier_by_id.get(r.related_object_id),
             )
             for r in result.redemptions
         ],

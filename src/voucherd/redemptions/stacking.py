@@ -30,10 +30,13 @@ def check_count(redeemables: Sequence[RedeemableIn], rules: StackingRules) -> No
 
 
 def category_of(candidate: Candidate) -> Category | None:
-    """A voucher's own category, else its campaign's (a code issued from a campaign is in it)."""
-    voucher, campaign = candidate.voucher, candidate.campaign
+    """A voucher's or tier's own category, else its campaign's (a code issued from a campaign
+    is in it)."""
+    voucher, tier, campaign = candidate.voucher, candidate.tier, candidate.campaign
     if voucher is not None and voucher.category_ref is not None:
         return voucher.category_ref
+    if tier is not None and tier.category_ref is not None:
+        return tier.category_ref
     return campaign.category_ref if campaign is not None else None
 
 
@@ -110,6 +113,14 @@ def entry(candidate: Candidate, rules: StackingRules) -> dict[str, Any]:
             "categories": categories(candidate, rules),
             "campaign_name": candidate.voucher.campaign_name,
             "campaign_id": candidate.voucher.campaign_id,
+        }
+    elif candidate.tier is not None and candidate.campaign is not None:
+        out |= {
+            "metadata": candidate.tier.metadata_ or {},
+            "categories": categories(candidate, rules),
+            "campaign_name": candidate.campaign.name,
+            "campaign_id": candidate.campaign.id,
+            "name": candidate.tier.name,
         }
     return out
 

@@ -13,6 +13,7 @@ from voucherd.campaigns import service as campaigns
 from voucherd.earning import service as earning
 from voucherd.kit.context import RequestContext
 from voucherd.kit.errors import NotFound
+from voucherd.promotions import redeemables as promotions
 from voucherd.rewards import service as rewards
 from voucherd.rules.service import Related, related
 from voucherd.vouchers import service as vouchers
@@ -35,6 +36,19 @@ async def _campaign(session: AsyncSession, ctx: RequestContext, key: str) -> Rel
     except NotFound:
         return None
     return Related(campaign.id, campaign.id)
+
+
+@related("promotion_tier")
+async def _promotion_tier(session: AsyncSession, ctx: RequestContext, key: str) -> Related | None:
+    found = (await promotions.load_tiers(session, ctx.project_id, [key])).get(key)
+    if found is None:
+        return None
+    tier, campaign = found
+    return Related(
+        tier.id,
+        tier.campaign_id,
+        {"promotion_tier": promotions.redemption_tier_body(tier, campaign)},
+    )
 
 
 @related("earning_rule")

@@ -35,7 +35,6 @@ BUNDLE_RULES_EVALUATED = False
 
 # Types an assignment may name that voucherd does not have yet.
 _NOT_BUILT = {
-    "promotion_tier": "promotion tiers are not built yet",
     "distribution": "distributions are not built yet",
 }
 

@@ -1,0 +1,194 @@
+"""Promotion tiers and stacks as redeemables: what validations and redemptions need of them.
+
+The engine (redemptions/engine.py) loads the tiers a request names in one query, checks each
+here, and a redemption moves a tier's `summary` counters by relative UPDATEs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
+
+from voucherd.campaigns.models import Campaign
+from voucherd.categories.serializers import categories_of
+from voucherd.kit.timefmt import iso
+from voucherd.kit.validity import WINDOW_FIELDS, in_windows
+from voucherd.promotions.models import PromotionStack, PromotionTier
+
+
+async def load_tiers(
+    session: AsyncSession,
+    project_id: str,
+    tier_ids: Collection[str],
+    *,
+    with_deleted: bool = False,
+) -> dict[str, tuple[PromotionTier, Campaign]]:
+    """The named tiers of the project with their campaigns; deleted ones only for what
+    already happened (their redemptions and rollbacks)."""
+    if not tier_ids:
+        return {}
+    stmt = (
+        select(PromotionTier, Campaign)
+        .join(Campaign, Campaign.id == PromotionTier.campaign_id)
+        .where(
+            PromotionTier.project_id == project_id,
+            PromotionTier.id.in_(sorted(set(tier_ids))),
+        )
+    )
+    if not with_deleted:
+        stmt = stmt.where(PromotionTier.deleted.is_(False))
+    rows = await session.execute(stmt)
+    return {tier.id: (tier, campaign) for tier, campaign in rows.unique().all()}
+
+
+async def load_stacks(
+    session: AsyncSession, project_id: str, stack_ids: Collection[str]
+) -> dict[str, PromotionStack]:
+    if not stack_ids:
+        return {}
+    rows = await session.scalars(
+        select(PromotionStack).where(
+            PromotionStack.project_id == project_id,
+            PromotionStack.id.in_(sorted(set(stack_ids))),
+        )
+    )
+    return {stack.id: stack for stack in rows}
+
+
+def stack_tier_ids(stack: PromotionStack) -> list[str]:
+    return [str(i) for i in (stack.tiers or {}).get("ids") or []]
+
+
+def tier_error(tier: PromotionTier, campaign: Campaign, now: datetime) -> tuple[str, str] | None:
+    """(error key, message) when the tier may not apply now, else None.
+
+    Voucherify: `promotion_inactive` for a disabled tier or campaign; `promotion_not_active_now`
+    outside its recurring windows. Before its start or after its end is unstated: ours is
+    `promotion_inactive` (VOUCHERIFY-RULES.md e).
+    """
+    label = f"Promotion tier {tier.name}"
+    if not tier.active:
+        return "promotion_inactive", f"{label} is disabled"
+    if not campaign.active:
+        return "promotion_inactive", f"The campaign of {label.lower()} is disabled"
+    for owner, what in ((tier, label), (campaign, f"The campaign of {label.lower()}")):
+        start, end = owner.start_date, owner.expiration_date
+        if start is not None and now < start:
+            return "promotion_inactive", f"{what} starts at {iso(start)}"
+        if end is not None and now > end:
+            return "promotion_inactive", f"{what} ended at {iso(end)}"
+    for owner, what in ((tier, label), (campaign, f"The campaign of {label.lower()}")):
+        fields = {name: getattr(owner, name) for name in WINDOW_FIELDS}
+        anchor = owner.start_date or owner.created_at
+        if not in_windows(fields, anchor, now):
+            return "promotion_not_active_now", f"{what} is outside its validity time windows"
+    return None
+
+
+def tier_discount(tier: PromotionTier) -> dict[str, Any] | None:
+    discount = (tier.action or {}).get("discount")
+    return dict(discount) if discount else None
+
+
+async def count_redemption(
+    session: AsyncSession, tier: PromotionTier | str, *, sign: int, order_amount: int, discount: int
+) -> None:
+    """A redemption (sign 1) or its rollback (sign -1) moves the tier's summary counters:
+    one relative UPDATE, so concurrent redemptions never lose a count. A loaded tier learns
+    the new values (its body shows them)."""
+    tier_id = tier if isinstance(tier, str) else tier.id
+    row = (
+        await session.execute(
+            update(PromotionTier)
+            .where(PromotionTier.id == tier_id)
+            .values(
+                redeemed_quantity=PromotionTier.redeemed_quantity + sign,
+                total_amount=PromotionTier.total_amount + sign * order_amount,
+                total_discount_amount=PromotionTier.total_discount_amount + sign * discount,
+            )
+            .returning(
+                PromotionTier.redeemed_quantity,
+                PromotionTier.total_amount,
+                PromotionTier.total_discount_amount,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    ).one_or_none()
+    if row is not None and not isinstance(tier, str):
+        for name, value in zip(
+            ("redeemed_quantity", "total_amount", "total_discount_amount"), row, strict=True
+        ):
+            set_committed_value(tier, name, value)
+
+
+def redemption_tier_body(tier: PromotionTier, campaign: Campaign) -> dict[str, Any]:
+    """The `promotion_tier` of a redemption (a PromotionTier with its campaign) and of
+    redemption events."""
+    return {
+        "id": tier.id,
+        "created_at": iso(tier.created_at),
+        "updated_at": iso(tier.updated_at),
+        "name": tier.name,
+        "banner": tier.banner,
+        "action": dict(tier.action or {}),
+        "metadata": tier.metadata_ or {},
+        "hierarchy": tier.hierarchy,
+        "promotion_id": tier.campaign_id,
+        "campaign": {
+            "id": campaign.id,
+            "start_date": iso(campaign.start_date),
+            "expiration_date": iso(campaign.expiration_date),
+            "validity_timeframe": campaign.validity_timeframe,
+            "validity_day_of_week": campaign.validity_day_of_week,
+            "validity_hours": campaign.validity_hours,
+            "active": campaign.active,
+            "category_id": campaign.category_id,
+            "object": "campaign",
+        },
+        "campaign_id": tier.campaign_id,
+        "active": tier.active,
+        "start_date": iso(tier.start_date),
+        "expiration_date": iso(tier.expiration_date),
+        "validity_timeframe": tier.validity_timeframe,
+        "validity_day_of_week": tier.validity_day_of_week,
+        "validity_hours": tier.validity_hours,
+        "summary": {
+            "redemptions": {"total_redeemed": tier.redeemed_quantity},
+            "orders": {
+                "total_amount": tier.total_amount,
+                "total_discount_amount": tier.total_discount_amount,
+            },
+        },
+        "object": "promotion_tier",
+        "category_id": tier.category_id,
+        "categories": categories_of(tier.category_ref),
+    }
+
+
+def stack_event_body(stack: PromotionStack) -> dict[str, Any]:
+    """The `promotion_stack` of redemption events (WH `PromotionStack`)."""
+    return {
+        "id": stack.id,
+        "name": stack.name,
+        "created_at": iso(stack.created_at),
+        "updated_at": iso(stack.updated_at),
+        "campaign_id": stack.campaign_id,
+        "tiers": dict(stack.tiers or {}),
+        "category_id": stack.category_id,
+        "object": "promotion_stack",
+    }
+
+
+async def tier_bodies(
+    session: AsyncSession, project_id: str, rows: Collection[Any]
+) -> dict[str, dict[str, Any]]:
+    """`promotion_tier` bodies of the tier redemptions among `rows`, by tier id (one query,
+    none when no row is a tier's)."""
+    ids = {r.related_object_id for r in rows if r.related_object_type == "promotion_tier"}
+    found = await load_tiers(session, project_id, ids, with_deleted=True)
+    return {key: redemption_tier_body(tier, campaign) for key, (tier, campaign) in found.items()}
