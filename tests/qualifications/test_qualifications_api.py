@@ -318,3 +318,62 @@ async def test_a_code_whose_redemption_budget_is_spent_is_hidden_from_everyone(
         },
     )
     assert ids(await _qualify(client, qualification("anna"))) == []
+
+
+async def test_each_result_is_what_a_validation_of_it_alone_answers(
+    client: httpx.AsyncClient, db: Database, project: ProjectKeys
+) -> None:
+    await customer(client, "anna")
+    shoe = await ok(client, "POST", "/v1/products", {"source_id": "q-shoe", "name": "Shoe"})
+    items = [{**ITEMS[0], "product_id": shoe["id"]}, ITEMS[1]]
+    candidates = [
+        ("voucher", (await published(client, percent(15, amount_limit=1200), "anna"))["code"]),
+        ("voucher", (await code(client, amount(2500)))["code"]),
+        ("voucher", (await code(client, {"type": "PERCENT", "percent_off": 50,
+                                         "effect": "APPLY_TO_ITEMS"}))["code"]),
+    ]  # fmt: skip
+    _, tiers = await promotion(
+        db,
+        project,
+        "Mixed",
+        [
+            {"name": "big carts", "discount": percent(10)},
+            {"name": "shoes", "discount": amount(700)},
+            {"name": "huge carts", "discount": amount(5000)},
+        ],
+    )
+    for tier, rules in zip(
+        tiers,
+        [
+            {"1": rule("order.amount", {"$more_than": [5000]}), "logic": "1"},
+            {
+                "1": rule("order.items.any", {"$is": [{"id": shoe["id"], "object": "product"}]}),
+                "logic": "1",
+            },
+            {"1": rule("order.amount", {"$more_than": [90000]}), "logic": "1"},
+        ],
+        strict=True,
+    ):
+        await assign_rule(db, project, tier, rules, related_object_type="promotion_tier")
+    candidates += [("promotion_tier", tier) for tier in tiers]
+
+    answer = await _qualify(client, qualification(items=items, options={"limit": 50}))
+    listed = {r["id"]: r for r in answer["redeemables"]["data"]}  # type: ignore[index]
+
+    for kind, key in candidates:
+        validation = await ok(
+            client,
+            "POST",
+            "/v1/validations",
+            {
+                "redeemables": [{"object": kind, "id": key}],
+                "customer": {"source_id": "anna"},
+                "order": {"items": items},
+            },
+        )
+        assert (key in listed) == validation["valid"], (key, validation)
+        if key in listed:
+            ours, theirs = listed[key]["order"], validation["order"]
+            for field in ("total_discount_amount", "total_amount", "items_discount_amount"):
+                assert ours[field] == theirs[field], (key, field)
+    assert len(listed) == 5  # all but the huge-cart tier

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voucherd.campaigns.models import Campaign
-from voucherd.categories.models import Category
 from voucherd.customers.models import Customer
 from voucherd.kit.context import RequestContext
 from voucherd.promotions.models import PromotionStack, PromotionTier
@@ -51,12 +50,9 @@ def voucher_offer(voucher: Voucher, campaign: Campaign | None, role: str | None 
     )
 
 
-def tier_offer(
-    tier: PromotionTier, campaign: Campaign | None, categories: dict[str, Category]
-) -> Offer:
-    category = categories.get(tier.category_id or "") or (
-        campaign.category_ref if campaign is not None else None
-    )
+def tier_offer(tier: PromotionTier, campaign: Campaign | None) -> Offer:
+    # The tier's own category, else its campaign's (as the engine's stacking does).
+    category = tier.category_ref or (campaign.category_ref if campaign is not None else None)
     return Offer(
         object="promotion_tier",
         id=tier.id,
@@ -97,9 +93,7 @@ class Sources:
             tiers = await repository.live_tiers(self.session, self.ctx.project_id)
         # Tiers of campaigns that are not live (disabled, another kind) never qualify.
         tiers = [t for t in tiers if t.campaign_id in campaigns]
-        wanted = {t.category_id for t in tiers if t.category_id}
-        categories = await repository.categories(self.session, self.ctx.project_id, wanted)
-        return [tier_offer(t, campaigns.get(t.campaign_id), categories) for t in tiers]
+        return [tier_offer(t, campaigns.get(t.campaign_id)) for t in tiers]
 
     async def stacks(self) -> list[PromotionStack]:
         campaigns = await self.campaigns()

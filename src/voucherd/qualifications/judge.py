@@ -30,7 +30,7 @@ from voucherd.discounts.calculation import (
 from voucherd.discounts.items import unpriced_units
 from voucherd.discounts.resolve import formula_context, resolve_discount
 from voucherd.kit.money import percent_of
-from voucherd.kit.validity import WINDOW_FIELDS, in_windows
+from voucherd.promotions import redeemables
 from voucherd.promotions.models import PromotionTier
 from voucherd.redemptions.engine import targeted_discount
 from voucherd.rules import decisions
@@ -78,8 +78,11 @@ class Offer:
 
     @property
     def redeemable(self) -> decisions.Redeemable:
-        holder = self.voucher.holder_id if self.voucher is not None else None
-        return decisions.Redeemable(self.key, self.campaign_id, holder, self.id)
+        if self.tier is not None:  # as the engine keys a tier's rules and counters
+            return decisions.Redeemable(self.tier.id, self.tier.campaign_id, None, self.tier.name)
+        code = self.voucher
+        assert code is not None
+        return decisions.Redeemable(code.id, code.campaign_id, code.holder_id, code.code)
 
     @property
     def is_gift(self) -> bool:
@@ -107,26 +110,14 @@ class Shared:
     audience_only: bool = False
 
 
-def _tier_error(tier: PromotionTier, campaign: Campaign | None, now: datetime) -> str | None:
-    if not tier.active or tier.deleted:
-        return "promotion_inactive"
-    if campaign is None or not campaigns.is_live(campaign, now):
-        return "promotion_inactive"
-    if tier.start_date is not None and now < tier.start_date:
-        return "promotion_inactive"
-    if tier.expiration_date is not None and now > tier.expiration_date:
-        return "promotion_inactive"
-    for owner in (tier, campaign):
-        fields = {name: getattr(owner, name) for name in WINDOW_FIELDS}
-        if not in_windows(fields, owner.start_date or owner.created_at, now):
-            return "promotion_not_active_now"
-    return None
-
-
 def status_error(offer: Offer, now: datetime) -> str | None:
     """Why the candidate can't be used now (an error key), or None."""
     if offer.tier is not None:
-        return _tier_error(offer.tier, offer.campaign, now)
+        # Deleted tiers are never loaded; a tier always has its campaign (candidates.py).
+        if offer.campaign is None:
+            return "promotion_inactive"
+        problem = redeemables.tier_error(offer.tier, offer.campaign, now)
+        return problem[0] if problem else None
     voucher, campaign = offer.voucher, offer.campaign
     assert voucher is not None
     live = campaign is None or campaigns.is_live(campaign, now)
@@ -176,10 +167,7 @@ def resolve(offer: Offer, request: Shared | Any, now: datetime) -> None:
 
 
 def _tier_discount(tier: PromotionTier | None) -> dict[str, Any] | None:
-    if tier is None:
-        return None
-    discount = (tier.action or {}).get("discount")
-    return discount if isinstance(discount, dict) else None
+    return redeemables.tier_discount(tier) if tier is not None else None
 
 
 def _names(ruleset: RuleSet) -> Iterable[str]:

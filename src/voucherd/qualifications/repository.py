@@ -21,7 +21,6 @@ from sqlalchemy import BindParameter, and_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voucherd.campaigns.models import Campaign
-from voucherd.categories.models import Category
 from voucherd.promotions.models import PromotionStack, PromotionTier
 from voucherd.publications.models import Publication
 from voucherd.rules.models import ValidationRuleAssignment
@@ -139,17 +138,6 @@ async def stacks_of(
         .limit(MAX_STACKS)
     )
     return rows.scalars().all()
-
-
-async def categories(
-    session: AsyncSession, project_id: str, ids: Collection[str]
-) -> dict[str, Category]:
-    if not ids:
-        return {}
-    rows = await session.execute(
-        select(Category).where(Category.project_id == project_id, Category.id.in_(sorted(ids)))
-    )
-    return {c.id: c for c in rows.scalars().all()}
 
 
 async def assignments(
