@@ -219,9 +219,27 @@ async def test_audience_only_checks_the_customer_rules_and_not_the_cart(
         {"1": rule("customer.metadata", {"$is": ["silver"]}, property="tier"), "logic": "1"},
     )
 
+    once = await code(client, amount(100))
+    await assign_rule(
+        db,
+        project,
+        once["id"],
+        {"1": rule("redemption.count.per_customer", {"$less_than_or_equal": [1]}), "logic": "1"},
+    )
+    await ok(
+        client,
+        "POST",
+        "/v1/redemptions",
+        {
+            "redeemables": [{"object": "voucher", "id": once["code"]}],
+            "customer": {"source_id": "anna"},
+            "order": {"items": ITEMS},
+        },
+    )
+
     assert ids(await _qualify(client, qualification())) == []
     audience = await _qualify(client, qualification(scenario="AUDIENCE_ONLY"))
-    assert ids(audience) == [upsell["code"]]
+    assert ids(audience) == [upsell["code"]]  # and not the code anna used up
 
 
 async def test_products_scenarios_list_what_targets_or_requires_an_order_item(

@@ -190,17 +190,28 @@ def needs_customer(names: Iterable[str]) -> bool:
     )
 
 
-def _audience_passes(ruleset: RuleSet, facts: Any) -> bool:
-    """AUDIENCE_ONLY: only the customer's rules are checked; the others count as passed."""
-    rules = ruleset.by_number()
+def _passes_without_cart(
+    book: decisions.RuleBook, redeemable: decisions.Redeemable, rules: list[decisions.Assigned]
+) -> bool:
+    """AUDIENCE_ONLY: the cart's rules (`order.*`, `product.*`, `sku.*`) count as passed;
+    the customer's, and the limits and budgets (counters, read live), are checked."""
+    counters: dict[str, int] = {}
+    attempt = {"count": 1, "order_amount": book.facts.initial_amount, "discount": 0, "gift": 0}
+    for need in book.needs.get(redeemable.voucher_id, []):
+        before = book.before.get(need.key, 0) if need.key is not None else 0
+        counters[need.name] = attempt[need.metric] + before
+    facts = book.facts.at(holder_id=redeemable.holder_id, counters=counters)
 
-    def passed(number: str) -> bool:
-        rule = rules.get(number)
-        if rule is None or family(rule.name) != "customer":
-            return True
-        return check(rule, facts) is None
+    def passed(by_number: dict[str, Any]) -> Any:
+        def one(number: str) -> bool:
+            rule = by_number.get(number)
+            if rule is None or family(rule.name) == "order":
+                return True
+            return check(rule, facts) is None
 
-    return holds(ruleset.logic, passed)
+        return one
+
+    return all(holds(r.ruleset.logic, passed(r.ruleset.by_number())) for r in rules)
 
 
 def judge(offer: Offer, shared: Shared) -> bool:
@@ -221,8 +232,7 @@ def judge(offer: Offer, shared: Shared) -> bool:
         targeted = book.targeting(redeemable)
         discount = targeted_discount(discount, targeted)
         if shared.audience_only:
-            facts = book.facts.at(holder_id=redeemable.holder_id)
-            if not all(_audience_passes(rule.ruleset, facts) for rule in assigned):
+            if not _passes_without_cart(book, redeemable, assigned):
                 return False
         else:
             mine: int | None = 0
