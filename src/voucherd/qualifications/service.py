@@ -20,6 +20,7 @@ from voucherd.discounts.calculation import CalculatedOrder, DiscountError, calcu
 from voucherd.kit.context import RequestContext
 from voucherd.kit.errors import NotFound
 from voucherd.kit.ids import new_tracking_id
+from voucherd.promotions.models import PromotionStack
 from voucherd.qualifications import filters as offer_filters
 from voucherd.qualifications import repository
 from voucherd.qualifications.candidates import Sources, for_scenario
@@ -131,26 +132,8 @@ async def qualify(
         offers = [o for o in offers if offer_filters.matches(o, wanted)]
     shared, usable = await prepare(session, ctx, offers, request)
     source = body.order.model_dump(exclude_none=True) if body.order else {}
-    items: list[tuple[datetime, int, str, Any]] = []
     if scenario == "PROMOTION_STACKS":
-        by_id = {o.key: o for o in usable}
-        campaigns = await sources.campaigns()
-        for stack in stacks:
-            done = _judge_stack(stack.tiers.get("ids") or [], by_id, shared)
-            if done is None:
-                continue
-            tiers, order = done
-            campaign = campaigns.get(stack.campaign_id)
-            entry = stack_body(
-                stack,
-                tiers,
-                rules=shared.rules,
-                source=source,
-                customer=customer,
-                campaign_name=campaign.name if campaign else None,
-                order=order,
-            )
-            items.append((stack.created_at, order.total_applied_discount_amount, stack.id, entry))
+        items = await _stack_items(sources, stacks, usable, shared, source, customer)
     else:
         qualified = [o for o in usable if judge(o, shared) and _fits(scenario, o, shared)]
         items = [(o.created_at, o.applied, o.key, o) for o in qualified]
@@ -186,6 +169,37 @@ async def qualify(
         "order": calculated_order_body(shared.base, source=source, customer=customer),
         "stacking_rules": validation_body(shared.rules),
     }
+
+
+async def _stack_items(
+    sources: Sources,
+    stacks: list[PromotionStack],
+    usable: list[Offer],
+    shared: Shared,
+    source: dict[str, Any],
+    customer: Customer | None,
+) -> list[tuple[datetime, int, str, Any]]:
+    """PROMOTION_STACKS: each qualifying stack's body, with its sort keys."""
+    by_id = {o.key: o for o in usable}
+    campaigns = await sources.campaigns()
+    items: list[tuple[datetime, int, str, Any]] = []
+    for stack in stacks:
+        done = _judge_stack(stack.tiers.get("ids") or [], by_id, shared)
+        if done is None:
+            continue
+        tiers, order = done
+        campaign = campaigns.get(stack.campaign_id)
+        entry = stack_body(
+            stack,
+            tiers,
+            rules=shared.rules,
+            source=source,
+            customer=customer,
+            campaign_name=campaign.name if campaign else None,
+            order=order,
+        )
+        items.append((stack.created_at, order.total_applied_discount_amount, stack.id, entry))
+    return items
 
 
 def _judge_stack(
