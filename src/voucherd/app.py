@@ -34,6 +34,8 @@ from voucherd.orders.endpoints import router as orders_router
 from voucherd.product_collections.endpoints import router as product_collections_router
 from voucherd.products.endpoints import router as products_router
 from voucherd.projects.endpoints import router as projects_router
+from voucherd.promotions.endpoints import client_router as promotions_client_router
+from voucherd.promotions.endpoints import router as promotions_router
 from voucherd.publications.endpoints import router as publications_router
 from voucherd.qualifications.endpoints import router as qualifications_router
 from voucherd.redemptions.endpoints import router as redemptions_router
@@ -59,6 +61,7 @@ ROUTERS = (
     products_router,
     product_collections_router,
     campaigns_router,
+    promotions_router,
     categories_router,
     segments_router,
     vouchers_router,
@@ -70,6 +73,7 @@ ROUTERS = (
     rules_router,
     events_router,
     client_router,
+    promotions_client_router,
     stacking_router,
     metadata_schemas_router,
     assets_router,

@@ -74,7 +74,27 @@ async def _more_resources(
         {"target_url": PUBLIC_TARGET, "events": ["customer.created"]},
         management,
     )
+    promotion = await made(
+        "/v1/campaigns",
+        {
+            "name": unique("promo"),
+            "campaign_type": "PROMOTION",
+            "promotion": {
+                "tiers": [
+                    {"name": "5%", "action": {"discount": {"type": "PERCENT", "percent_off": 5}}}
+                ]
+            },
+        },
+    )
+    promotion_tier = promotion["promotion"]["tiers"][0]
+    stack = await made(
+        f"/v1/promotions/{promotion['id']}/stacks",
+        {"name": unique("stack"), "tiers": {"ids": [promotion_tier["id"]]}},
+    )
     return {
+        "promotion_campaign_id": promotion["id"],
+        "promotion_tier_id": promotion_tier["id"],
+        "promotion_stack_id": stack["id"],
         "category_id": category["id"],
         "collection_id": collection["id"],
         "tier_id": tiers[0]["id"],

@@ -28,6 +28,7 @@ from voucherd.loyalty.schemas import MemberCreate, PointsChange, PointsTransfer
 from voucherd.orders.schemas import OrderCreate, OrderUpdate
 from voucherd.product_collections.schemas import ProductCollectionCreate
 from voucherd.products.schemas import ProductCreate, ProductUpdate, SkuCreate, SkuUpdate
+from voucherd.promotions.schemas import StackCreate, StackUpdate, TierCreate, TierUpdate
 from voucherd.publications.schemas import PublicationCreate
 from voucherd.redemptions.schemas import RollbackRequest
 from voucherd.rewards.schemas import (
@@ -1258,6 +1259,116 @@ CASES += [
             "code": sub("details", "source_voucher", "code"),
             "points": sub("details", "balance", "points"),
         },
+    ),
+]
+
+
+# Promotions: PROMOTION campaigns, their tiers and stacks.
+TIER_ACTION = {"discount": {"type": "PERCENT", "percent_off": 5, "effect": "APPLY_TO_ORDER"}}
+TIER_FIELDS = {
+    "name": "Tier",
+    "banner": "5% off",
+    "action": TIER_ACTION,
+    "metadata": {"k": "v"},
+    "hierarchy": 4,
+    "start_date": DATE,
+    "expiration_date": LATER,
+    "category": "Seasonal",
+    "category_id": "{seasonal}",
+    **WINDOWS,
+}
+TIER_READERS: dict[str, Reader] = {"category": lambda b: b["categories"][0]["name"]}
+
+
+async def with_promotion(client: httpx.AsyncClient) -> Ids:
+    ids = await with_categories(client)
+    body = {
+        "name": "Base promotion",
+        "campaign_type": "PROMOTION",
+        "promotion": {"tiers": [{"name": "Base", "action": TIER_ACTION}]},
+    }
+    campaign = ok(await client.post("/v1/campaigns", json=body))
+    return ids | {"promo": campaign["id"], "tier": campaign["promotion"]["tiers"][0]["id"]}
+
+
+async def with_stack(client: httpx.AsyncClient) -> Ids:
+    ids = await with_promotion(client)
+    body = {"name": "Base stack", "tiers": {"ids": [ids["tier"]]}}
+    stack = ok(await client.post(f"/v1/promotions/{ids['promo']}/stacks", json=body))
+    return ids | {"stack": stack["id"]}
+
+
+STACK_FIELDS = {
+    "name": "Stack",
+    "tiers": {"ids": ["{tier}"], "hierarchy_mode": "MANUAL"},
+    "category_id": "{seasonal}",
+}
+
+CASES += [
+    Case(
+        "create promotion campaign",
+        "POST",
+        "/v1/campaigns",
+        "/v1/campaigns",
+        _key("/v1/campaigns/{id}"),
+        CampaignCreate,
+        setup=with_categories,
+        base={"name": "Refused", "campaign_type": "PROMOTION"},
+        stored={
+            "name": "Stored promotion",
+            "campaign_type": "PROMOTION",
+            "promotion": {"tiers": [{"name": "Tier", "banner": "b", "action": TIER_ACTION}]},
+        },
+        readers={
+            "promotion": lambda b: {
+                "tiers": [
+                    {k: t[k] for k in ("name", "banner", "action")} for t in b["promotion"]["tiers"]
+                ]
+            }
+        },
+    ),
+    Case(
+        "create promotion tier",
+        "POST",
+        "/v1/promotions/{campaignId}/tiers",
+        "/v1/promotions/{promo}/tiers",
+        _key("/v1/promotions/tiers/{id}"),
+        TierCreate,
+        setup=with_promotion,
+        base={"name": "Refused", "action": TIER_ACTION},
+        stored={**TIER_FIELDS, "active": False},
+        readers=TIER_READERS,
+    ),
+    Case(
+        "update promotion tier",
+        "PUT",
+        "/v1/promotions/tiers/{promotionTierId}",
+        "/v1/promotions/tiers/{tier}",
+        _key("/v1/promotions/tiers/{tier}"),
+        TierUpdate,
+        setup=with_promotion,
+        stored=TIER_FIELDS,
+        readers=TIER_READERS,
+    ),
+    Case(
+        "create promotion stack",
+        "POST",
+        "/v1/promotions/{campaignId}/stacks",
+        "/v1/promotions/{promo}/stacks",
+        _key("/v1/promotions/{promo}/stacks/{id}"),
+        StackCreate,
+        setup=with_promotion,
+        stored=STACK_FIELDS,
+    ),
+    Case(
+        "update promotion stack",
+        "PUT",
+        "/v1/promotions/{campaignId}/stacks/{stackId}",
+        "/v1/promotions/{promo}/stacks/{stack}",
+        _key("/v1/promotions/{promo}/stacks/{stack}"),
+        StackUpdate,
+        setup=with_stack,
+        stored=STACK_FIELDS,
     ),
 ]
 

@@ -27,6 +27,7 @@ from voucherd.kit.responses import JsonResponse
 from voucherd.kit.timefmt import query_bound
 from voucherd.loyalty.serializers import transaction_body as loyalty_transaction_body
 from voucherd.projects.auth import AppContext, Session
+from voucherd.promotions import service as promotions
 from voucherd.rules import service as rules
 from voucherd.vouchers import service as vouchers
 from voucherd.vouchers.models import VoucherTransaction
@@ -36,15 +37,28 @@ from voucherd.vouchers.serializers import transaction_body, voucher_body
 router = APIRouter(prefix="/v1/campaigns", tags=["campaigns"], route_class=TransactionalRoute)
 
 
+async def _with_promotion(
+    session: Session, ctx: AppContext, campaign: Campaign, body: dict[str, Any]
+) -> dict[str, Any]:
+    """A PROMOTION campaign's body shows its tiers under `promotion`."""
+    if campaign.campaign_type == "PROMOTION":
+        body["promotion"] = (await promotions.promotion_bodies(session, ctx, [campaign]))[
+            campaign.id
+        ]
+    return body
+
+
 async def _full(session: Session, ctx: AppContext, campaign: Campaign) -> Response:
     """A campaign with its `validation_rules_assignments` (one indexed query)."""
-    body = campaign_body(campaign)
+    body = await _with_promotion(session, ctx, campaign, campaign_body(campaign))
     body["validation_rules_assignments"] = await rules.embedded(session, ctx, campaign.id)
     return JsonResponse(body)
 
 
 @router.post("")
 async def create_campaign(body: CampaignCreate, ctx: AppContext, session: Session) -> Response:
+    if body.campaign_type == "PROMOTION":
+        return await _full(session, ctx, await promotions.create_campaign(session, ctx, body))
     return await _full(session, ctx, await service.create(session, ctx, body))
 
 
@@ -61,6 +75,11 @@ async def list_campaigns(
     # Voucherify lists `categories` only under `expand=category` (CampaignBase.categories).
     expanded = expand == "category"
     items = [campaign_body(c, with_categories=expanded) for c in rows]
+    # PROMOTION campaigns' tiers: one query for the page.
+    promoted = await promotions.promotion_bodies(session, ctx, rows)
+    for item in items:
+        if item["id"] in promoted:
+            item["promotion"] = promoted[item["id"]]
     return JsonResponse(list_body("campaigns", items, total, has_more=has_more))
 
 
@@ -86,12 +105,14 @@ async def delete_campaign(campaign_id: str, ctx: AppContext, session: Session) -
 
 @router.post("/{campaign_id}/enable")
 async def enable_campaign(campaign_id: str, ctx: AppContext, session: Session) -> Response:
-    return JsonResponse(campaign_body(await service.set_active(session, ctx, campaign_id, True)))
+    campaign = await service.set_active(session, ctx, campaign_id, True)
+    return JsonResponse(await _with_promotion(session, ctx, campaign, campaign_body(campaign)))
 
 
 @router.post("/{campaign_id}/disable")
 async def disable_campaign(campaign_id: str, ctx: AppContext, session: Session) -> Response:
-    return JsonResponse(campaign_body(await service.set_active(session, ctx, campaign_id, False)))
+    campaign = await service.set_active(session, ctx, campaign_id, False)
+    return JsonResponse(await _with_promotion(session, ctx, campaign, campaign_body(campaign)))
 
 
 @router.post(

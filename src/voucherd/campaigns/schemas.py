@@ -10,11 +10,12 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, Strict
 from voucherd.discounts.schemas import DiscountSpec, GiftSpec
 from voucherd.kit.bodies import RequestBody
 from voucherd.kit.validity import WindowFields
+from voucherd.promotions.schemas import PromotionSpec
 from voucherd.vouchers.schemas import LoyaltyCardSpec, RedemptionLimit, VoucherType
 
-CampaignType = Literal["DISCOUNT_COUPONS", "GIFT_VOUCHERS", "LOYALTY_PROGRAM"]
-# What a list may filter on: every type Voucherify's spec enumerates, including those we do
-# not create (no PROMOTION or REFERRAL_PROGRAM campaign exists here, so they list nothing).
+CampaignType = Literal["DISCOUNT_COUPONS", "GIFT_VOUCHERS", "LOYALTY_PROGRAM", "PROMOTION"]
+# What a list may filter on: every type Voucherify's spec enumerates, including one we do
+# not create (no REFERRAL_PROGRAM campaign exists here, so it lists nothing).
 CampaignTypeFilter = Literal[
     "DISCOUNT_COUPONS", "GIFT_VOUCHERS", "LOYALTY_PROGRAM", "PROMOTION", "REFERRAL_PROGRAM"
 ]
@@ -60,13 +61,14 @@ class CampaignCreate(CampaignFields):
     unsupported = _CAMPAIGN_WINDOWS | {
         "use_voucher_metadata_schema",
         "referral_program",
-        "promotion",
     }
 
     name: StrictStr = Field(min_length=1, max_length=500)
     campaign_type: CampaignType | None = None
     vouchers_count: StrictInt | None = Field(default=None, ge=0, le=MAX_VOUCHERS_PER_REQUEST)
     voucher: CampaignVoucherSpec | None = None
+    # PROMOTION only: its tiers (promotions/service.create_campaign makes them).
+    promotion: PromotionSpec | None = None
 
 
 class CampaignUpdate(CampaignFields):

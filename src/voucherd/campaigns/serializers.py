@@ -23,7 +23,7 @@ def _template(campaign: Campaign) -> dict[str, Any]:
 
 
 def simple_campaign(campaign: Campaign) -> dict[str, Any]:
-    return {
+    body: dict[str, Any] = {
         "id": campaign.id,
         "name": campaign.name,
         "campaign_type": campaign.campaign_type,
@@ -43,6 +43,10 @@ def simple_campaign(campaign: Campaign) -> dict[str, Any]:
         "updated_at": iso(campaign.updated_at),
         "object": "campaign",
     }
+    if campaign.campaign_type == "PROMOTION":
+        # No codes, no template: Voucherify's PROMOTION campaign has no `voucher`.
+        del body["voucher"]
+    return body
 
 
 # Voucherify leaves out a campaign's unset (or cleared) validity dates (kit/wire.py); the

@@ -39,6 +39,11 @@ CAMPAIGN_TYPE_BY_VOUCHER = {v: k for k, v in vouchers.TYPE_BY_CAMPAIGN.items()}
 
 
 def _template(campaign_type: str, spec: CampaignVoucherSpec) -> dict[str, Any]:
+    if campaign_type == "PROMOTION":
+        # No codes: the discounts live on the tiers (promotions domain).
+        if spec.model_dump(exclude_none=True):
+            raise InvalidPayload("A PROMOTION campaign has no codes: voucher is not allowed")
+        return {}
     vtype = spec.type or vouchers.TYPE_BY_CAMPAIGN[campaign_type]
     if vouchers.TYPE_BY_CAMPAIGN[campaign_type] != vtype:
         raise InvalidPayload(f"A {campaign_type} campaign cannot hold {vtype} vouchers")
@@ -112,6 +117,10 @@ async def create(
     )
     if campaign_type is None:
         raise InvalidPayload("campaign_type is required")
+    if campaign_type == "PROMOTION" and data.vouchers_count:
+        raise InvalidPayload("A PROMOTION campaign has no codes: vouchers_count is not allowed")
+    if campaign_type != "PROMOTION" and data.promotion is not None:
+        raise InvalidPayload("promotion is only for PROMOTION campaigns")
     if await repository.get_by_name(session, ctx.project_id, data.name) is not None:
         raise DuplicateFound(
             f"Campaign with name {data.name} already exists", resource_type="campaign"
@@ -127,7 +136,8 @@ async def create(
         name=data.name,
         description=data.description,
         campaign_type=campaign_type,
-        type=data.type or "AUTO_UPDATE",
+        # A promotion has no codes to keep generating: Voucherify's examples show STATIC.
+        type=data.type or ("STATIC" if campaign_type == "PROMOTION" else "AUTO_UPDATE"),
         voucher=_template(campaign_type, spec),
         auto_join=bool(data.auto_join),
         join_once=bool(data.join_once),
@@ -194,6 +204,11 @@ async def update(
     await metadata_schemas.check(session, ctx, "campaign", data.metadata)
     campaign = await get(session, ctx, key)
     fields = data.model_fields_set
+    if campaign.campaign_type == "PROMOTION":
+        # No code template: a promotion's discounts are its tiers' (PUT /v1/promotions/tiers).
+        for name in ("discount", "gift", "loyalty_card", "vouchers_count"):
+            if getattr(data, name) is not None:
+                raise InvalidPayload(f"{name} does not apply to a PROMOTION campaign")
     if "name" in fields and data.name and data.name != campaign.name:
         if await repository.get_by_name(session, ctx.project_id, data.name):
             raise DuplicateFound(f"Campaign with name {data.name} already exists")

@@ -15,10 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from voucherd.campaigns.models import Campaign
-from voucherd.categories.serializers import categories_of
 from voucherd.kit.timefmt import iso
 from voucherd.kit.validity import WINDOW_FIELDS, in_windows
 from voucherd.promotions.models import PromotionStack, PromotionTier
+from voucherd.promotions.serializers import stack_body, tier_body
 
 
 async def load_tiers(
@@ -127,61 +127,13 @@ async def count_redemption(
 
 
 def redemption_tier_body(tier: PromotionTier, campaign: Campaign) -> dict[str, Any]:
-    """The `promotion_tier` of a redemption (a PromotionTier with its campaign) and of
-    redemption events."""
-    return {
-        "id": tier.id,
-        "created_at": iso(tier.created_at),
-        "updated_at": iso(tier.updated_at),
-        "name": tier.name,
-        "banner": tier.banner,
-        "action": dict(tier.action or {}),
-        "metadata": tier.metadata_ or {},
-        "hierarchy": tier.hierarchy,
-        "promotion_id": tier.campaign_id,
-        "campaign": {
-            "id": campaign.id,
-            "start_date": iso(campaign.start_date),
-            "expiration_date": iso(campaign.expiration_date),
-            "validity_timeframe": campaign.validity_timeframe,
-            "validity_day_of_week": campaign.validity_day_of_week,
-            "validity_hours": campaign.validity_hours,
-            "active": campaign.active,
-            "category_id": campaign.category_id,
-            "object": "campaign",
-        },
-        "campaign_id": tier.campaign_id,
-        "active": tier.active,
-        "start_date": iso(tier.start_date),
-        "expiration_date": iso(tier.expiration_date),
-        "validity_timeframe": tier.validity_timeframe,
-        "validity_day_of_week": tier.validity_day_of_week,
-        "validity_hours": tier.validity_hours,
-        "summary": {
-            "redemptions": {"total_redeemed": tier.redeemed_quantity},
-            "orders": {
-                "total_amount": tier.total_amount,
-                "total_discount_amount": tier.total_discount_amount,
-            },
-        },
-        "object": "promotion_tier",
-        "category_id": tier.category_id,
-        "categories": categories_of(tier.category_ref),
-    }
+    """The `promotion_tier` of a redemption (a full PromotionTier) and of redemption events."""
+    return tier_body(tier, campaign, categories=[tier.category_ref] if tier.category_ref else [])
 
 
 def stack_event_body(stack: PromotionStack) -> dict[str, Any]:
     """The `promotion_stack` of redemption events (WH `PromotionStack`)."""
-    return {
-        "id": stack.id,
-        "name": stack.name,
-        "created_at": iso(stack.created_at),
-        "updated_at": iso(stack.updated_at),
-        "campaign_id": stack.campaign_id,
-        "tiers": dict(stack.tiers or {}),
-        "category_id": stack.category_id,
-        "object": "promotion_stack",
-    }
+    return stack_body(stack)
 
 
 async def tier_bodies(

@@ -13,7 +13,8 @@ from voucherd.campaigns import service as campaigns
 from voucherd.earning import service as earning
 from voucherd.kit.context import RequestContext
 from voucherd.kit.errors import NotFound
-from voucherd.promotions import redeemables as promotions
+from voucherd.promotions import service as promotions
+from voucherd.promotions.serializers import simple_tier
 from voucherd.rewards import service as rewards
 from voucherd.rules.service import Related, related
 from voucherd.vouchers import service as vouchers
@@ -36,19 +37,6 @@ async def _campaign(session: AsyncSession, ctx: RequestContext, key: str) -> Rel
     except NotFound:
         return None
     return Related(campaign.id, campaign.id)
-
-
-@related("promotion_tier")
-async def _promotion_tier(session: AsyncSession, ctx: RequestContext, key: str) -> Related | None:
-    found = (await promotions.load_tiers(session, ctx.project_id, [key])).get(key)
-    if found is None:
-        return None
-    tier, campaign = found
-    return Related(
-        tier.id,
-        tier.campaign_id,
-        {"promotion_tier": promotions.redemption_tier_body(tier, campaign)},
-    )
 
 
 @related("earning_rule")
@@ -81,3 +69,13 @@ async def _reward_assignment(
     except NotFound:
         return None
     return Related(assignment.id, assignment.campaign_id)
+
+
+@related("promotion_tier")
+async def _promotion_tier(session: AsyncSession, ctx: RequestContext, key: str) -> Related | None:
+    try:
+        tier = await promotions.get_tier(session, ctx, key)
+    except NotFound:
+        return None
+    # WH `SimplePromotionTier`, as the assignment events show it.
+    return Related(tier.id, tier.campaign_id, {"promotion_tier": simple_tier(tier)})

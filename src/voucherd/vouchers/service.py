@@ -75,6 +75,9 @@ def _dt(value: datetime | None) -> datetime | None:
 def template_fields(campaign: Campaign) -> dict[str, Any]:
     """Column values every voucher of `campaign` starts with."""
     template = campaign.voucher
+    if campaign.campaign_type not in TYPE_BY_CAMPAIGN:
+        # A PROMOTION campaign gives discounts through its tiers and has no codes.
+        raise InvalidPayload(f"A {campaign.campaign_type} campaign has no codes")
     vtype = template.get("type") or TYPE_BY_CAMPAIGN[campaign.campaign_type]
     gift = template.get("gift") or {}
     loyalty = template.get("loyalty_card") or {}
