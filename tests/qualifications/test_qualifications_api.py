@@ -395,3 +395,22 @@ async def test_each_result_is_what_a_validation_of_it_alone_answers(
             for field in ("total_discount_amount", "total_amount", "items_discount_amount"):
                 assert ours[field] == theirs[field], (key, field)
     assert len(listed) == 5  # all but the huge-cart tier
+
+
+async def test_tiers_made_through_the_promotions_api_qualify_until_disabled(
+    client: httpx.AsyncClient,
+) -> None:
+    from tests.promotions.support import make_promotion, tier
+
+    await customer(client, "anna")
+    campaign = await make_promotion(client, "API promo", [tier("7 %", 7), tier("3 %", 3)])
+    tier_ids = [t["id"] for t in campaign["promotion"]["tiers"]]
+
+    best = await _qualify(client, qualification(options={"sorting_rule": "BEST_DEAL"}))
+    assert ids(best) == tier_ids
+    assert [r["order"]["total_discount_amount"] for r in best["redeemables"]["data"]] == [700, 300]
+
+    await ok(client, "POST", f"/v1/promotions/tiers/{tier_ids[0]}/disable")
+    assert ids(await _qualify(client, qualification())) == [tier_ids[1]]
+    await ok(client, "POST", f"/v1/campaigns/{campaign['id']}/disable")
+    assert ids(await _qualify(client, qualification())) == []
