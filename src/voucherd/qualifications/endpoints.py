@@ -20,7 +20,11 @@ from voucherd.kit.http import ReadOnlyRoute
 from voucherd.kit.responses import JsonResponse
 from voucherd.projects.auth import AppContext, ClientContext, Session
 from voucherd.qualifications import promotions_validation, service
-from voucherd.qualifications.schemas import PromotionsValidationRequest, QualificationRequest
+from voucherd.qualifications.schemas import (
+    PromotionsValidationOut,
+    PromotionsValidationRequest,
+    QualificationRequest,
+)
 
 # Nothing here changes data: read-only units of work (on SQLite they never queue behind the
 # writer), reading committed, live rows (no cache).
@@ -44,7 +48,7 @@ async def check_eligibility_client_side(
     return JsonResponse(await service.qualify(session, client.ctx, body))
 
 
-@router.post("/v1/promotions/validation")
+@router.post("/v1/promotions/validation", response_model=PromotionsValidationOut)
 async def validate_promotions(
     request: Request,
     ctx: AppContext,
@@ -118,7 +122,7 @@ def client_body(pairs: list[tuple[str, str]]) -> PromotionsValidationRequest:
         raise InvalidQueryParams(str(exc.errors()[0].get("msg"))) from exc
 
 
-@router.get("/client/v1/promotions/validation")
+@router.get("/client/v1/promotions/validation", response_model=PromotionsValidationOut)
 async def validate_promotions_client_side(
     request: Request,
     client: ClientContext,

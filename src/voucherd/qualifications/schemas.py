@@ -208,3 +208,33 @@ class PromotionsValidationRequest(BaseModel):
     metadata: dict[str, Any] | None = None
     tracking_id: StrictStr | None = Field(default=None, max_length=200)
     options: PromotionsValidationOptions | None = None
+
+
+# Response models of the deprecated promotions validation (absent from Voucherify's spec),
+# for the OpenAPI document; bodies are built by serializers.promotion_body.
+class ValidatedPromotionOut(BaseModel):
+    valid: bool
+    id: str
+    name: str
+    banner: str | None
+    object: Literal["promotion_tier"]
+    discount: dict[str, Any]
+    discount_amount: int
+    applied_discount_amount: int
+    hierarchy: int
+    start_date: str | None
+    expiration_date: str | None
+    campaign: dict[str, Any]
+    metadata: dict[str, Any]
+    category_id: str | None
+    categories: list[dict[str, Any]]
+    order: dict[str, Any]
+    applicable_to: dict[str, Any]
+    inapplicable_to: dict[str, Any]
+    tracking_id: str | None
+
+
+class PromotionsValidationOut(BaseModel):
+    valid: bool
+    tracking_id: str | None
+    promotions: list[ValidatedPromotionOut]
