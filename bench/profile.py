@@ -1,6 +1,7 @@
 """Where a request's time goes: one hot path run sequentially in-process, with no HTTP server.
 
-    python -m bench.profile redeem|earn|reward [--db sqlite|postgres] [-n 500] [--profile]
+    python -m bench.profile redeem|redeem_rules|earn|reward|qualify [--db sqlite|postgres]
+        [-n 500] [--profile]
 
 Drives the real ASGI app with a minimal hand-built ASGI call (so the client costs next to
 nothing), after a warm-up, and prints the mean time per request, the CPU this process spent
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import statistics
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -247,11 +249,36 @@ async def reward_requests(client: httpx.AsyncClient, count: int) -> list[tuple[s
     ]
 
 
+async def qualify_requests(client: httpx.AsyncClient, count: int) -> list[tuple[str, str, Any]]:
+    """Issue 14's qualification: a customer and a 5-item cart, 50 live tiers, 20 coupon
+    campaigns, 10 codes published to the customer (bench/qualify.py)."""
+    from bench.qualify import build_world
+
+    db = client._transport.app.state.db  # type: ignore[attr-defined]
+
+    async def write(campaign_id: str, make: Callable[[str], list[Any]]) -> None:
+        from sqlalchemy import select
+
+        from voucherd.campaigns.models import Campaign
+
+        async with db.transaction() as session:
+            project_id = (
+                await session.execute(select(Campaign.project_id).where(Campaign.id == campaign_id))
+            ).scalar_one()
+            for row in make(project_id):
+                session.add(row)
+                await session.flush()
+
+    body = await build_world(client, write)
+    return [("POST", "/v1/qualifications", body)] * count
+
+
 SCENARIOS = {
     "redeem": redeem_requests,
     "redeem_rules": redeem_rules_requests,
     "earn": earn_requests,
     "reward": reward_requests,
+    "qualify": qualify_requests,
 }
 
 
@@ -280,20 +307,28 @@ async def run(args: argparse.Namespace) -> None:
                 statements += 1
                 last_request.append(" ".join(sql.split()))
 
-            event.listen(db.write_engine.sync_engine, "before_cursor_execute", count)
+            # Read-only requests (qualifications) use the read engine (SQLite: a second pool).
+            engines = {id(e): e for e in (db.write_engine, db.read_engine)}.values()
+            for engine in engines:
+                event.listen(engine.sync_engine, "before_cursor_execute", count)
             profiler = _profiler(args.profile)
             started, cpu_started = time.perf_counter(), time.process_time()
+            durations: list[float] = []
             for method, path, body in reqs[args.warmup :]:
                 last_request.clear()
+                one = time.perf_counter()
                 await _expect_ok(call, method, path, body)
+                durations.append(time.perf_counter() - one)
             elapsed = time.perf_counter() - started
             cpu = time.process_time() - cpu_started
             if profiler is not None:
                 profiler.stop()
-            event.remove(db.write_engine.sync_engine, "before_cursor_execute", count)
+            for engine in engines:
+                event.remove(engine.sync_engine, "before_cursor_execute", count)
             n = len(reqs) - args.warmup
             print(
                 f"{args.scenario} on {args.db}: {n} requests, {elapsed / n * 1000:.2f} ms each "
+                f"(p50 {statistics.median(durations) * 1000:.2f} ms) "
                 f"({cpu / n * 1000:.2f} ms CPU in this process), "
                 f"{statements / n:.1f} statements each"
             )

@@ -2,7 +2,7 @@
 
     python -m bench.run [--db sqlite|postgres|both] [--quick] [--concurrency 32]
                         [--only redeem,redeem_rules,earn,reward,deliver,codes,import,size,export,
-                        simulate]
+                        simulate,qualify]
                         [--pg-url URL]
 
 Each engine gets fresh databases (SQLite files, or PostgreSQL databases created and dropped
@@ -29,7 +29,7 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from bench import ceiling, coupons, imports, loyalty, webhook_deliver
+from bench import ceiling, coupons, imports, loyalty, qualify, webhook_deliver
 from bench import export as export_bench
 from bench import simulate as simulate_bench
 from bench.coupons import Measured
@@ -47,7 +47,7 @@ from bench.wrk import ensure_wrk
 
 MEASUREMENTS = (
     "redeem", "redeem_rules", "earn", "reward", "deliver", "codes", "import", "size", "export",
-    "simulate",
+    "simulate", "qualify",
 )  # fmt: skip
 WRITE_PATHS = ("redeem", "earn", "reward")  # the ones with an SQL ceiling
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
@@ -264,6 +264,36 @@ async def _redeem_rules(
     return row
 
 
+async def _qualify(ctx: Context, server: Server, client: httpx.AsyncClient) -> Row:
+    """Issue 14: `POST /v1/qualifications` for a customer and a 5-item cart in a project with
+    50 live tiers, 20 coupon campaigns and 10 codes published to the customer. The target is
+    in-process (`python -m bench.profile qualify`: p50 under 15 ms); this row is the HTTP
+    throughput of the same request, reported against redeem's."""
+    print(f"[{ctx.engine}] qualify", flush=True)
+    row = Row("qualify", _label(ctx.engine), target="throughput (p50 < 15 ms in-process)")
+
+    async def go() -> None:
+        measured = await qualify.measure_qualify(
+            server,
+            client,
+            ctx.workdir,
+            count=ctx.plan.redeem,
+            warmup=ctx.plan.warmup,
+            concurrency=ctx.concurrency,
+            max_seconds=ctx.plan.max_seconds,
+        )
+        _fill_load_row(row, measured, "req/s")
+        redeem_rate = _RATES.get((ctx.engine, "redeem"))
+        if redeem_rate:
+            row.ceiling = f"redeem: {rate(redeem_rate, 'req/s')}"
+            row.ratio = measured.result.rate / redeem_rate
+        if row.met != "FAILED":
+            row.met = verdict(not measured.problems)
+
+    await _guarded(row, go, server)
+    return row
+
+
 async def _codes(ctx: Context, server: Server, client: httpx.AsyncClient) -> Row:
     print(f"[{ctx.engine}] codes: one campaign of {ctx.plan.codes:,}", flush=True)
     row = Row("codes", _label(ctx.engine), target=f"≥ {CODES_TARGET:,.0f} codes/s")
@@ -411,7 +441,8 @@ async def run_engine(ctx: Context, selected: list[str]) -> list[Row]:
             else:
                 ctx.ceiling_db = ceiling_url.removeprefix("sqlite:///")
                 ceiling.prepare_sqlite(Path(ctx.ceiling_db), ctx.plan.ceiling_rows)
-        if paths or "codes" in selected or "import" in selected or "redeem_rules" in selected:
+        served = ("codes", "import", "redeem_rules", "qualify")
+        if paths or any(name in selected for name in served):
             async with (
                 fresh_database(ctx.engine, ctx.workdir, ctx.pg_url) as url,
                 running_server(
@@ -424,6 +455,8 @@ async def run_engine(ctx: Context, selected: list[str]) -> list[Row]:
                 if "redeem_rules" in selected:
                     plain = next((r for r in rows if r.name.startswith("redeem")), None)
                     rows.append(await _redeem_rules(ctx, server, client, plain))
+                if "qualify" in selected:
+                    rows.append(await _qualify(ctx, server, client))
                 if "codes" in selected:
                     rows.append(await _codes(ctx, server, client))
                 if "import" in selected:

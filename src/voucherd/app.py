@@ -37,6 +37,7 @@ from voucherd.projects.endpoints import router as projects_router
 from voucherd.promotions.endpoints import client_router as promotions_client_router
 from voucherd.promotions.endpoints import router as promotions_router
 from voucherd.publications.endpoints import router as publications_router
+from voucherd.qualifications.endpoints import router as qualifications_router
 from voucherd.redemptions.endpoints import router as redemptions_router
 from voucherd.referrals.endpoints import router as referrals_router
 from voucherd.rewards.endpoints import router as rewards_router
@@ -53,6 +54,8 @@ from voucherd.webhooks.metrics import router as metrics_router
 # orders, whose prefixes no other router uses) come first.
 ROUTERS = (
     redemptions_router,
+    # Before the promotions API: `/v1/promotions/validation` is this router's.
+    qualifications_router,
     orders_router,
     # Before the routers whose POST `/{id}` paths would take `importCSV`, `bulk` for an id.
     imports_router,

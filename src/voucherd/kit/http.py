@@ -134,6 +134,9 @@ AfterRefusal = idempotency.AfterRefusal
 class TransactionalRoute(APIRoute):
     # The setting that bounds this route's request bodies (413 above it).
     body_limit_setting: ClassVar[str] = "max_body_bytes"
+    # False: a POST that changes nothing (a qualification) runs in a read-only unit of work,
+    # which on SQLite does not queue behind the single writer.
+    writes: ClassVar[bool] = True
 
     def get_route_handler(self) -> Handler:
         handler = super().get_route_handler()
@@ -157,7 +160,9 @@ class TransactionalRoute(APIRoute):
                 await request.body()
                 if reads_json and _is_json(request):
                     await _check_json(request)
-            return await run_transaction(request, handler, self.after_refusal)
+            # An Idempotency-Key stores the answer: that needs a writing unit of work.
+            write = None if self.writes or idempotency.HEADER in request.headers else False
+            return await run_transaction(request, handler, self.after_refusal, write=write)
 
         return transactional_handler
 
@@ -167,7 +172,11 @@ class TransactionalRoute(APIRoute):
 
 
 async def run_transaction(
-    request: VoucherdRequest, handler: Handler, after_refusal: AfterRefusal
+    request: VoucherdRequest,
+    handler: Handler,
+    after_refusal: AfterRefusal,
+    *,
+    write: bool | None = None,
 ) -> Response:
     """Run `handler` in a unit of work, again in a fresh one when PostgreSQL aborted it as a
     deadlock victim or for a serialization failure (the body is cached, so the request can be
@@ -176,7 +185,7 @@ async def run_transaction(
     state = dict(request.scope.get("state") or {})
     while True:
         try:
-            return await _run_once(request, handler, after_refusal)
+            return await _run_once(request, handler, after_refusal, write)
         except Exception as exc:
             if is_retryable_conflict(exc):
                 if attempt >= CONFLICT_ATTEMPTS:
@@ -206,9 +215,12 @@ async def run_transaction(
         request = request.replay()
 
 
-async def _run_once(request: Request, handler: Handler, after_refusal: AfterRefusal) -> Response:
+async def _run_once(
+    request: Request, handler: Handler, after_refusal: AfterRefusal, write: bool | None = None
+) -> Response:
     db = get_db(request)
-    async with db.transaction(write=request.method not in READ_METHODS) as session:
+    writes = request.method not in READ_METHODS if write is None else write
+    async with db.transaction(write=writes) as session:
         request.state.session = session
         # Idempotency-Key (kit/idempotency.py): replays a stored answer, or stores this one in
         # this unit of work; without the header just `await handler(request)`. A retried
@@ -376,3 +388,9 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(Exception, on_unexpected)
+
+
+class ReadOnlyRoute(TransactionalRoute):
+    """A POST that only reads (qualifications): a read-only unit of work."""
+
+    writes: ClassVar[bool] = False

@@ -538,3 +538,10 @@ def _unit_products(catalogue: Catalogue) -> dict[str, UnitProduct]:
         key: UnitProduct(products.unit_price(product, sku), product.id, sku.id if sku else None)
         for key, (product, sku) in catalogue.items()
     }
+
+
+# Public pieces for callers that judge redeemables in memory, one at a time, after loading
+# what they share once (qualifications).
+def targeted_discount(discount: DiscountInput, targeted: Targeted) -> DiscountInput:
+    """An item-level discount limited to the lines its rules' `applicable_to` allows."""
+    return _targeted(discount, targeted)
