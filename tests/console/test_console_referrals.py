@@ -213,7 +213,7 @@ async def test_viewer_csrf_anonymous_and_other_projects_are_refused(
                     "parameters": {"event_type": "each"},
                     "reward": {"type": "LOYALTY_POINTS", "campaign_id": points["id"], "points": 10},
                 },
-            )  # fmt: skip
+            )
         )
     other = await make_project(db, "Someone else")
     async with _api(app, other) as api:
