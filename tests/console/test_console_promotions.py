@@ -261,3 +261,28 @@ async def test_a_tier_name_and_banner_are_escaped(
         text = (await browser.get(path)).text
         assert "<script>alert" not in text and "<img src=x" not in text, path
     assert "&lt;script&gt;" in (await browser.get(f"/console/campaigns/{campaign_id}")).text
+
+
+async def test_edit_changes_the_campaign_and_keeps_its_tiers(
+    browser: httpx.AsyncClient,  # noqa: F811
+    app: Any,
+    db: Database,
+    project: ProjectKeys,
+) -> None:
+    async with _api(app, project) as api:
+        made = await _promotion(api, "Before")
+    csrf = await _signed_in(browser, db, project)
+    page = await browser.get(f"/console/campaigns/{made['id']}")
+    assert "Publish a code" not in page.text and "Export codes" not in page.text
+    edit = await browser.get(f"/console/campaigns/{made['id']}/edit")
+    assert edit.status_code == 200 and 'id="tier_name_1"' not in edit.text
+    done = await browser.post(
+        f"/console/campaigns/{made['id']}/edit",
+        data={"csrf_token": csrf, "name": "After", "description": "Changed", "metadata": "{}"},
+    )
+    assert done.status_code == 303, done.text
+    async with _api(app, project) as api:
+        body = (await api.get(f"/v1/campaigns/{made['id']}")).json()
+    assert body["name"] == "After" and body["description"] == "Changed"
+    assert [t["name"] for t in body["promotion"]["tiers"]] == ["Ten off", "Five percent"]
+    assert [e.type for e in await _events(db, project)][-1] == "campaign.updated"
