@@ -153,6 +153,8 @@ async def test_tiers_are_listed_added_and_switched_through_the_service(
     assert shown.status_code == 200
     assert "10 off any order" in shown.text and "Both together" in shown.text
     assert f'data-tier-state="{first}">enabled' in shown.text
+    assert f'data-tier-discount="{first}">10.00 off' in shown.text
+    assert "5% off" in shown.text
 
     added = await browser.post(
         f"/console/campaigns/{made['id']}/tiers",
