@@ -148,6 +148,12 @@ async def test_tiers_are_listed_added_and_switched_through_the_service(
             json={"name": "Both together", "tiers": {"ids": [first]}},
         )
         assert stack.status_code == 200, stack.text
+        redeemed = await api.post(
+            "/v1/redemptions",
+            json={"redeemables": [{"object": "promotion_tier", "id": first}],
+                  "order": {"items": [{"source_id": "bag", "quantity": 1, "price": 8000}]}},
+        )  # fmt: skip
+        assert redeemed.status_code == 200, redeemed.text
     csrf = await _signed_in(browser, db, project)
     shown = await browser.get(f"/console/campaigns/{made['id']}")
     assert shown.status_code == 200
@@ -155,6 +161,7 @@ async def test_tiers_are_listed_added_and_switched_through_the_service(
     assert f'data-tier-state="{first}">enabled' in shown.text
     assert f'data-tier-discount="{first}">10.00 off' in shown.text
     assert "5% off" in shown.text
+    assert f'data-tier-redemptions="{first}">1<' in shown.text
 
     added = await browser.post(
         f"/console/campaigns/{made['id']}/tiers",
