@@ -252,3 +252,28 @@ async def test_viewer_csrf_anonymous_and_other_projects_are_refused(
     async with _api(app, project) as api:
         kept = ok(await api.get(f"/v1/referrals/{mine['id']}/reward-tiers"))["data"]
     assert [t["id"] for t in kept] == [tier["id"]]
+
+
+async def test_edit_changes_the_referee_discount(
+    browser: httpx.AsyncClient,  # noqa: F811
+    app: Any,
+    db: Database,
+    project: ProjectKeys,
+) -> None:
+    async with _api(app, project) as api:
+        points = await loyalty_program(api)
+        made = ok(await api.post("/v1/campaigns", json=_api_body("Edit me", points["id"])))
+    csrf = await _signed_in(browser, db, project)
+    edit = await browser.get(f"/console/campaigns/{made['id']}/edit")
+    assert edit.status_code == 200 and 'value="10"' in edit.text
+    assert 'id="custom_event_name"' not in edit.text  # settings are fixed once made
+    done = await browser.post(
+        f"/console/campaigns/{made['id']}/edit",
+        data={"csrf_token": csrf, "name": "Edited", "metadata": "{}",
+              "discount_type": "PERCENT", "discount_value": "15"},
+    )  # fmt: skip
+    assert done.status_code == 303, done.text
+    async with _api(app, project) as api:
+        body = ok(await api.get(f"/v1/campaigns/{made['id']}"))
+    assert body["name"] == "Edited" and body["voucher"]["discount"]["percent_off"] == 15
+    assert body["referral_program"]["custom_event"]["name"] == "signed_up"
