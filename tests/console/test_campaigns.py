@@ -352,7 +352,7 @@ async def test_gift_and_loyalty_forms_create_their_campaigns(
     assert "Gift 50" in listed.text and "Stars" not in listed.text
     found = await browser.get("/console/campaigns", params={"q": "STA"})
     assert "Stars" in found.text and "Gift 50" not in found.text
-    unknown = await browser.get("/console/campaigns/new?type=PROMOTION")
+    unknown = await browser.get("/console/campaigns/new?type=LOTTERY")
     assert unknown.status_code == 400
 
 

@@ -125,6 +125,25 @@ async def _campaign_steps(page: Any, base: str, shots: Path) -> None:
     await page.screenshot(path=shots / "console-campaigns.png", full_page=True)
 
 
+async def _promotion_steps(page: Any, shots: Path) -> None:
+    """Create a promotion with one tier, add a second on its page, disable the first."""
+    await page.get_by_role("link", name="Campaigns").click()
+    await page.get_by_role("link", name="New promotion").click()
+    await page.get_by_label("Name", exact=True).fill("Browser summer")
+    await page.get_by_label("Tier 1 name").fill("Five off")
+    await page.get_by_label("Tier 1 value", exact=False).fill("500")
+    await page.get_by_role("button", name="Create campaign").click()
+    await page.wait_for_selector("h1:has-text('Browser summer')")
+    await page.get_by_label("Name", exact=True).fill("Ten percent")
+    await page.get_by_label("Discount type").select_option("PERCENT")
+    await page.get_by_label("Value (AMOUNT and FIXED", exact=False).fill("10")
+    await page.get_by_role("button", name="Add the tier").click()
+    await page.wait_for_selector("td:has-text('Ten percent')")
+    await page.get_by_role("button", name="Disable tier Five off").click()
+    await page.wait_for_selector("[data-tier-state]:has-text('disabled')")
+    await page.screenshot(path=shots / "console-promotion.png", full_page=True)
+
+
 async def _guarded_code(base: str, project: ProjectKeys) -> str:
     """For the inspector: a code whose validation rule wants an order above 50.00."""
     async with httpx.AsyncClient(base_url=base, headers=project.headers) as api:
@@ -199,6 +218,7 @@ async def test_marketer_journey_in_chromium(
         await page.screenshot(path=shots / "console-card.png", full_page=True)
 
         await _campaign_steps(page, base, shots)
+        await _promotion_steps(page, shots)
         # The inspector: a cart below the code's minimum, and the reason with its numbers.
         await page.get_by_role("link", name="Inspector").click()
         await page.get_by_label("Item 1 product or SKU").fill("mug")

@@ -70,6 +70,10 @@ class CampaignKind:
     update: Callable[[Form], dict[str, Any]]
     # Form values of a stored campaign's voucher template.
     values: Callable[[dict[str, Any]], dict[str, str]]
+    # False: a type without codes (PROMOTION): no voucher template, no codes fieldset.
+    codes: bool = True
+    # Further create-body keys of the type (`promotion`, `referral_program`), errors by field.
+    extra: Callable[[Form, Errors], dict[str, Any]] | None = None
 
 
 KINDS: dict[str, CampaignKind] = {}
@@ -202,6 +206,10 @@ def create_body(form: Form, kind: CampaignKind, errors: Errors) -> dict[str, Any
     """The `POST /v1/campaigns` body this form makes."""
     body = _common(form, errors)
     body["campaign_type"] = kind.campaign_type
+    if kind.extra is not None:
+        body |= kind.extra(form, errors)
+    if not kind.codes:
+        return body
     voucher = kind.voucher(form)
     quantity = _optional_int(form, "redemption_quantity")
     voucher["redemption"] = {"quantity": quantity}

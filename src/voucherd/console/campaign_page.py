@@ -20,6 +20,7 @@ from starlette.responses import JSONResponse, Response
 from voucherd.campaigns import service as campaigns
 from voucherd.campaigns.models import Campaign
 from voucherd.console import campaign_forms as forms
+from voucherd.console import campaign_programs as programs
 from voucherd.console import campaign_rules as builder
 from voucherd.console import service as console
 from voucherd.console.campaigns import (
@@ -110,6 +111,7 @@ async def campaign_page(
         rule_json=stored_rule_json(rule), kind=forms.KINDS.get(campaign.campaign_type),
         live=campaigns.is_live(campaign, utcnow()), links=links,
         message=request.query_params.get("message", "")[:300],
+        **await programs.page_context(session, who, campaign),
     )  # fmt: skip
 
 

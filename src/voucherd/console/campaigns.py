@@ -29,6 +29,8 @@ from voucherd.campaigns.models import Campaign
 from voucherd.campaigns.schemas import CampaignCreate, CampaignUpdate
 from voucherd.campaigns.serializers import campaign_body
 from voucherd.console import campaign_forms as forms
+from voucherd.console import campaign_kinds as kinds
+from voucherd.console import campaign_programs as programs
 from voucherd.console import campaign_rules as builder
 from voucherd.console import service as console
 from voucherd.console.web import (
@@ -43,6 +45,7 @@ from voucherd.console.web import (
 from voucherd.kit.clock import utcnow
 from voucherd.kit.errors import ApiError, NotFound
 from voucherd.kit.http import TransactionalRoute, get_session_of
+from voucherd.promotions import service as promotions
 from voucherd.rules import service as rules
 from voucherd.rules.models import ValidationRule
 from voucherd.rules.schemas import ValidationRuleCreate, ValidationRuleUpdate
@@ -127,6 +130,7 @@ def _form_page(
     status: int = 200,
     rule_json: Any = None,
     rule_locked: bool = False,
+    choices: dict[str, Any] | None = None,
 ) -> Response:
     config = forms.code_config(values)
     codes, code_problem = forms.sample_codes(config) if campaign is None else ([], None)
@@ -141,7 +145,7 @@ def _form_page(
         formula_check=checked, rule_json=rule_json, rule_rows=min(rows, builder.MAX_RULE_ROWS),
         rule_names=builder.RULE_NAMES, operators=builder.ALL_OPERATORS,
         needs_property=builder.NEEDS_PROPERTY, rule_locked=rule_locked,
-        discount_types=forms.DISCOUNT_TYPES,
+        discount_types=forms.DISCOUNT_TYPES, choices=choices or {}, tier_rows=kinds.TIER_ROWS,
     )  # fmt: skip
 
 
@@ -156,9 +160,13 @@ def builder_json(values: dict[str, Any]) -> str | None:
 
 
 @router.get("/campaigns/new")
-async def new_campaign(who: CurrentViewer, type: str = "DISCOUNT_COUPONS") -> Response:
+async def new_campaign(
+    request: Request, who: CurrentViewer, type: str = "DISCOUNT_COUPONS"
+) -> Response:
     _editor(who)
-    return _form_page(who, _kind(type), {"campaign_type": type})
+    kind = _kind(type)
+    choices = await programs.form_choices(get_session_of(request), who, kind)
+    return _form_page(who, kind, {"campaign_type": type}, choices=choices)
 
 
 @router.post("/campaigns/new")
@@ -168,9 +176,12 @@ async def create_campaign(request: Request, who: CurrentViewer) -> Response:
     errors: dict[str, str] = {}
     body = forms.create_body(form, kind, errors)
     rule = builder.rule_body(form, f"{body['name']} rules"[:200])
-    if form.get("preview") or errors:
-        return _form_page(who, kind, form, errors=errors, status=400 if errors else 200)
     session = get_session_of(request)
+    choices = await programs.form_choices(session, who, kind)
+    if form.get("preview") or errors:
+        return _form_page(
+            who, kind, form, errors=errors, status=400 if errors else 200, choices=choices
+        )
     stage = "campaign"
     try:
         async with session.begin_nested():
@@ -179,10 +190,13 @@ async def create_campaign(request: Request, who: CurrentViewer) -> Response:
                 created = await _create_rule(session, who, rule)
                 body["validation_rules"] = [created.id]
                 stage = "campaign"
-            campaign = await campaigns.create(session, who.ctx, CampaignCreate.model_validate(body))
+            data = CampaignCreate.model_validate(body)
+            # As `POST /v1/campaigns` does: a promotion's tiers are made with it.
+            create = promotions.create_campaign if kind.campaign_type == "PROMOTION" else None
+            campaign = await (create or campaigns.create)(session, who.ctx, data)
     except (ValidationError, ApiError) as exc:
         _refused(exc, stage, form, errors)
-        return _form_page(who, kind, form, errors=errors, status=400)
+        return _form_page(who, kind, form, errors=errors, status=400, choices=choices)
     await console.audit(
         session, who.user, "campaign.create", object_type="campaign", object_id=campaign.id,
         after=_snapshot({**campaign_body(campaign), "validation_rule": rule}),

@@ -7,6 +7,7 @@ from starlette.responses import Response
 
 from voucherd.console import (
     campaign_page,
+    campaign_programs,
     campaigns,
     customers,
     liability,
@@ -116,6 +117,7 @@ def install(app: FastAPI) -> None:
     app.include_router(liability.router)
     app.include_router(settings_pages.router)
     app.include_router(campaigns.router)  # before campaign_page: /campaigns/new is no id
+    app.include_router(campaign_programs.router)  # before campaign_page: /{id}/tiers
     app.include_router(campaign_page.router)
     app.include_router(stacking.router)
     app.include_router(inspector_page.router)
