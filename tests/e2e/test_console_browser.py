@@ -1,6 +1,8 @@
 """The console in a real browser: Debian's Chromium driven by Playwright (never a downloaded
 browser), against a live voucherd. Log in, see a redemption made through the API on the home
-page, find the customer, adjust their points, read the ledger, run the inspector on a failing
+page, find the customer, adjust their points, read the ledger; create a discount campaign with
+a rule, publish one of its codes, redeem it through the API and see it on the home page and in
+the customer's wallet; create a promotion and manage its tiers; run the inspector on a failing
 cart and read the reason, run the simulator, log out.
 
 Screenshots of each page go to `var/screenshots/`; with VOUCHERD_UPDATE_SCREENSHOTS=1 they
@@ -92,7 +94,7 @@ async def _setup(base: str, project: ProjectKeys, db: Database) -> dict[str, Any
     return card
 
 
-async def _campaign_steps(page: Any, base: str, shots: Path) -> None:
+async def _campaign_steps(page: Any, base: str, shots: Path) -> str:
     """Create a discount campaign with a rule (the formula checked as it is typed), then
     publish one of its codes to the customer."""
     await page.get_by_role("link", name="Campaigns").click()
@@ -118,11 +120,14 @@ async def _campaign_steps(page: Any, base: str, shots: Path) -> None:
     assert await page.locator('[data-metric="state"]').inner_text() == "enabled"
     await page.get_by_label("Customer id or source id").fill("browser-zoe")
     await page.get_by_role("button", name="Publish a code").click()
-    await page.wait_for_selector("text=Published TEN-")
+    notice = await page.wait_for_selector("text=Published TEN-")
+    assert notice is not None
+    published = (await notice.inner_text()).split()[1]
     await page.screenshot(path=shots / "console-campaign.png", full_page=True)
     await page.get_by_role("link", name="Campaigns").click()
     await page.wait_for_selector("text=Browser ten off")
     await page.screenshot(path=shots / "console-campaigns.png", full_page=True)
+    return published
 
 
 async def _promotion_steps(page: Any, shots: Path) -> None:
@@ -217,7 +222,27 @@ async def test_marketer_journey_in_chromium(
         assert await page.locator('[data-metric="balance"]').inner_text() == "100 points"
         await page.screenshot(path=shots / "console-card.png", full_page=True)
 
-        await _campaign_steps(page, base, shots)
+        published = await _campaign_steps(page, base, shots)
+        # The code the console published, redeemed through the API over the rule's 20.00,
+        # shows on the home page and in the customer's wallet.
+        async with httpx.AsyncClient(base_url=base, headers=project.headers) as api:
+            redeemed = await api.post(
+                "/v1/redemptions",
+                json={
+                    "redeemables": [{"object": "voucher", "id": published}],
+                    "customer": {"source_id": "browser-zoe"},
+                    "order": {"amount": 3000},
+                },
+            )
+            assert redeemed.status_code == 200, redeemed.text
+        await page.get_by_role("link", name="Home").click()
+        assert await page.locator('[data-metric="today-redemptions"]').inner_text() == "2"
+        await page.get_by_role("link", name="Customers").click()
+        await page.get_by_label("Id, source id or email").fill("browser-zoe")
+        await page.get_by_role("button", name="Find").click()
+        wallet_row = page.get_by_role("row").filter(has_text=published)
+        cells = (await wallet_row.inner_text()).split("\t")
+        assert (cells[0], cells[-1].strip()) == (published, "1")  # redeemed once
         await _promotion_steps(page, shots)
         # The inspector: a cart below the code's minimum, and the reason with its numbers.
         await page.get_by_role("link", name="Inspector").click()
@@ -233,7 +258,8 @@ async def test_marketer_journey_in_chromium(
         await page.screenshot(path=shots / "console-inspector.png", full_page=True)
 
         # The simulator: the program with a draft rule of 1 point per 10.00, over the last
-        # 30 days (the form's default): Zoe's 25.00 order would have earned 2 points.
+        # 30 days (the form's default): Zoe's orders of 25.00 and 30.00 would have earned
+        # 2 + 3 points.
         await page.get_by_role("link", name="Simulator").click()
         await page.get_by_label("Program and rule").select_option(label="Stars: add a rule")
         await page.get_by_label("Points for").select_option("ORDER_AMOUNT")
@@ -241,7 +267,7 @@ async def test_marketer_journey_in_chromium(
         await page.get_by_label("Points", exact=True).fill("1")
         await page.get_by_role("button", name="Simulate").click()
         await page.wait_for_selector("text=Orders replayed")
-        assert await page.locator('[data-metric="simulated-total"]').inner_text() == "2"
+        assert await page.locator('[data-metric="simulated-total"]').inner_text() == "5"
         assert await page.locator('[data-metric="actual-total"]').inner_text() == "0"
         await page.screenshot(path=shots / "console-simulator.png", full_page=True)
 
