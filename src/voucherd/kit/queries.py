@@ -6,8 +6,25 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, false, or_
+import orjson
+from sqlalchemy import (
+    BindParameter,
+    Boolean,
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    bindparam,
+    false,
+    or_,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.visitors import InternalTraversal
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 S = TypeVar("S", bound=Select[*tuple[Any, ...]])
 
@@ -48,3 +65,60 @@ def reached_local_day(
         for today, ids in today_by_date.items()
     ]
     return or_(*terms) if terms else false()
+
+
+class StringList(TypeDecorator[list[str]]):
+    """A list of strings bound as ONE parameter: a `VARCHAR[]` on PostgreSQL, JSON text on
+    SQLite (read back by `json_each`)."""
+
+    impl = String
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(ARRAY(String()))
+        return dialect.type_descriptor(String())
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        values = [str(v) for v in value or ()]
+        return values if dialect.name == "postgresql" else orjson.dumps(values).decode()
+
+
+class OneOf(ColumnElement[bool]):
+    """`column IN (...)` over a list bound as one parameter, whatever its length.
+
+    SQLAlchemy's expanding IN renders one placeholder per value at every execution: for the
+    80 ids of a qualification's candidates that cost three times the query itself on
+    PostgreSQL (bench/RESULTS.md). Here the statement text never changes: PostgreSQL reads
+    `column = ANY($1::VARCHAR[])`, SQLite `column IN (SELECT value FROM json_each(?))`;
+    both still use the column's index.
+    """
+
+    inherit_cache = True
+    type = Boolean()
+    _is_implicitly_boolean = True  # a predicate: SQLite needs no `= 1` after it
+    _traverse_internals = [
+        ("column", InternalTraversal.dp_clauseelement),
+        ("values", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, column: ColumnElement[Any], values: BindParameter[list[str]]) -> None:
+        self.column = column
+        self.values = values
+
+
+def one_of(column: Any, name: str) -> OneOf:
+    """`column` equals one of the strings bound as `name` (a list; empty matches nothing)."""
+    return OneOf(column.expression, bindparam(name, type_=StringList()))
+
+
+@compiles(OneOf)
+def _one_of_json(element: OneOf, compiler: SQLCompiler, **kw: Any) -> str:
+    column, values = compiler.process(element.column, **kw), compiler.process(element.values, **kw)
+    return f"{column} IN (SELECT value FROM json_each({values}))"
+
+
+@compiles(OneOf, "postgresql")
+def _one_of_array(element: OneOf, compiler: SQLCompiler, **kw: Any) -> str:
+    column, values = compiler.process(element.column, **kw), compiler.process(element.values, **kw)
+    return f"{column} = ANY({values})"

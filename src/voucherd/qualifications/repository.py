@@ -21,6 +21,7 @@ from sqlalchemy import BindParameter, and_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voucherd.campaigns.models import Campaign
+from voucherd.kit.queries import one_of
 from voucherd.promotions.models import PromotionStack, PromotionTier
 from voucherd.publications.models import Publication
 from voucherd.rules.models import ValidationRuleAssignment
@@ -72,7 +73,7 @@ _GENERIC = (
     .where(
         or_(
             Voucher.campaign_id.is_(None),
-            Voucher.campaign_id.in_(bindparam("campaign_ids", expanding=True)),
+            one_of(Voucher.campaign_id, "campaign_ids"),
         ),
         Voucher.holder_id.is_(None),
         Voucher.project_id == _PROJECT,

@@ -6,10 +6,11 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import Select, bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voucherd.kit.pagination import Sorts
+from voucherd.kit.queries import one_of
 from voucherd.rules.models import ValidationRule, ValidationRuleAssignment
 
 
@@ -165,6 +166,27 @@ class RuleRow(NamedTuple):
     updated_at: datetime | None
 
 
+# Built once (building and cache-keying per call costs as much as running it on SQLite), with
+# the ids bound as one list (`one_of`): a qualification asks for 80 at once.
+_RULE_ROWS = (
+    select(
+        ValidationRuleAssignment.related_object_id,
+        ValidationRule.id,
+        ValidationRule.rules,
+        ValidationRule.applicable_to,
+        ValidationRule.error,
+        ValidationRule.created_at,
+        ValidationRule.updated_at,
+    )
+    .join(ValidationRule, ValidationRule.id == ValidationRuleAssignment.rule_id)
+    .where(
+        ValidationRuleAssignment.project_id == bindparam("project_id"),
+        one_of(ValidationRuleAssignment.related_object_id, "ids"),
+    )
+    .order_by(ValidationRuleAssignment.id)
+)
+
+
 async def rule_rows_for(
     session: AsyncSession, project_id: str, related_object_ids: Collection[str]
 ) -> list[RuleRow]:
@@ -172,21 +194,6 @@ async def rule_rows_for(
     without building ORM objects (that cost a redemption more than the query itself)."""
     if not related_object_ids:
         return []
-    rows = await session.execute(
-        select(
-            ValidationRuleAssignment.related_object_id,
-            ValidationRule.id,
-            ValidationRule.rules,
-            ValidationRule.applicable_to,
-            ValidationRule.error,
-            ValidationRule.created_at,
-            ValidationRule.updated_at,
-        )
-        .join(ValidationRule, ValidationRule.id == ValidationRuleAssignment.rule_id)
-        .where(
-            ValidationRuleAssignment.project_id == project_id,
-            ValidationRuleAssignment.related_object_id.in_(sorted(set(related_object_ids))),
-        )
-        .order_by(ValidationRuleAssignment.id)
-    )
+    params = {"project_id": project_id, "ids": sorted(set(related_object_ids))}
+    rows = await session.execute(_RULE_ROWS, params)
     return [RuleRow(*row) for row in rows.all()]
