@@ -44,10 +44,13 @@ def formula_context(
     voucher_variables: Mapping[str, Decimal | str | bool | None],
     metadata: Mapping[str, Mapping[str, object]],
     now: datetime,
+    order_vars: Mapping[str, Decimal | str | bool | None] | None = None,
 ) -> FormulaContext:
-    return FormulaContext(
-        variables={**order_variables(order), **voucher_variables}, metadata=metadata, now=now
-    )
+    """`order_vars`: `order_variables(order)` when the caller already has them (a
+    qualification resolves dozens of discounts on one order)."""
+    if order_vars is None:
+        order_vars = order_variables(order)
+    return FormulaContext(variables={**order_vars, **voucher_variables}, metadata=metadata, now=now)
 
 
 def _number(

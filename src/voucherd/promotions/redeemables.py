@@ -69,25 +69,32 @@ def tier_error(tier: PromotionTier, campaign: Campaign, now: datetime) -> tuple[
 
     Voucherify: `promotion_inactive` for a disabled tier or campaign; `promotion_not_active_now`
     outside its recurring windows. Before its start or after its end is unstated: ours is
-    `promotion_inactive` (VOUCHERIFY-RULES.md e).
+    `promotion_inactive` (VOUCHERIFY-RULES.md e). A qualification asks this of every live tier,
+    so the usual answer (None) builds no message.
     """
-    label = f"Promotion tier {tier.name}"
     if not tier.active:
-        return "promotion_inactive", f"{label} is disabled"
+        return "promotion_inactive", f"Promotion tier {tier.name} is disabled"
     if not campaign.active:
-        return "promotion_inactive", f"The campaign of {label.lower()} is disabled"
-    for owner, what in ((tier, label), (campaign, f"The campaign of {label.lower()}")):
+        return "promotion_inactive", f"{_whose(tier, campaign)} is disabled"
+    for owner in (tier, campaign):
         start, end = owner.start_date, owner.expiration_date
         if start is not None and now < start:
-            return "promotion_inactive", f"{what} starts at {iso(start)}"
+            return "promotion_inactive", f"{_whose(tier, owner)} starts at {iso(start)}"
         if end is not None and now > end:
-            return "promotion_inactive", f"{what} ended at {iso(end)}"
-    for owner, what in ((tier, label), (campaign, f"The campaign of {label.lower()}")):
+            return "promotion_inactive", f"{_whose(tier, owner)} ended at {iso(end)}"
+    for owner in (tier, campaign):
         fields = {name: getattr(owner, name) for name in WINDOW_FIELDS}
-        anchor = owner.start_date or owner.created_at
-        if not in_windows(fields, anchor, now):
+        if any(value is not None for value in fields.values()) and not in_windows(
+            fields, owner.start_date or owner.created_at, now
+        ):
+            what = _whose(tier, owner)
             return "promotion_not_active_now", f"{what} is outside its validity time windows"
     return None
+
+
+def _whose(tier: PromotionTier, owner: PromotionTier | Campaign) -> str:
+    label = f"Promotion tier {tier.name}"
+    return label if owner is tier else f"The campaign of {label.lower()}"
 
 
 def tier_discount(tier: PromotionTier) -> dict[str, Any] | None:

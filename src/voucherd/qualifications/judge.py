@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from voucherd.campaigns import service as campaigns
@@ -77,7 +78,7 @@ class Offer:
             return self.voucher.campaign_id
         return self.tier.campaign_id if self.tier is not None else None
 
-    @property
+    @cached_property  # asked several times per candidate; the ids it reads never change
     def redeemable(self) -> decisions.Redeemable:
         if self.tier is not None:  # as the engine keys a tier's rules and counters
             return decisions.Redeemable(self.tier.id, self.tier.campaign_id, None, self.tier.name)
@@ -128,9 +129,15 @@ def status_error(offer: Offer, now: datetime) -> str | None:
     return problem[0] if problem else None
 
 
-def resolve(offer: Offer, request: Shared | Any, now: datetime) -> None:
+def resolve(
+    offer: Offer,
+    request: Shared | Any,
+    now: datetime,
+    order_vars: Mapping[str, Decimal | str | bool | None] | None = None,
+) -> None:
     """The candidate's discount with its formulas evaluated on the order (None: nothing).
-    `request` has the order, customer and metadata (`loading.Request` or `Shared`)."""
+    `request` has the order, customer and metadata (`loading.Request` or `Shared`);
+    `order_vars` the order's formula variables, computed once for every candidate."""
     voucher = offer.voucher
     if voucher is not None and voucher.type == "GIFT_VOUCHER":
         balance = session_holds.free_credits(voucher, now)  # what sessions don't hold
@@ -165,6 +172,7 @@ def resolve(offer: Offer, request: Shared | Any, now: datetime) -> None:
             "REDEEMABLE_METADATA": (owner.metadata_ if owner is not None else None) or {},
         },
         now=now,
+        order_vars=order_vars,
     )
     offer.discount, offer.is_dynamic = resolve_discount(raw, context)
 

@@ -22,6 +22,7 @@ from voucherd.discounts.calculation import (
     calculate_order,
 )
 from voucherd.discounts.items import unit_grants
+from voucherd.discounts.resolve import order_variables
 from voucherd.kit.clock import utcnow
 from voucherd.kit.context import RequestContext
 from voucherd.kit.errors import ApiError
@@ -49,11 +50,12 @@ class Request:
 def _usable(offers: list[Offer], now: Any, request: Request) -> list[Offer]:
     """Live candidates with a resolved discount (still no query)."""
     kept: list[Offer] = []
+    order_vars = order_variables(request.order)
     for offer in offers:
         if status_error(offer, now) is not None:
             continue
         try:
-            resolve(offer, request, now)
+            resolve(offer, request, now, order_vars)
         except (ApiError, DiscountError, ArithmeticError, ValueError):
             continue  # a formula that can't be evaluated on this order: not applicable
         if offer.discount is not None:
