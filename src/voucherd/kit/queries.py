@@ -106,6 +106,10 @@ class OneOf(ColumnElement[bool]):
         self.column = column
         self.values = values
 
+    @property
+    def _from_objects(self) -> list[Any]:  # the column's table is in the query's FROM
+        return self.column._from_objects
+
 
 def one_of(column: Any, name: str) -> OneOf:
     """`column` equals one of the strings bound as `name` (a list; empty matches nothing)."""

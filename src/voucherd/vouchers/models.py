@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from voucherd.categories.models import Category
@@ -18,6 +18,13 @@ from voucherd.kit.models import (
     updated_at_column,
 )
 
+# The partial index's predicate; a query uses the index only when its WHERE has these very
+# terms (qualifications/repository.py writes them so, with the literal 1).
+STANDALONE_GENERIC = (
+    "campaign_id IS NULL AND holder_id IS NULL"
+    " AND (redemption_quantity IS NULL OR redemption_quantity > 1)"
+)
+
 
 class Voucher(Base):
     __tablename__ = "vouchers"
@@ -27,6 +34,17 @@ class Voucher(Base):
         Index("ix_vouchers_campaign_holder", "campaign_id", "holder_id"),
         # A campaign's codes newest first (the console's campaign page), without a sort.
         Index("ix_vouchers_campaign_id_id", "campaign_id", "id"),
+        # A project's multi-use codes nobody holds outside any campaign, newest first: the
+        # generic codes a qualification offers (qualifications/repository.py), read without
+        # touching the project's other codes.
+        Index(
+            "ix_vouchers_standalone_generic",
+            "project_id",
+            "created_at",
+            "id",
+            postgresql_where=text(STANDALONE_GENERIC),
+            sqlite_where=text(STANDALONE_GENERIC),
+        ),
     )
 
     id: Mapped[str] = id_column()
