@@ -451,3 +451,27 @@ async def test_validation_sessions_show_as_locked_credits_and_hide_held_uses(
     by_id = {r["id"]: r for r in after["redeemables"]["data"]}  # type: ignore[index]
     assert by_id[card["code"]]["result"]["gift"]["locked_credits"] == 0
     assert last_use["code"] in by_id
+
+
+async def test_a_tier_formula_reading_its_metadata_gives_what_a_validation_gives(
+    client: httpx.AsyncClient, db: Database, project: ProjectKeys
+) -> None:
+    # Qualifications and validations resolve formulas through one function: this one read
+    # PROMOTION_TIER_METADATA in validations only, so a qualification offered the fallback.
+    await customer(client, "anna")
+    formula = {**percent(5), "percent_off_formula": 'PROMOTION_TIER_METADATA("pct")'}
+    _, (tier,) = await promotion(
+        db, project, "Meta", [{"name": "t", "discount": formula, "metadata_": {"pct": 20}}]
+    )
+    answer = await _qualify(client, qualification("anna"))
+    (offered,) = answer["redeemables"]["data"]
+    assert offered["id"] == tier
+    validation = await ok(
+        client,
+        "POST",
+        "/v1/validations",
+        {"redeemables": [{"object": "promotion_tier", "id": tier}], "order": {"items": ITEMS}},
+    )
+    assert validation["valid"] is True
+    assert offered["order"]["total_discount_amount"] == 2000  # 20 % of 100.00, not 5 %
+    assert validation["order"]["total_discount_amount"] == 2000

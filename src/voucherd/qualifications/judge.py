@@ -16,7 +16,6 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
-from voucherd.campaigns import service as campaigns
 from voucherd.campaigns.models import Campaign
 from voucherd.categories.models import Category
 from voucherd.customers.models import Customer
@@ -29,10 +28,10 @@ from voucherd.discounts.calculation import (
     calculate_order,
 )
 from voucherd.discounts.items import unpriced_units
-from voucherd.discounts.resolve import formula_context, resolve_discount
+from voucherd.discounts.resolve import resolve_discount
 from voucherd.kit.money import percent_of
-from voucherd.promotions import redeemables
 from voucherd.promotions.models import PromotionTier
+from voucherd.redemptions import redeemable_checks as checks
 from voucherd.redemptions.engine import targeted_discount
 from voucherd.rules import decisions
 from voucherd.rules.evaluate import check, family
@@ -41,9 +40,7 @@ from voucherd.rules.targeting import UNLIMITED, Targeted
 from voucherd.rules.tree import RuleSet
 from voucherd.sessions import holds as session_holds
 from voucherd.stacking.rules import StackingRules
-from voucherd.vouchers import service as vouchers
 from voucherd.vouchers.models import Voucher
-from voucherd.vouchers.windows import window_error
 
 # Rule names that read who the customer is: without a customer such a redeemable is omitted
 # (its answer would depend on someone the request does not name).
@@ -113,20 +110,14 @@ class Shared:
 
 
 def status_error(offer: Offer, now: datetime) -> str | None:
-    """Why the candidate can't be used now (an error key), or None."""
-    if offer.tier is not None:
-        # Deleted tiers are never loaded; a tier always has its campaign (candidates.py).
-        if offer.campaign is None:
-            return "promotion_inactive"
-        problem = redeemables.tier_error(offer.tier, offer.campaign, now)
-        return problem[0] if problem else None
-    voucher, campaign = offer.voucher, offer.campaign
-    assert voucher is not None
-    live = campaign is None or campaigns.is_live(campaign, now)
-    problem = vouchers.status_error(voucher, now, live) or window_error(voucher, campaign, now)
-    if problem is None and session_holds.used_up(voucher, now):
+    """Why the candidate can't be used now (an error key), or None: what a validation
+    would say (`redeemable_checks.problem`), and codes whose last uses sessions hold."""
+    if offer.tier is not None and offer.campaign is None:
+        return "promotion_inactive"  # deleted tiers are never loaded; live ones have one
+    found = checks.problem(offer.voucher, offer.tier, offer.campaign, now)
+    if found is None and offer.voucher is not None and session_holds.used_up(offer.voucher, now):
         return "quantity_exceeded"  # its last uses are held by validation sessions
-    return problem[0] if problem else None
+    return found[0] if found else None
 
 
 def resolve(
@@ -146,39 +137,20 @@ def resolve(
                 type="AMOUNT", effect="APPLY_TO_ORDER", amount_off=balance
             )
         return
-    raw = voucher.discount if voucher is not None else _tier_discount(offer.tier)
+    raw = voucher.discount if voucher is not None else checks.tier_discount(offer.tier)
     if not raw:
         return
-    variables: dict[str, Decimal | str | bool | None] = {}
-    if voucher is not None:
-        variables = {
-            "VOUCHER_REDEEMED_QUANTITY": Decimal(voucher.redeemed_quantity),
-            "VOUCHER_REDEMPTION_QUANTITY": (
-                Decimal(voucher.redemption_quantity)
-                if voucher.redemption_quantity is not None
-                else None
-            ),
-            "VOUCHER_PUBLISH_COUNT": Decimal(voucher.publish_count),
-        }
-    owner = voucher if voucher is not None else offer.tier
-    customer = request.customer
-    context = formula_context(
+    context = checks.formula_context(
+        voucher,
+        offer.tier,
         request.order,
-        voucher_variables=variables,
-        metadata={
-            "ORDER_METADATA": request.order_metadata,
-            "CUSTOMER_METADATA": (customer.metadata_ if customer else None) or {},
-            "REDEMPTION_METADATA": request.request_metadata,
-            "REDEEMABLE_METADATA": (owner.metadata_ if owner is not None else None) or {},
-        },
+        customer=request.customer,
+        order_metadata=request.order_metadata,
+        request_metadata=request.request_metadata,
         now=now,
         order_vars=order_vars,
     )
     offer.discount, offer.is_dynamic = resolve_discount(raw, context)
-
-
-def _tier_discount(tier: PromotionTier | None) -> dict[str, Any] | None:
-    return redeemables.tier_discount(tier) if tier is not None else None
 
 
 def _names(ruleset: RuleSet) -> Iterable[str]:

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from voucherd.campaigns import service as campaigns
 from voucherd.campaigns.models import Campaign
 from voucherd.customers.models import Customer
 from voucherd.discounts.calculation import (
@@ -28,7 +26,7 @@ from voucherd.discounts.calculation import (
     calculate_order,
 )
 from voucherd.discounts.items import unit_grants, unpriced_units
-from voucherd.discounts.resolve import formula_context, resolve_discount
+from voucherd.discounts.resolve import resolve_discount
 from voucherd.kit.clock import utcnow
 from voucherd.kit.context import RequestContext
 from voucherd.kit.errors import ApiError, NotFound
@@ -38,6 +36,7 @@ from voucherd.products import service as products
 from voucherd.products.service import Catalogue
 from voucherd.promotions import redeemables as promotions
 from voucherd.promotions.models import PromotionStack, PromotionTier
+from voucherd.redemptions import redeemable_checks as checks
 from voucherd.redemptions import stacking
 from voucherd.redemptions.schemas import OrderIn, RedeemableIn
 from voucherd.referrals.guard import referrer_error
@@ -51,7 +50,6 @@ from voucherd.stacking import service as stacking_rules
 from voucherd.stacking.rules import DEFAULT_RULES, StackingRules
 from voucherd.vouchers import service as vouchers
 from voucherd.vouchers.models import Voucher
-from voucherd.vouchers.windows import window_error
 
 
 @dataclass
@@ -228,23 +226,14 @@ async def _expand_stacks(
 
 
 def _check(candidate: Candidate, now: Any) -> None:
-    if candidate.tier is not None and candidate.error is None:
-        assert candidate.campaign is not None
-        problem = promotions.tier_error(candidate.tier, candidate.campaign, now)
-        if problem is not None:
-            candidate.error = inapplicable(*problem)
+    if candidate.error is not None or (candidate.voucher is None and candidate.tier is None):
         return
-    voucher, campaign = candidate.voucher, candidate.campaign
-    if voucher is None or candidate.error is not None:
-        return
-    campaign_active = campaign is None or campaigns.is_live(campaign, now)
-    problem = vouchers.status_error(voucher, now, campaign_active)
-    problem = problem or window_error(voucher, campaign, now)  # validity_* windows (#13)
-    if problem is not None:
-        candidate.error = inapplicable(*problem)
-    elif voucher.type == "LOYALTY_CARD":
+    found = checks.problem(candidate.voucher, candidate.tier, candidate.campaign, now)
+    if found is not None:
+        candidate.error = inapplicable(*found)
+    elif candidate.voucher is not None and candidate.voucher.type == "LOYALTY_CARD":
         candidate.error = inapplicable(
-            "invalid_voucher", f"Loyalty card {voucher.code}: redeem rewards instead"
+            "invalid_voucher", f"Loyalty card {candidate.voucher.code}: redeem rewards instead"
         )
 
 
@@ -256,78 +245,43 @@ def _resolve(
     request_metadata: dict[str, Any],
     now: Any,
 ) -> None:
-    if candidate.tier is not None and candidate.error is None:
-        tier = candidate.tier
-        _resolve_tier(candidate, tier, order, customer, order_metadata, request_metadata, now)
+    voucher, tier = candidate.voucher, candidate.tier
+    if candidate.error is not None or (voucher is None and tier is None):
         return
-    voucher = candidate.voucher
-    if voucher is None or candidate.error is not None:
+    if voucher is not None and voucher.type == "GIFT_VOUCHER":
+        _resolve_gift(candidate, voucher, now)
         return
-    if voucher.type == "GIFT_VOUCHER":
-        balance = sessions.free_credits(voucher, now)  # what validation sessions don't hold
-        wanted = candidate.redeemable.gift.credits if candidate.redeemable.gift else None
-        credits = balance if wanted is None else wanted
-        if wanted is not None and wanted > balance:
-            candidate.error = inapplicable(
-                "gift_amount_exceeded", f"Gift card {voucher.code} has {balance} left"
-            )
-        elif credits <= 0:
-            candidate.error = inapplicable(
-                "gift_amount_exceeded", f"Gift card {voucher.code} has no balance left"
-            )
-        else:
-            candidate.discount = DiscountInput(
-                type="AMOUNT", effect="APPLY_TO_ORDER", amount_off=credits
-            )
+    raw = voucher.discount if voucher is not None else checks.tier_discount(tier)
+    if not raw:
         return
-    context = formula_context(
+    context = checks.formula_context(
+        voucher,
+        tier,
         order,
-        voucher_variables={
-            "VOUCHER_REDEEMED_QUANTITY": Decimal(voucher.redeemed_quantity),
-            "VOUCHER_REDEMPTION_QUANTITY": (
-                Decimal(voucher.redemption_quantity)
-                if voucher.redemption_quantity is not None
-                else None
-            ),
-            "VOUCHER_PUBLISH_COUNT": Decimal(voucher.publish_count),
-        },
-        metadata={
-            "ORDER_METADATA": order_metadata,
-            "CUSTOMER_METADATA": (customer.metadata_ if customer else None) or {},
-            "REDEMPTION_METADATA": request_metadata,
-            "REDEEMABLE_METADATA": voucher.metadata_ or {},
-        },
+        customer=customer,
+        order_metadata=order_metadata,
+        request_metadata=request_metadata,
         now=now,
     )
-    if voucher.discount:
-        candidate.discount, candidate.is_dynamic = resolve_discount(voucher.discount, context)
+    candidate.discount, candidate.is_dynamic = resolve_discount(raw, context)
 
 
-def _resolve_tier(
-    candidate: Candidate,
-    tier: PromotionTier,
-    order: OrderInput,
-    customer: Customer | None,
-    order_metadata: dict[str, Any],
-    request_metadata: dict[str, Any],
-    now: Any,
-) -> None:
-    discount = promotions.tier_discount(tier)
-    if discount is None:
-        return
-    context = formula_context(
-        order,
-        voucher_variables={},
-        metadata={
-            "ORDER_METADATA": order_metadata,
-            "CUSTOMER_METADATA": (customer.metadata_ if customer else None) or {},
-            "REDEMPTION_METADATA": request_metadata,
-            "REDEEMABLE_METADATA": tier.metadata_ or {},
-            "PROMOTION_TIER_METADATA": tier.metadata_ or {},
-        },
-        now=now,
-    )
-    candidate.discount, candidate.is_dynamic = resolve_discount(discount, context)
+def _resolve_gift(candidate: Candidate, voucher: Voucher, now: Any) -> None:
+    balance = sessions.free_credits(voucher, now)  # what validation sessions don't hold
+    wanted = candidate.redeemable.gift.credits if candidate.redeemable.gift else None
+    credits = balance if wanted is None else wanted
+    if wanted is not None and wanted > balance:
+        candidate.error = inapplicable(
+            "gift_amount_exceeded", f"Gift card {voucher.code} has {balance} left"
+        )
+    elif credits <= 0:
+        candidate.error = inapplicable(
+            "gift_amount_exceeded", f"Gift card {voucher.code} has no balance left"
+        )
+    else:
+        candidate.discount = DiscountInput(
+            type="AMOUNT", effect="APPLY_TO_ORDER", amount_off=credits
+        )
 
 
 async def evaluate(
