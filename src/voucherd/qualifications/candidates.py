@@ -78,7 +78,7 @@ class Sources:
         return self._campaigns
 
     async def wallet(self, customer: Customer) -> list[Offer]:
-        rows = await repository.wallet(self.session, self.ctx.project_id, customer.id)
+        rows = await repository.wallet(self.session, customer.id)
         return [voucher_offer(v, c, "REFERRER" if v.is_referral_code else "OWNER") for v, c in rows]
 
     async def generic(self) -> list[Offer]:

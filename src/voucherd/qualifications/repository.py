@@ -3,12 +3,16 @@
 A read model over other domains' tables (vouchers, publications, campaigns, promotion
 tiers and stacks, categories), read-only, kept here until those domains offer these reads:
 
-- the customer's wallet: codes they hold (`ix_vouchers.holder_id`) or were published to
-  (`ix_publications.customer_id`), with their campaigns;
+- the customer's wallet: codes they hold (`ix_vouchers_holder_id`) or were published to
+  (`ix_publications_customer_id`), with their campaigns;
 - the project's live campaigns of the kinds that reach everyone: PROMOTION campaigns and
   one-code DISCOUNT_COUPONS campaigns (the project's campaigns, by `project_id`);
-- generic codes: multi-use codes published to no one, standalone or the one code of such a
-  campaign (`ix_vouchers_campaign_holder` on (campaign_id, holder_id));
+- generic codes: multi-use codes published to no one, standalone (the partial index
+  `ix_vouchers_standalone_generic`) or the one code of such a campaign
+  (`ix_vouchers_campaign_id_id`);
+
+tests/qualifications/test_candidate_plans.py holds both engines to these plans in a project
+of 20,000 codes nobody holds.
 - live promotion tiers (`ix_promotion_tiers_project_live`) and the stacks of live promotion
   campaigns (`promotion_stacks.campaign_id`).
 """
@@ -123,11 +127,10 @@ _LIVE_TIERS = (
 )
 
 
-async def wallet(
-    session: AsyncSession, project_id: str, customer_id: str
-) -> list[tuple[Voucher, Campaign | None]]:
-    """Codes the customer holds or was published, newest first."""
-    rows = await session.execute(_WALLET, {"project_id": project_id, "customer_id": customer_id})
+async def wallet(session: AsyncSession, customer_id: str) -> list[tuple[Voucher, Campaign | None]]:
+    """Codes the customer holds or was published, newest first. A customer (an id found in
+    the request's project) has codes of that project only: none is asked for."""
+    rows = await session.execute(_WALLET, {"customer_id": customer_id})
     return [(row[0], row[1]) for row in rows.all()]
 
 
