@@ -83,7 +83,8 @@ class Sources:
 
     async def generic(self) -> list[Offer]:
         campaigns = await self.campaigns()
-        codes = await repository.generic_codes(self.session, self.ctx.project_id)
+        ids = [c.id for c in campaigns.values() if c.campaign_type == "DISCOUNT_COUPONS"]
+        codes = await repository.generic_codes(self.session, self.ctx.project_id, ids)
         return [voucher_offer(v, campaigns.get(v.campaign_id or "")) for v in codes]
 
     async def tiers(self, tiers: Sequence[PromotionTier] | None = None) -> list[Offer]:

@@ -8,8 +8,8 @@ tiers and stacks, categories), read-only, kept here until those domains offer th
 - the project's live campaigns of the kinds that reach everyone: PROMOTION campaigns and
   one-code DISCOUNT_COUPONS campaigns (the project's campaigns, by `project_id`);
 - generic codes: multi-use codes published to no one, standalone (the partial index
-  `ix_vouchers_standalone_generic`) or the one code of such a campaign
-  (`ix_vouchers_campaign_id_id`);
+  `ix_vouchers_standalone_generic`) or the one code of such a campaign (the partial index
+  of free codes `ix_vouchers_campaign_free`);
 
 tests/qualifications/test_candidate_plans.py holds both engines to these plans in a project
 of 20,000 codes nobody holds.
@@ -20,11 +20,22 @@ of 20,000 codes nobody holds.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from typing import Any
 
-from sqlalchemy import BindParameter, and_, bindparam, literal_column, or_, select, union_all
+from sqlalchemy import (
+    BindParameter,
+    Select,
+    and_,
+    bindparam,
+    literal_column,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voucherd.campaigns.models import Campaign
+from voucherd.kit.queries import one_of
 from voucherd.promotions.models import PromotionStack, PromotionTier
 from voucherd.publications.models import Publication
 from voucherd.rules.models import ValidationRuleAssignment
@@ -80,10 +91,12 @@ _OPEN_CAMPAIGNS = select(Campaign).where(
     or_(Campaign.campaign_type == "PROMOTION", _ONE_CODE),
 )
 # Generic codes: the project's standalone ones, newest first from the partial index (it holds
-# nothing else), and the shared code of each one-code campaign, looked up per campaign in
-# `ix_vouchers_campaign_id_id` order. Statistics see campaigns of thousands of codes on
-# average: asked for `campaign_id IN (...)` or a join, SQLite (when analyzed) and PostgreSQL
-# scan every code instead. The codes themselves are then read by primary key.
+# nothing else), and the shared code of each one-code campaign, from the partial index of free
+# codes (`ix_vouchers_campaign_free`); then the codes themselves by primary key. Statistics
+# see campaigns of thousands of codes on average, and each engine needs its own wording to
+# still look the shared codes up: PostgreSQL estimates `campaign_id = ANY(ids)` per id (a
+# correlated lookup gets the average, and it then walks the primary key); analyzed SQLite
+# scans every code for `IN (ids)` but keeps to the index for a correlated lookup.
 _STANDALONE_IDS = (
     select(Voucher.id)
     .where(
@@ -96,25 +109,38 @@ _STANDALONE_IDS = (
     .limit(MAX_GENERIC)
     .subquery()
 )
-_SHARED_CODE_IDS = select(
-    select(Voucher.id)
-    .where(Voucher.campaign_id == Campaign.id, Voucher.holder_id.is_(None))
-    .order_by(Voucher.id)  # an index's order: a bare LIMIT 1 tempts a sequential scan
-    .limit(1)
-    .scalar_subquery()
-    .correlate(Campaign)
-).where(Campaign.project_id == _PROJECT, Campaign.active.is_(True), _ONE_CODE)
-_GENERIC = (
-    select(Voucher)
-    .where(
-        # By primary key only: naming the project or `holder_id IS NULL` here would make
-        # SQLite walk those indexes instead (tests/qualifications/test_candidate_plans.py).
-        Voucher.id.in_(union_all(select(_STANDALONE_IDS.c.id), _SHARED_CODE_IDS)),
-        *_OFFERED_GENERIC,
-    )
-    .order_by(Voucher.created_at.desc(), Voucher.id.desc())
-    .limit(MAX_GENERIC)
+_SHARED_BY_IDS = select(Voucher.id).where(
+    one_of(Voucher.campaign_id, "campaign_ids"), Voucher.holder_id.is_(None)
 )
+_SHARED_BY_LOOKUP = (
+    select(
+        select(Voucher.id)
+        .where(Voucher.campaign_id == Campaign.id, Voucher.holder_id.is_(None))
+        .order_by(Voucher.id)
+        .limit(1)
+        .scalar_subquery()
+        .correlate(Campaign)
+    )
+    .select_from(Campaign)
+    .where(one_of(Campaign.id, "campaign_ids"))
+)
+
+
+def _generic(shared: Select[Any]) -> Select[Any]:
+    return (
+        select(Voucher)
+        .where(
+            # By primary key only: naming the project or `holder_id IS NULL` here would make
+            # SQLite walk those indexes instead (tests/qualifications/test_candidate_plans.py).
+            Voucher.id.in_(union_all(select(_STANDALONE_IDS.c.id), shared)),
+            *_OFFERED_GENERIC,
+        )
+        .order_by(Voucher.created_at.desc(), Voucher.id.desc())
+        .limit(MAX_GENERIC)
+    )
+
+
+_GENERIC = {"postgresql": _generic(_SHARED_BY_IDS), "sqlite": _generic(_SHARED_BY_LOOKUP)}
 _LIVE_TIERS = (
     select(PromotionTier)
     .where(
@@ -140,11 +166,15 @@ async def open_campaigns(session: AsyncSession, project_id: str) -> list[Campaig
     return list(rows.scalars().unique().all())
 
 
-async def generic_codes(session: AsyncSession, project_id: str) -> Sequence[Voucher]:
-    """Multi-use codes nobody holds: standalone ones and the shared codes of one-code
-    campaigns, newest first."""
-    rows = await session.execute(_GENERIC, {"project_id": project_id})
-    return rows.scalars().all()
+async def generic_codes(
+    session: AsyncSession, project_id: str, campaign_ids: Collection[str]
+) -> Sequence[Voucher]:
+    """Multi-use codes nobody holds: standalone ones and the shared codes of the one-code
+    campaigns `campaign_ids`, newest first."""
+    stmt = _GENERIC[session.get_bind().dialect.name]
+    params = {"project_id": project_id, "campaign_ids": sorted(campaign_ids)}
+    found: Sequence[Voucher] = (await session.execute(stmt, params)).scalars().all()
+    return found
 
 
 async def live_tiers(session: AsyncSession, project_id: str) -> Sequence[PromotionTier]:

@@ -30,8 +30,16 @@ class Voucher(Base):
     __tablename__ = "vouchers"
     __table_args__ = (
         UniqueConstraint("project_id", "code"),
-        # Publication looks for the next free code of a campaign.
         Index("ix_vouchers_campaign_holder", "campaign_id", "holder_id"),
+        # Publication takes a campaign's next free code: the first entry here, whatever
+        # number of codes went out before it (the index holds only the free ones).
+        Index(
+            "ix_vouchers_campaign_free",
+            "campaign_id",
+            "id",
+            postgresql_where=text("holder_id IS NULL"),
+            sqlite_where=text("holder_id IS NULL"),
+        ),
         # A campaign's codes newest first (the console's campaign page), without a sort.
         Index("ix_vouchers_campaign_id_id", "campaign_id", "id"),
         # A project's multi-use codes nobody holds outside any campaign, newest first: the

@@ -1,0 +1,110 @@
+"""Query plans in tests: many rows made in one statement, the statements a request runs, and
+what each engine's EXPLAIN says of them (PostgreSQL: rows a table gave up; SQLite: how it
+reached them)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from voucherd.kit.db import Database
+from voucherd.vouchers.models import Voucher
+
+
+def padded(db: Database, column: str) -> str:
+    """`column` (an integer) as 7 digits, so copies sort by their number."""
+    if db.is_sqlite:
+        return f"substr('0000000' || {column}, -7)"
+    return f"lpad({column}::text, 7, '0')"
+
+
+async def copy_voucher(
+    db: Database, source_code: str, prefix: str, count: int, **overrides: str | None
+) -> None:
+    """`count` copies of a code in one INSERT … SELECT (the API would take minutes): ids and
+    codes `<prefix><0000001…>_<original>`, in that order; `overrides` set columns (SQL)."""
+    columns = [c.name for c in Voucher.__table__.columns]
+    values = []
+    for name in columns:
+        if name in ("id", "code"):
+            values.append(f"'{prefix}' || {padded(db, 'n.i')} || '_' || v.{name}")
+        elif name in overrides:
+            values.append("NULL" if overrides[name] is None else str(overrides[name]))
+        else:
+            values.append(f"v.{name}")
+    series = (
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :count) "
+        if db.is_sqlite
+        else ""
+    )
+    source = "n" if db.is_sqlite else "generate_series(1, :count) AS n(i)"
+    async with db.transaction() as session:
+        await session.execute(
+            text(
+                f"{series}INSERT INTO vouchers ({', '.join(columns)}) "
+                f"SELECT {', '.join(values)} FROM vouchers v, {source} WHERE v.code = :code"
+            ),
+            {"count": count, "code": source_code},
+        )
+
+
+async def analyze(db: Database, *tables: str) -> None:
+    """PostgreSQL's statistics, as autovacuum keeps them on a running server (SQLite is
+    left without: voucherd never runs ANALYZE there)."""
+    if db.is_sqlite:
+        return
+    async with db.transaction() as session:
+        for table in tables:
+            await session.execute(text(f"ANALYZE {table}"))
+
+
+@contextmanager
+def statements(db: Database, reads: str) -> Iterator[list[tuple[str, Any]]]:
+    """The (SQL, parameters) of every statement run meanwhile that names table `reads`."""
+    named = re.compile(rf"\b{reads}\b")
+    found: list[tuple[str, Any]] = []
+
+    def capture(_conn: Any, _cursor: Any, sql: str, params: Any, *_rest: Any) -> None:
+        if named.search(sql):
+            found.append((sql, params))
+
+    engines = {id(e): e.sync_engine for e in (db.write_engine, db.read_engine)}.values()
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", capture)
+    try:
+        yield found
+    finally:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", capture)
+
+
+async def _driver(session: AsyncSession) -> Any:
+    return (await (await session.connection()).get_raw_connection()).driver_connection
+
+
+async def rows_touched(session: AsyncSession, sql: str, params: Any, table: str) -> int:
+    """PostgreSQL: rows of `table` the statement read (returned or filtered out, every loop)."""
+    raw = await _driver(session)
+    found = await raw.fetchval(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", *params)
+    plan = found if isinstance(found, list) else json.loads(found)  # the pool decodes JSON
+
+    def touched(node: dict[str, Any]) -> int:
+        here = 0
+        if node.get("Relation Name") == table:
+            rows = node["Actual Rows"] + node.get("Rows Removed by Filter", 0)
+            here = int(rows * node["Actual Loops"])
+        return here + sum(touched(child) for child in node.get("Plans", []))
+
+    return touched(plan[0]["Plan"])
+
+
+async def sqlite_plan(session: AsyncSession, sql: str, params: Any) -> list[str]:
+    """SQLite: the lines of EXPLAIN QUERY PLAN."""
+    raw = await _driver(session)
+    return [str(row[-1]) for row in raw.execute(f"EXPLAIN QUERY PLAN {sql}", params)]
