@@ -1,7 +1,7 @@
 """Where a request's time goes: one hot path run sequentially in-process, with no HTTP server.
 
-    python -m bench.profile redeem|redeem_rules|earn|reward|qualify [--db sqlite|postgres]
-        [-n 500] [--profile]
+    python -m bench.profile redeem|redeem_rules|earn|reward|qualify|qualify_crowded
+        [--db sqlite|postgres] [-n 500] [--profile]
 
 Drives the real ASGI app with a minimal hand-built ASGI call (so the client costs next to
 nothing), after a warm-up, and prints the mean time per request, the CPU this process spent
@@ -23,7 +23,7 @@ from typing import Any
 
 import httpx
 import orjson
-from sqlalchemy import event, text
+from sqlalchemy import event, select, text
 
 from bench.coupons import ORDER_ITEMS, campaign_body
 from bench.server import DEFAULT_PG_URL, fresh_database
@@ -273,12 +273,33 @@ async def qualify_requests(client: httpx.AsyncClient, count: int) -> list[tuple[
     return [("POST", "/v1/qualifications", body)] * count
 
 
+CROWD = 100_000
+
+
+async def qualify_crowded_requests(
+    client: httpx.AsyncClient, count: int
+) -> list[tuple[str, str, Any]]:
+    """`qualify` in a project that also holds 100,000 codes nobody holds (a bulk campaign
+    and imported single-use codes, bench/qualify.py `crowd`): the same answer, and it must
+    cost the same (the candidates come from indexes, not from the project's codes)."""
+    from bench.qualify import crowd
+    from voucherd.customers.models import Customer
+
+    reqs = await qualify_requests(client, count)
+    db = client._transport.app.state.db  # type: ignore[attr-defined]
+    async with db.transaction() as session:
+        project_id = (await session.execute(select(Customer.project_id).limit(1))).scalar_one()
+        await crowd(session, project_id, CROWD)
+    return reqs
+
+
 SCENARIOS = {
     "redeem": redeem_requests,
     "redeem_rules": redeem_rules_requests,
     "earn": earn_requests,
     "reward": reward_requests,
     "qualify": qualify_requests,
+    "qualify_crowded": qualify_crowded_requests,
 }
 
 

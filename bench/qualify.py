@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bench.coupons import Measured
@@ -23,6 +24,7 @@ from voucherd.kit.db import Base
 from voucherd.kit.ids import Prefix, new_id
 from voucherd.promotions.models import PromotionTier
 from voucherd.rules.models import ValidationRule, ValidationRuleAssignment
+from voucherd.vouchers.models import Voucher
 
 TIERS, PROMOTIONS, COUPON_CAMPAIGNS, WALLET = 50, 5, 20, 10
 CUSTOMER = "qualify-anna"
@@ -134,6 +136,58 @@ async def build_world(client: httpx.AsyncClient, write: Write) -> dict[str, Any]
         "order": {"items": CART},
         "options": {"limit": 5, "sorting_rule": "BEST_DEAL"},
     }
+
+
+async def copy_voucher(
+    session: AsyncSession, source_code: str, prefix: str, count: int, **overrides: str | None
+) -> None:
+    """`count` copies of a code in one INSERT … SELECT (the API would take minutes): ids and
+    codes `<prefix><0000001…>_<original>`, in that order; `overrides` set columns (SQL)."""
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    number = "substr('0000000' || n.i, -7)" if sqlite else "lpad(n.i::text, 7, '0')"
+    columns = [c.name for c in Voucher.__table__.columns]
+    values = []
+    for name in columns:
+        if name in ("id", "code"):
+            values.append(f"'{prefix}' || {number} || '_' || v.{name}")
+        elif name in overrides:
+            values.append("NULL" if overrides[name] is None else str(overrides[name]))
+        else:
+            values.append(f"v.{name}")
+    series = (
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :count) "
+        if sqlite
+        else ""
+    )
+    source = "n" if sqlite else "generate_series(1, :count) AS n(i)"
+    await session.execute(
+        text(
+            f"{series}INSERT INTO vouchers ({', '.join(columns)}) "
+            f"SELECT {', '.join(values)} FROM vouchers v, {source} WHERE v.code = :code"
+        ),
+        {"count": count, "code": source_code},
+    )
+
+
+async def crowd(session: AsyncSession, project_id: str, count: int) -> None:
+    """`count` codes nobody holds around the qualification's candidates: half in a bulk
+    campaign (copies of one of its single-use codes), half imported single-use standalone
+    codes. None qualifies; a qualification must not read them either."""
+    bulk = (
+        await session.execute(
+            select(Voucher.code)
+            .where(
+                Voucher.project_id == project_id,
+                Voucher.campaign_id.is_not(None),
+                Voucher.holder_id.is_(None),
+                Voucher.redemption_quantity == 1,
+            )
+            .limit(1)
+        )
+    ).scalar_one()
+    await copy_voucher(session, bulk, "crowd-bulk", count // 2)
+    standalone = {"campaign_id": None, "campaign_name": None}
+    await copy_voucher(session, bulk, "crowd-imported", count - count // 2, **standalone)
 
 
 def session_writer(sessions: async_sessionmaker[AsyncSession]) -> Write:

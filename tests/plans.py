@@ -10,48 +10,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from bench.qualify import copy_voucher as bench_copy
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voucherd.kit.db import Database
-from voucherd.vouchers.models import Voucher
-
-
-def padded(db: Database, column: str) -> str:
-    """`column` (an integer) as 7 digits, so copies sort by their number."""
-    if db.is_sqlite:
-        return f"substr('0000000' || {column}, -7)"
-    return f"lpad({column}::text, 7, '0')"
 
 
 async def copy_voucher(
     db: Database, source_code: str, prefix: str, count: int, **overrides: str | None
 ) -> None:
-    """`count` copies of a code in one INSERT … SELECT (the API would take minutes): ids and
-    codes `<prefix><0000001…>_<original>`, in that order; `overrides` set columns (SQL)."""
-    columns = [c.name for c in Voucher.__table__.columns]
-    values = []
-    for name in columns:
-        if name in ("id", "code"):
-            values.append(f"'{prefix}' || {padded(db, 'n.i')} || '_' || v.{name}")
-        elif name in overrides:
-            values.append("NULL" if overrides[name] is None else str(overrides[name]))
-        else:
-            values.append(f"v.{name}")
-    series = (
-        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :count) "
-        if db.is_sqlite
-        else ""
-    )
-    source = "n" if db.is_sqlite else "generate_series(1, :count) AS n(i)"
+    """`count` copies of a code made in one statement (bench/qualify.py `copy_voucher`)."""
     async with db.transaction() as session:
-        await session.execute(
-            text(
-                f"{series}INSERT INTO vouchers ({', '.join(columns)}) "
-                f"SELECT {', '.join(values)} FROM vouchers v, {source} WHERE v.code = :code"
-            ),
-            {"count": count, "code": source_code},
-        )
+        await bench_copy(session, source_code, prefix, count, **overrides)
 
 
 async def analyze(db: Database, *tables: str) -> None:
