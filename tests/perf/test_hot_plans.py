@@ -1,0 +1,71 @@
+"""Hot requests read through indexes, never through a project's codes: the scenarios
+`python -m bench.profile` measures run once more in a project crowded with 10,000 codes
+nobody holds, and every statement they read with is checked with the database's EXPLAIN.
+
+SQLite (as voucherd runs it, without statistics): no statement scans a large table or walks
+its `project_id` index (every row of the project). PostgreSQL (after ANALYZE, as autovacuum
+keeps it): no statement reads more than a few hundred rows of a large table. The statement
+budgets (test_statement_budget.py) count round trips; this counts what each one reads.
+"""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+from bench.profile import SCENARIOS
+from sqlalchemy import text
+
+from tests.conftest import Backend
+from tests.plans import analyze, copy_voucher, rows_touched, sqlite_plan, statements
+from tests.support import ProjectKeys
+from voucherd.kit.db import Database
+
+LARGE = ("vouchers", "redemptions", "customers", "orders", "publications", "rule_counters")
+CROWD = 10_000
+MAX_ROWS = 300
+SCANS = re.compile(rf"^SCAN ({'|'.join(LARGE)})\b|INDEX ix_({'|'.join(LARGE)})_project_id\b")
+
+
+@pytest.mark.parametrize("scenario", ["redeem", "redeem_rules", "qualify"])
+async def test_hot_requests_read_through_indexes_in_a_crowded_project(
+    scenario: str,
+    client: httpx.AsyncClient,
+    db: Database,
+    backend: Backend,
+    project: ProjectKeys,
+) -> None:
+    requests = await SCENARIOS[scenario](client, 2)
+    async with db.transaction(write=False) as session:
+        bulk = (
+            await session.execute(
+                text(
+                    "SELECT v.code FROM vouchers v JOIN campaigns c ON c.id = v.campaign_id "
+                    "WHERE c.vouchers_count > 1 AND c.project_id = :project LIMIT 1"
+                ),
+                {"project": project.project_id},
+            )
+        ).scalar_one()
+    await copy_voucher(db, bulk, "crowd", CROWD)
+    await analyze(db, *LARGE)
+    warm_method, warm_path, warm_body = requests[0]
+    warm = await client.request(warm_method, warm_path, json=warm_body)
+    assert warm.status_code == 200, warm.text
+
+    method, path, body = requests[1]
+    with statements(db, "|".join(LARGE)) as ran:
+        resp = await client.request(method, path, json=body)
+    assert resp.status_code == 200, resp.text
+    reads = [(sql, params) for sql, params in ran if sql.lstrip().upper().startswith("SELECT")]
+    assert reads
+    async with db.transaction(write=False) as session:
+        for sql, params in reads:
+            if db.is_sqlite:
+                plan = await sqlite_plan(session, sql, params)
+                assert not [line for line in plan if SCANS.search(line)], (plan, sql)
+            else:
+                for table in LARGE:
+                    if re.search(rf"\b{table}\b", sql):
+                        touched = await rows_touched(session, sql, params, table)
+                        assert touched <= MAX_ROWS, (table, touched, sql)
