@@ -34,7 +34,7 @@ from voucherd.orders.models import Order
 from voucherd.product_collections.filters import Collection
 from voucherd.products import service as products
 from voucherd.redemptions import reports as redemption_reports
-from voucherd.redemptions.engine import _targeted as targeted_discount
+from voucherd.redemptions.engine import targeted_discount
 from voucherd.rules.evaluate import evaluate
 from voucherd.rules.facts import Facts, order_items
 from voucherd.rules.targeting import target

@@ -28,7 +28,7 @@ from voucherd.kit.ids import Prefix, new_id, new_tracking_id
 from voucherd.kit.timefmt import iso
 from voucherd.promotions import redeemables as promotions
 from voucherd.promotions.models import PromotionTier
-from voucherd.redemptions.engine import Candidate
+from voucherd.redemptions.candidates import Candidate
 from voucherd.redemptions.models import Redemption
 from voucherd.redemptions.schemas import StackableRequest
 from voucherd.redemptions.serializers import simple_redemption

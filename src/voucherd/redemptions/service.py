@@ -12,11 +12,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from voucherd.campaigns.serializers import simple_campaign
 from voucherd.customers import service as customers
 from voucherd.customers.models import Customer
-from voucherd.customers.serializers import simple_customer
-from voucherd.events.service import record_event
 from voucherd.kit.clock import utcnow
 from voucherd.kit.context import RequestContext
 from voucherd.kit.errors import NotFound
@@ -29,21 +26,15 @@ from voucherd.orders.models import Order
 from voucherd.orders.schemas import OrderCreate
 from voucherd.orders.serializers import order_body
 from voucherd.promotions import redeemables as promotions
-from voucherd.redemptions import failures, stacking
-from voucherd.redemptions.engine import (
-    Candidate,
-    Evaluation,
-    evaluate,
-    inapplicable,
-    payload_order_input,
-)
+from voucherd.redemptions import failures, recorded, stacking
+from voucherd.redemptions.candidates import Candidate, inapplicable
+from voucherd.redemptions.engine import Evaluation, evaluate, payload_order_input
 from voucherd.redemptions.models import Redemption
 from voucherd.redemptions.schemas import StackableRequest
 from voucherd.redemptions.serializers import (
     STACKING_OMITTED_WHEN_ABSENT,
     calculated_order_body,
     redemption_body,
-    simple_redemption,
 )
 from voucherd.referrals import service as referrals
 from voucherd.rules import counters as rule_counters
@@ -53,7 +44,6 @@ from voucherd.sessions import service as sessions
 from voucherd.stacking.serializers import validation_body
 from voucherd.vouchers import gift
 from voucherd.vouchers import service as vouchers
-from voucherd.vouchers.serializers import simple_voucher
 
 
 def _redeemable_result(candidate: Candidate) -> dict[str, Any]:
@@ -203,7 +193,7 @@ async def redeem(session: AsyncSession, ctx: RequestContext, body: StackableRequ
             succeeded=len(children),
             gift_amount=sum(c.gift_credits for c in evaluation.applicable),
         )
-    await _record_redeemed(session, ctx, evaluation, children, customer, snapshot)
+    await recorded.redeemed(session, ctx, evaluation, children, customer, snapshot)
     return Redeemed(children, parent, staged.order, customer, evaluation, ctx.request_id)
 
 
@@ -365,96 +355,6 @@ def applied_record(candidate: Candidate) -> dict[str, Any]:
             for k, c in candidate.unit_changes.items()
         }
     return record
-
-
-async def _record_redeemed(
-    session: AsyncSession,
-    ctx: RequestContext,
-    evaluation: Evaluation,
-    children: list[Redemption],
-    customer: Customer | None,
-    order: dict[str, Any],
-) -> None:
-    holders = await customers.get_many(
-        session,
-        ctx,
-        [c.voucher.holder_id for c in evaluation.applicable if c.voucher and c.voucher.holder_id],
-    )
-    for candidate, redemption in zip(evaluation.applicable, children, strict=True):
-        if candidate.tier is not None:
-            await _record_tier_redeemed(session, ctx, candidate, redemption, customer, order)
-            continue
-        voucher = candidate.voucher  # current: consume/spend read their new values back
-        assert voucher is not None
-        if candidate.gift_credits:
-            await gift.add_transaction(
-                session,
-                ctx,
-                voucher,
-                kind="CREDITS_REDEMPTION",
-                amount=-candidate.gift_credits,
-                redemption_id=redemption.id,
-                details={"order": {"id": redemption.order_id}, "redemption": {"id": redemption.id}},
-            )
-        holder = holders.get(voucher.holder_id or "")
-        data = {
-            "customer": simple_customer(customer) if customer else None,
-            "order": order,
-            "campaign": simple_campaign(candidate.campaign) if candidate.campaign else None,
-            "voucher": simple_voucher(voucher),
-            "holder": simple_customer(holder) if holder else None,
-            "promotion_tier": None,
-            "promotion_stack": None,
-            "redemption": simple_redemption(
-                redemption, customer=customer, voucher=voucher, order=order
-            ),
-        }
-        await record_event(
-            session,
-            ctx,
-            "redemption.succeeded",
-            entity_id=redemption.id,
-            data={**data, "created_at": iso(redemption.created_at)},
-        )
-        if customer is not None:
-            await record_event(
-                session, ctx, "customer.redemption.succeeded", entity_id=customer.id, data=data
-            )
-
-
-async def _record_tier_redeemed(
-    session: AsyncSession,
-    ctx: RequestContext,
-    candidate: Candidate,
-    redemption: Redemption,
-    customer: Customer | None,
-    order: dict[str, Any],
-) -> None:
-    """A tier's redemption events: as a code's, with `promotion_tier` (and the stack it was
-    named through) instead of `voucher`."""
-    tier, campaign, stack = candidate.tier, candidate.campaign, candidate.stack
-    assert tier is not None and campaign is not None
-    data = {
-        "customer": simple_customer(customer) if customer else None,
-        "order": order,
-        "campaign": simple_campaign(campaign),
-        "voucher": None,
-        "holder": None,
-        "promotion_tier": promotions.redemption_tier_body(tier, campaign),
-        "promotion_stack": promotions.stack_event_body(stack) if stack else None,
-        "redemption": simple_redemption(redemption, customer=customer, voucher=None, order=order),
-    }
-    await record_event(
-        session,
-        ctx,
-        "redemption.succeeded",
-        entity_id=redemption.id,
-        data={**data, "created_at": iso(redemption.created_at)},
-    )
-    if customer is not None:
-        await record_event(
-            session, ctx, "customer.redemption.succeeded", entity_id=customer.id, data=data
-        )
 
 
 def redeemed_body(result: Redeemed) -> dict[str, Any]:

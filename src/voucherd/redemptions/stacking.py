@@ -16,7 +16,8 @@ from voucherd.kit.errors import ApiError, InvalidPayload
 from voucherd.stacking.rules import SKIP_MESSAGES, Decision, Item, StackingRules, arrange
 
 if TYPE_CHECKING:
-    from voucherd.redemptions.engine import Candidate, Evaluation
+    from voucherd.redemptions.candidates import Candidate
+    from voucherd.redemptions.engine import Evaluation
     from voucherd.redemptions.schemas import RedeemableIn
 
 
