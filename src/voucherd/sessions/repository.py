@@ -11,7 +11,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, delete, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, case, delete, func, insert, or_, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -29,16 +29,24 @@ async def lock_vouchers(
     session_key: str | None = None,
 ) -> list[Voucher]:
     """Lock, by id order (no deadlock between two such calls), the vouchers named by code or
-    id in `keys` and those `session_key` holds; their values are read under the lock."""
-    named = or_(Voucher.code.in_(list(keys)), Voucher.id.in_(list(keys)))
+    id in `keys` and those `session_key` holds; their values are read under the lock.
+
+    The ids come from indexed reads (the project's codes, primary keys, the session's
+    reservations), then the vouchers by primary key: an OR of the three inside one WHERE made
+    both engines read every code of the project (tests/sessions/test_session_plans.py)."""
+    named = [
+        select(Voucher.id).where(Voucher.project_id == project_id, Voucher.code.in_(list(keys))),
+        select(Voucher.id).where(Voucher.id.in_(list(keys)), Voucher.project_id == project_id),
+    ]
     if session_key is not None:
-        held = select(ValidationSession.voucher_id).where(
-            ValidationSession.project_id == project_id, ValidationSession.key == session_key
+        named.append(
+            select(ValidationSession.voucher_id).where(
+                ValidationSession.project_id == project_id, ValidationSession.key == session_key
+            )
         )
-        named = or_(named, Voucher.id.in_(held))
     stmt = (
         select(Voucher)
-        .where(Voucher.project_id == project_id, named)
+        .where(Voucher.id.in_(union_all(*named)))
         .order_by(Voucher.id)
         .with_for_update(key_share=True, of=Voucher)
         .execution_options(populate_existing=True)
