@@ -14,7 +14,8 @@ from bench.qualify import copy_voucher as bench_copy
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from voucherd.kit.db import Database
+import voucherd.all_models  # noqa: F401  (every table in Base.metadata)
+from voucherd.kit.db import Base, Database
 
 
 async def copy_voucher(
@@ -23,6 +24,33 @@ async def copy_voucher(
     """`count` copies of a code made in one statement (bench/qualify.py `copy_voucher`)."""
     async with db.transaction() as session:
         await bench_copy(session, source_code, prefix, count, **overrides)
+
+
+async def copy_row(db: Database, table: str, row_id: str, prefix: str, count: int) -> None:
+    """`count` copies of one row of `table`, its `id` (and `source_id`, `code` where it has
+    them) prefixed so they stay unique."""
+    columns = [c.name for c in Base.metadata.tables[table].columns]
+    number = "substr('0000000' || n.i, -7)" if db.is_sqlite else "lpad(n.i::text, 7, '0')"
+    values = [
+        f"'{prefix}' || {number} || '_' || t.{name}"
+        if name in ("id", "source_id", "code")
+        else f"t.{name}"
+        for name in columns
+    ]
+    series = (
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :count) "
+        if db.is_sqlite
+        else ""
+    )
+    source = "n" if db.is_sqlite else "generate_series(1, :count) AS n(i)"
+    async with db.transaction() as session:
+        await session.execute(
+            text(
+                f"{series}INSERT INTO {table} ({', '.join(columns)}) "
+                f"SELECT {', '.join(values)} FROM {table} t, {source} WHERE t.id = :id"
+            ),
+            {"count": count, "id": row_id},
+        )
 
 
 async def analyze(db: Database, *tables: str) -> None:

@@ -1,6 +1,7 @@
 """Hot requests read through indexes, never through a project's codes: the scenarios
 `python -m bench.profile` measures run once more in a project crowded with 10,000 codes
-nobody holds, and every statement they read with is checked with the database's EXPLAIN.
+nobody holds and 10,000 products, and every statement they read with is checked with the
+database's EXPLAIN.
 
 SQLite (as voucherd runs it, without statistics): no statement scans a large table or walks
 its `project_id` index (every row of the project). PostgreSQL (after ANALYZE, as autovacuum
@@ -18,11 +19,28 @@ from bench.profile import SCENARIOS
 from sqlalchemy import text
 
 from tests.conftest import Backend
-from tests.plans import analyze, copy_voucher, rows_touched, sqlite_plan, statements
+from tests.plans import (
+    analyze,
+    copy_row,
+    copy_voucher,
+    rows_touched,
+    sqlite_plan,
+    statements,
+)
 from tests.support import ProjectKeys
+from voucherd.kit.context import RequestContext
 from voucherd.kit.db import Database
+from voucherd.products import service as products
 
-LARGE = ("vouchers", "redemptions", "customers", "orders", "publications", "rule_counters")
+LARGE = (
+    "vouchers",
+    "products",
+    "redemptions",
+    "customers",
+    "orders",
+    "publications",
+    "rule_counters",
+)
 CROWD = 10_000
 MAX_ROWS = 300
 SCANS = re.compile(rf"^SCAN ({'|'.join(LARGE)})\b|INDEX ix_({'|'.join(LARGE)})_project_id\b")
@@ -48,6 +66,15 @@ async def test_hot_requests_read_through_indexes_in_a_crowded_project(
             )
         ).scalar_one()
     await copy_voucher(db, bulk, "crowd", CROWD)
+    async with db.transaction(write=False) as session:
+        product = (
+            await session.execute(
+                text("SELECT id FROM products WHERE project_id = :project LIMIT 1"),
+                {"project": project.project_id},
+            )
+        ).scalar_one_or_none()
+    if product is not None:  # a catalogue of 10,000 products besides the cart's
+        await copy_row(db, "products", product, "crowd", CROWD)
     await analyze(db, *LARGE)
     warm_method, warm_path, warm_body = requests[0]
     warm = await client.request(warm_method, warm_path, json=warm_body)
@@ -69,3 +96,29 @@ async def test_hot_requests_read_through_indexes_in_a_crowded_project(
                     if re.search(rf"\b{table}\b", sql):
                         touched = await rows_touched(session, sql, params, table)
                         assert touched <= MAX_ROWS, (table, touched, sql)
+
+
+async def test_the_products_a_discount_gives_away_are_read_by_id(
+    client: httpx.AsyncClient, db: Database, backend: Backend, project: ProjectKeys
+) -> None:
+    # UNIT discounts (free items) and rule references read the products and SKUs they name:
+    # by id, not through the catalogue (this read walked every product of the project).
+    product = await client.post("/v1/products", json={"source_id": "mug", "price": 900})
+    assert product.status_code == 200, product.text
+    product_id = product.json()["id"]
+    sku = await client.post(f"/v1/products/{product_id}/skus", json={"source_id": "mug-red"})
+    assert sku.status_code == 200, sku.text
+    await copy_row(db, "products", product_id, "crowd", CROWD)
+    await analyze(db, "products", "skus")
+    ctx = RequestContext(project_id=project.project_id, request_id="plans")
+    with statements(db, "products") as ran:
+        async with db.transaction(write=False) as session:
+            found = await products.catalogue_entries(session, ctx, {product_id, sku.json()["id"]})
+    assert set(found) == {product_id, sku.json()["id"]}
+    async with db.transaction(write=False) as session:
+        for sql, params in ran:
+            if db.is_sqlite:
+                plan = await sqlite_plan(session, sql, params)
+                assert not [line for line in plan if SCANS.search(line)], (plan, sql)
+            else:
+                assert await rows_touched(session, sql, params, "products") <= 10, sql
