@@ -28,6 +28,7 @@ from tests.plans import (
     statements,
 )
 from tests.support import ProjectKeys
+from voucherd.customers import service as customers
 from voucherd.kit.context import RequestContext
 from voucherd.kit.db import Database
 from voucherd.products import service as products
@@ -122,3 +123,28 @@ async def test_the_products_a_discount_gives_away_are_read_by_id(
                 assert not [line for line in plan if SCANS.search(line)], (plan, sql)
             else:
                 assert await rows_touched(session, sql, params, "products") <= 10, sql
+
+
+async def test_customers_named_by_id_or_source_id_are_read_by_index(
+    client: httpx.AsyncClient, db: Database, backend: Backend, project: ProjectKeys
+) -> None:
+    # A static segment's members, given by id or source_id, are found through the two
+    # indexes (this read walked every customer of the project on SQLite).
+    anna = await client.post("/v1/customers", json={"source_id": "anna"})
+    assert anna.status_code == 200, anna.text
+    ben = await client.post("/v1/customers", json={"source_id": "ben"})
+    await copy_row(db, "customers", anna.json()["id"], "crowd", CROWD)
+    await analyze(db, "customers")
+    ctx = RequestContext(project_id=project.project_id, request_id="plans")
+    keys = ["anna", ben.json()["id"], "nobody"]
+    with statements(db, "customers") as ran:
+        async with db.transaction() as session:
+            found = await customers.ids_by_keys(session, ctx, keys, lock=True)
+    assert found == {"anna": anna.json()["id"], ben.json()["id"]: ben.json()["id"]}
+    async with db.transaction(write=False) as session:
+        for sql, params in ran:
+            if db.is_sqlite:
+                plan = await sqlite_plan(session, sql, params)
+                assert not [line for line in plan if SCANS.search(line)], (plan, sql)
+            else:
+                assert await rows_touched(session, sql, params, "customers") <= 10, sql

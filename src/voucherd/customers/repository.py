@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Select, bindparam, func, or_, select, update
+from sqlalchemy import BigInteger, Select, bindparam, func, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voucherd.customers.models import Customer
 from voucherd.kit.db import loaded as db_loaded
 from voucherd.kit.pagination import Sorts
-from voucherd.kit.queries import one_by_either
+from voucherd.kit.queries import filter_only, one_by_either
 
 
 async def get(session: AsyncSession, project_id: str, customer_id: str) -> Customer | None:
@@ -208,10 +208,17 @@ async def ids_by_keys(
     by_source_id: dict[str, str] = {}
     for start in range(0, len(keys), _KEYS_PER_QUERY):
         chunk = keys[start : start + _KEYS_PER_QUERY]
-        stmt = select(Customer.id, Customer.source_id).where(
-            Customer.project_id == project_id,
-            or_(Customer.id.in_(chunk), Customer.source_id.in_(chunk)),
+        # Ids from the two indexes, then the rows by primary key: an OR of the two in one
+        # WHERE walked every customer of the project on SQLite.
+        named = union_all(
+            select(Customer.id).where(
+                Customer.id.in_(chunk), filter_only(Customer.project_id) == project_id
+            ),
+            select(Customer.id).where(
+                Customer.project_id == project_id, Customer.source_id.in_(chunk)
+            ),
         )
+        stmt = select(Customer.id, Customer.source_id).where(Customer.id.in_(named))
         if lock:
             # FOR KEY SHARE: none of them can be deleted before the caller's rows that
             # reference them commit (updates still go ahead).

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from voucherd.kit.filters import string_condition
 from voucherd.kit.pagination import Sorts
-from voucherd.kit.queries import one_by_either
+from voucherd.kit.queries import filter_only, one_by_either
 from voucherd.products.models import Product, Sku
 
 # Built once: order lines and rewards name products on every request.
@@ -142,8 +142,10 @@ async def products_and_skus(
     # products by primary key: an OR of the two in one WHERE read every product of the
     # project, on every redemption whose rules name a product (tests/perf/test_hot_plans.py).
     named = union_all(
-        select(Product.id).where(Product.id.in_(keys), Product.project_id == project_id),
-        select(Sku.product_id).where(Sku.id.in_(keys), Sku.project_id == project_id),
+        select(Product.id).where(
+            Product.id.in_(keys), filter_only(Product.project_id) == project_id
+        ),
+        select(Sku.product_id).where(Sku.id.in_(keys), filter_only(Sku.project_id) == project_id),
     )
     result = await session.execute(
         select(Product, Sku)

@@ -15,6 +15,7 @@ from sqlalchemy import and_, bindparam, case, delete, func, insert, or_, select,
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
+from voucherd.kit.queries import filter_only
 from voucherd.sessions.models import ValidationSession
 from voucherd.vouchers.models import Voucher
 
@@ -36,7 +37,9 @@ async def lock_vouchers(
     both engines read every code of the project (tests/sessions/test_session_plans.py)."""
     named = [
         select(Voucher.id).where(Voucher.project_id == project_id, Voucher.code.in_(list(keys))),
-        select(Voucher.id).where(Voucher.id.in_(list(keys)), Voucher.project_id == project_id),
+        select(Voucher.id).where(
+            Voucher.id.in_(list(keys)), filter_only(Voucher.project_id) == project_id
+        ),
     ]
     if session_key is not None:
         named.append(
