@@ -26,17 +26,21 @@ async def copy_voucher(
         await bench_copy(session, source_code, prefix, count, **overrides)
 
 
-async def copy_row(db: Database, table: str, row_id: str, prefix: str, count: int) -> None:
+async def copy_row(
+    db: Database, table: str, row_id: str, prefix: str, count: int, **overrides: str | None
+) -> None:
     """`count` copies of one row of `table`, its `id` (and `source_id`, `code` where it has
-    them) prefixed so they stay unique."""
+    them) prefixed so they stay unique; `overrides` set columns (SQL, None for NULL)."""
     columns = [c.name for c in Base.metadata.tables[table].columns]
     number = "substr('0000000' || n.i, -7)" if db.is_sqlite else "lpad(n.i::text, 7, '0')"
-    values = [
-        f"'{prefix}' || {number} || '_' || t.{name}"
-        if name in ("id", "source_id", "code")
-        else f"t.{name}"
-        for name in columns
-    ]
+    values = []
+    for name in columns:
+        if name in overrides:
+            values.append("NULL" if overrides[name] is None else str(overrides[name]))
+        elif name in ("id", "source_id", "code"):
+            values.append(f"'{prefix}' || {number} || '_' || t.{name}")
+        else:
+            values.append(f"t.{name}")
     series = (
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :count) "
         if db.is_sqlite
@@ -107,3 +111,24 @@ async def sqlite_plan(session: AsyncSession, sql: str, params: Any) -> list[str]
     """SQLite: the lines of EXPLAIN QUERY PLAN."""
     raw = await _driver(session)
     return [str(row[-1]) for row in raw.execute(f"EXPLAIN QUERY PLAN {sql}", params)]
+
+
+async def assert_indexed(
+    db: Database, ran: list[tuple[str, Any]], tables: tuple[str, ...], *, max_rows: int
+) -> None:
+    """Every SELECT in `ran` reaches `tables` through an index: on SQLite no scan of one and
+    no walk of its `ix_<table>_project_id` (the whole project); on PostgreSQL at most
+    `max_rows` rows of each read."""
+    names = "|".join(tables)
+    walks = re.compile(rf"^SCAN ({names})\b|INDEX ix_({names})_project_id\b")
+    reads = [(sql, params) for sql, params in ran if sql.lstrip().upper().startswith("SELECT")]
+    async with db.transaction(write=False) as session:
+        for sql, params in reads:
+            if db.is_sqlite:
+                plan = await sqlite_plan(session, sql, params)
+                assert not [line for line in plan if walks.search(line)], (plan, sql)
+                continue
+            for table in tables:
+                if re.search(rf"\b{table}\b", sql):
+                    touched = await rows_touched(session, sql, params, table)
+                    assert touched <= max_rows, (table, touched, sql)

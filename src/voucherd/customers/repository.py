@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from voucherd.customers.models import Customer
 from voucherd.kit.db import loaded as db_loaded
 from voucherd.kit.pagination import Sorts
-from voucherd.kit.queries import filter_only, one_by_either
+from voucherd.kit.queries import filter_only, in_project, one_by_either
 
 
 async def get(session: AsyncSession, project_id: str, customer_id: str) -> Customer | None:
@@ -83,7 +83,8 @@ def list_query(
     member_ids: Select[str] | Collection[str] | None = None,
 ) -> Select[Customer]:
     """`member_ids`: only these customers (a subquery of ids, or ids), e.g. a segment's."""
-    stmt = select(Customer).where(Customer.project_id == project_id)
+    narrowed = email is not None  # one address: by `ix_customers_email`
+    stmt = select(Customer).where(in_project(Customer.project_id, project_id, narrowed=narrowed))
     if member_ids is not None:
         stmt = stmt.where(Customer.id.in_(member_ids))
     if email is not None:

@@ -75,6 +75,13 @@ def filter_only(column: Any) -> ColumnElement[Any]:
     return column.concat("")  # type: ignore[no-any-return]
 
 
+def in_project(column: Any, project_id: str, *, narrowed: bool) -> ColumnElement[bool]:
+    """A list's `project_id = ?`; `narrowed` when another condition names an indexed column
+    that finds far fewer rows (a customer's codes, one email): the project check then only
+    filters, so SQLite without statistics does not walk the whole project by `project_id`."""
+    return (filter_only(column) if narrowed else column) == project_id
+
+
 class StringList(TypeDecorator[list[str]]):
     """A list of strings bound as ONE parameter: a `VARCHAR[]` on PostgreSQL, JSON text on
     SQLite (read back by `json_each`)."""

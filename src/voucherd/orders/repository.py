@@ -8,6 +8,7 @@ from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voucherd.kit.pagination import Sorts
+from voucherd.kit.queries import in_project
 from voucherd.orders.models import Order
 
 
@@ -42,7 +43,8 @@ SORTS: Sorts = {
 
 
 def list_query(project_id: str, *, customer_id: str | None = None) -> Select[Order]:
-    stmt = select(Order).where(Order.project_id == project_id)
+    narrowed = customer_id is not None  # a customer's orders: by their index
+    stmt = select(Order).where(in_project(Order.project_id, project_id, narrowed=narrowed))
     if customer_id is not None:
         stmt = stmt.where(Order.customer_id == customer_id)
     return stmt

@@ -6,6 +6,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voucherd.kit.pagination import Sorts
+from voucherd.kit.queries import in_project
 from voucherd.publications.models import Publication
 
 
@@ -53,7 +54,10 @@ def list_query(
     campaign_id: str | None = None,
     voucher_code: str | None = None,
 ) -> Select[Publication]:
-    stmt = select(Publication).where(Publication.project_id == project_id)
+    narrowed = customer_id is not None  # a customer's publications: by their index
+    stmt = select(Publication).where(
+        in_project(Publication.project_id, project_id, narrowed=narrowed)
+    )
     if customer_id is not None:
         stmt = stmt.where(Publication.customer_id == customer_id)
     if campaign_id is not None:

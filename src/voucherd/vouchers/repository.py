@@ -26,7 +26,7 @@ from voucherd.campaigns.models import Campaign
 from voucherd.categories.models import Category
 from voucherd.kit.clock import utcnow
 from voucherd.kit.pagination import Sorts
-from voucherd.kit.queries import one_by_either
+from voucherd.kit.queries import in_project, one_by_either
 from voucherd.vouchers.models import Voucher, VoucherTransaction
 
 # SQLite allows 32,766 bound parameters per statement; stay well below.
@@ -127,7 +127,8 @@ def list_query(
     holder_id: str | None = None,
     category: str | None = None,
 ) -> Select[Voucher]:
-    stmt = select(Voucher).where(Voucher.project_id == project_id)
+    narrowed = holder_id is not None  # a customer's codes: by `ix_vouchers_holder_id`
+    stmt = select(Voucher).where(in_project(Voucher.project_id, project_id, narrowed=narrowed))
     if campaign_id is not None:
         stmt = stmt.where(Voucher.campaign_id == campaign_id)
     if holder_id is not None:
