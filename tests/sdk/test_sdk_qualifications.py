@@ -117,3 +117,17 @@ async def test_client_side_qualifications_parse(
         )
     assert [r.id for r in answer.redeemables.data] == [generic.code]
     assert answer.redeemables.data[0].order.total_amount == 9300
+
+    # The same client key lists the project's promotion tiers (ClientSideApi).
+    _, (tier_id,) = await promotion(
+        db,
+        project,
+        "Client tiers",
+        [{"name": "5% off", "discount": {"type": "PERCENT", "percent_off": 5}}],
+    )
+    with V.ApiClient(cfg) as client:
+        tiers = V.ClientSideApi(client).list_promotion_tiers_client_side(
+            "https://shop.example", is_available=True, limit=10
+        )
+    assert [t.id for t in tiers.tiers] == [tier_id]
+    assert tiers.tiers[0].name == "5% off"

@@ -106,6 +106,16 @@ def test_referral_program_through_the_sdk(
     assert referrals.referrals_code_holders1(code).total == 2
     referrals.referrals_remove_holder(code, added.holders[1].id)
     assert referrals.referrals_code_holders1(code).total == 1
+    # The same two operations without the campaign in the path.
+    dan = referrals.referrals_add_holders(
+        code,
+        V.ReferralsMembersHoldersCreateInBulkRequestBody.from_dict(
+            {"holders": [{"source_id": "sdk-dan"}]}
+        ),
+    )
+    assert referrals.referrals_code_holders1(code).total == 2
+    referrals.referrals_remove_holder1(campaign.id, code, dan.holders[0].id)
+    assert {x.id for x in referrals.referrals_code_holders1(code).data} == {added.holders[0].id}
 
     redemptions = V.RedemptionsApi(sdk)
     body = V.RedemptionsRedeemRequestBody.from_dict(
